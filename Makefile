@@ -1,0 +1,41 @@
+# The README's commands. A fresh machine needs only `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PLAYER := resources/player
+STAMPS := .stamps
+ROOT_ENV := $(if $(filter 0,$(shell id -u)),QTWEBENGINE_DISABLE_SANDBOX=1,)
+
+.PHONY: setup run test lint bench clean system-packages
+
+setup: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/npm
+
+$(STAMPS)/system: scripts/ensure-system-packages
+	./scripts/ensure-system-packages
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/python: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,server]'
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: $(PLAYER)/package.json $(PLAYER)/package-lock.json
+	cd $(PLAYER) && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+run: setup
+	$(ROOT_ENV) $(VENV)/bin/replay-viewer
+
+lint: setup
+	$(VENV)/bin/ruff check viewer replay_api tests bench
+	$(VENV)/bin/mypy
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(STAMPS) $(PLAYER)/node_modules

@@ -1,0 +1,1 @@
+"""Replay Viewer: a desktop viewer for rrweb session replays."""

@@ -1,0 +1,1 @@
+"""The Qt WebEngine host of the rrweb player page."""

@@ -1,0 +1,75 @@
+"""What counts as user interaction, and the inactive spans the player shades and skips.
+
+One definition, used by the timeline shading, the skip logic and the summary's active time:
+an event is **user interaction** when it is an IncrementalSnapshot from one of the sources
+MouseMove, MouseInteraction, Scroll, ViewportResize, Input, TouchMove, MediaInteraction, Drag or
+Selection. These are the sources mixpanel-browser's own idle timer counts. TouchMove is included
+because rrweb records mouse movement inside same-origin iframes as TouchMove. Mutations, style
+changes, canvas frames, console logs and page snapshots are the page's doing, not the user's.
+
+A span of the recording is **inactive** when no user interaction happens in it for at least the
+threshold (5 s by default). The recording's start and end bound the first and last spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from viewer.recording.events import Event, IncrementalSource, incremental_source
+
+DEFAULT_INACTIVITY_THRESHOLD_MS = 5000.0
+
+INTERACTION_SOURCES = frozenset(
+    {
+        IncrementalSource.MOUSE_MOVE,
+        IncrementalSource.MOUSE_INTERACTION,
+        IncrementalSource.SCROLL,
+        IncrementalSource.VIEWPORT_RESIZE,
+        IncrementalSource.INPUT,
+        IncrementalSource.TOUCH_MOVE,
+        IncrementalSource.MEDIA_INTERACTION,
+        IncrementalSource.DRAG,
+        IncrementalSource.SELECTION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class InactiveSpan:
+    """A stretch with no user interaction, in ms from the recording's start."""
+
+    start_ms: float
+    end_ms: float
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_ms - self.start_ms
+
+    def contains(self, at_ms: float) -> bool:
+        return self.start_ms <= at_ms < self.end_ms
+
+
+def is_user_interaction(event: Event) -> bool:
+    return incremental_source(event) in INTERACTION_SOURCES
+
+
+def inactive_spans(
+    events: Sequence[Event], threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS
+) -> list[InactiveSpan]:
+    """Spans of at least `threshold_ms` without user interaction, for events in time order."""
+    if not events:
+        return []
+    origin = float(events[0]["timestamp"])
+    end = float(events[-1]["timestamp"]) - origin
+    moments = [float(e["timestamp"]) - origin for e in events if is_user_interaction(e)]
+    bounds = [0.0, *moments, end]
+    return [
+        InactiveSpan(before, after)
+        for before, after in zip(bounds, bounds[1:], strict=False)
+        if after - before >= threshold_ms
+    ]
+
+
+def active_ms(duration_ms: float, spans: Sequence[InactiveSpan]) -> float:
+    return max(0.0, duration_ms - sum(span.duration_ms for span in spans))

@@ -1,0 +1,282 @@
+"""Read rrweb recordings from any format we accept, validate them and put them in replay order.
+
+Accepted: a JSON array of events, an object `{"events": [...]}`, NDJSON (one event per line), a
+mixpanel-browser `/record/` batch body (a JSON array, usually gzip), a captured `/record/` request
+(`{"path": "/record/", "body_b64": ...}`), and gzip of any of these.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from viewer.recording.events import Event, EventType
+
+# A recording larger than this once decompressed is refused: it protects against gzip bombs.
+MAX_DECOMPRESSED_BYTES = 1 << 30
+_GZIP_MAGIC = b"\x1f\x8b"
+# Epoch milliseconds pass 1e11 in 1973; anything below is a recording timed in seconds.
+_SECONDS_LIMIT = 1e11
+_TYPES_WITH_DATA = {
+    EventType.FULL_SNAPSHOT,
+    EventType.INCREMENTAL_SNAPSHOT,
+    EventType.META,
+    EventType.CUSTOM,
+    EventType.PLUGIN,
+}
+
+
+class RecordingError(ValueError):
+    """A recording that cannot be played, with a one-line reason a user can act on."""
+
+
+@dataclass
+class Recording:
+    """Validated rrweb events in replay order, and what was repaired on the way."""
+
+    events: list[Event]
+    name: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def start_ts(self) -> float:
+        return float(self.events[0]["timestamp"])
+
+    @property
+    def end_ts(self) -> float:
+        return float(self.events[-1]["timestamp"])
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_ts - self.start_ts
+
+    @property
+    def viewport(self) -> tuple[int, int]:
+        """The recorded viewport of the first page (width, height)."""
+        for event in self.events:
+            if event["type"] == EventType.META:
+                data = event["data"]
+                return int(data.get("width") or 1280), int(data.get("height") or 800)
+        return 1280, 800
+
+    @property
+    def start_url(self) -> str:
+        for event in self.events:
+            if event["type"] == EventType.META and isinstance(event["data"].get("href"), str):
+                return str(event["data"]["href"])
+        return ""
+
+
+def read_recording(path: str | Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:
+    """Read and validate the recording in `path`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RecordingError(f"{path}: is a folder, not a recording file") from None
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot be read ({exc.strerror})") from None
+    return parse_recording(raw, name=path.name, max_bytes=max_bytes)
+
+
+def parse_recording(raw: bytes, name: str = "", max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:
+    """Parse the bytes of a recording in any accepted format into a validated Recording."""
+    events = parse_events(raw, max_bytes=max_bytes)
+    return prepare_events(events, name=name)
+
+
+def parse_events(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Event]:
+    """Decode the bytes into a list of validated (not yet ordered) events."""
+    data = decompress_if_gzip(raw, max_bytes)
+    if not data.strip():
+        raise RecordingError("the file is empty")
+    document, ndjson_lines = _load_json(data)
+    if ndjson_lines is not None:
+        return ndjson_lines
+    return _events_from_document(document, max_bytes)
+
+
+def decompress_if_gzip(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """Inflate gzip data (possibly several members) without ever holding more than `max_bytes`."""
+    if not raw.startswith(_GZIP_MAGIC):
+        if len(raw) > max_bytes:
+            raise RecordingError(f"the recording is larger than the {_mib(max_bytes)} limit")
+        return raw
+    out = bytearray()
+    rest = raw
+    while rest.startswith(_GZIP_MAGIC):
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            chunk = inflater.decompress(rest, max_bytes + 1 - len(out))
+            out += chunk
+            while inflater.unconsumed_tail and len(out) <= max_bytes:
+                out += inflater.decompress(inflater.unconsumed_tail, max_bytes + 1 - len(out))
+        except zlib.error as exc:
+            raise RecordingError(f"corrupt gzip data ({exc})") from None
+        if len(out) > max_bytes:
+            raise RecordingError(f"the recording inflates past the {_mib(max_bytes)} limit")
+        if not inflater.eof:
+            raise RecordingError("truncated gzip data: the compressed stream ends early")
+        rest = inflater.unused_data
+    return bytes(out)
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.0f} MiB"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _load_json(data: bytes) -> tuple[Any, list[Event] | None]:
+    """Parse a JSON document, or NDJSON when the text is one event per line."""
+    try:
+        return json.loads(data, parse_constant=_reject_constant), None
+    except UnicodeDecodeError:
+        raise RecordingError("not a recording: the file is neither JSON nor gzip") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        first_line = data.lstrip().split(b"\n", 1)[0]
+        if _is_json_object(first_line):
+            return None, _parse_ndjson(data)
+        raise RecordingError(f"not valid JSON: {exc}") from None
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return False
+
+
+def _parse_ndjson(data: bytes) -> list[Event]:
+    events: list[Event] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise RecordingError(f"line {number}: not valid JSON ({exc})") from None
+        problem = event_problem(event)
+        if problem:
+            raise RecordingError(f"line {number}: {problem}")
+        events.append(event)
+    return events
+
+
+def _events_from_document(document: Any, max_bytes: int) -> list[Event]:
+    if isinstance(document, dict) and "body_b64" in document:
+        return parse_events(captured_record_body(document), max_bytes)
+    if isinstance(document, dict) and isinstance(document.get("events"), list):
+        document = document["events"]
+    if isinstance(document, dict) and "type" in document and "timestamp" in document:
+        document = [document]
+    if not isinstance(document, list):
+        raise RecordingError('not a recording: expected a JSON array of rrweb events or {"events": [...]}')
+    validate_events(document)
+    return document
+
+
+def captured_record_body(request: dict[str, Any]) -> bytes:
+    """The raw body of a captured mixpanel-browser `/record/` request."""
+    path = str(request.get("path") or request.get("target") or "")
+    if not path.startswith("/record"):
+        raise RecordingError(f"a captured request to {path or 'an unknown path'}, not to /record/")
+    try:
+        return base64.b64decode(str(request["body_b64"]), validate=True)
+    except ValueError:
+        raise RecordingError("a captured /record/ request whose body_b64 is not base64") from None
+
+
+def validate_events(events: Iterable[Any]) -> None:
+    """Raise RecordingError naming the first event that is not a well-formed rrweb event."""
+    for index, event in enumerate(events):
+        problem = event_problem(event)
+        if problem:
+            raise RecordingError(f"event {index}: {problem}")
+
+
+def event_problem(event: Any) -> str | None:
+    """Why `event` is not a well-formed rrweb event, or None when it is."""
+    if not isinstance(event, dict):
+        return f"expected an object, got {type(event).__name__}"
+    kind = event.get("type")
+    if isinstance(kind, bool) or not isinstance(kind, int):
+        return "'type' is missing or not an integer"
+    if kind not in EventType._value2member_map_:
+        return f"unknown event type {kind}"
+    stamp = event.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, (int, float)) or not math.isfinite(stamp):
+        return "'timestamp' is missing or not a number"
+    if stamp <= 0:
+        return f"'timestamp' {stamp} is not a time"
+    data = event.get("data")
+    if kind in _TYPES_WITH_DATA and not isinstance(data, dict):
+        return f"type {kind} needs a 'data' object"
+    if kind == EventType.FULL_SNAPSHOT and not isinstance(data.get("node"), dict):  # type: ignore[union-attr]
+        return "FullSnapshot without a 'node'"
+    if kind == EventType.INCREMENTAL_SNAPSHOT and not isinstance(data.get("source"), int):  # type: ignore[union-attr]
+        return "IncrementalSnapshot without an integer 'source'"
+    return None
+
+
+def prepare_events(events: list[Event], name: str = "") -> Recording:
+    """Order validated events for replay: sort by time, drop exact duplicates and orphan Metas."""
+    if not events:
+        raise RecordingError("the recording holds no events")
+    _check_milliseconds(events)
+    ordered = _drop_duplicates(sorted(events, key=lambda e: e["timestamp"]))
+    warnings: list[str] = []
+    ordered = _drop_orphan_metas(ordered, warnings)
+    if not any(e["type"] == EventType.FULL_SNAPSHOT for e in ordered):
+        raise RecordingError("no FullSnapshot (type 2) event: there is no page to show")
+    return Recording(events=ordered, name=name, warnings=warnings)
+
+
+def _check_milliseconds(events: list[Event]) -> None:
+    latest = max(e["timestamp"] for e in events)
+    if latest < _SECONDS_LIMIT:
+        raise RecordingError(
+            f"timestamps look like seconds, not milliseconds (latest is {latest}); "
+            "rrweb records epoch milliseconds"
+        )
+
+
+def _drop_duplicates(ordered: list[Event]) -> list[Event]:
+    """Remove events equal to an earlier one; equal events share a timestamp, so compare within it."""
+    kept: list[Event] = []
+    for _, same_time in groupby(ordered, key=lambda e: e["timestamp"]):
+        group = list(same_time)
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        seen: set[str] = set()
+        for event in group:
+            key = json.dumps(event, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                kept.append(event)
+    return kept
+
+
+def _drop_orphan_metas(ordered: list[Event], warnings: list[str]) -> list[Event]:
+    """rrweb's Replayer restarts seeks from a Meta not followed by a FullSnapshot and loses state."""
+    kept: list[Event] = []
+    for index, event in enumerate(ordered):
+        if event["type"] == EventType.META:
+            following = ordered[index + 1] if index + 1 < len(ordered) else None
+            if following is None or following["type"] != EventType.FULL_SNAPSHOT:
+                warnings.append(f"dropped a Meta event at {event['timestamp']} with no FullSnapshot after it")
+                continue
+        kept.append(event)
+    return kept

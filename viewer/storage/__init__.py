@@ -1,0 +1,1 @@
+"""The local replay cache: SQLAlchemy schema and repository, no Qt."""

@@ -1,0 +1,1 @@
+"""Syncing the local cache from a replay API: transport, client, syncer; no Qt."""
