@@ -1,0 +1,93 @@
+"""The `replay-viewer` command line: argument parsing and dispatch; Qt is imported only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from viewer.recording import RecordingError
+
+Handler = Callable[[argparse.Namespace], int]
+PROG = "replay-viewer"
+
+
+class CommandError(Exception):
+    """A command that cannot go on: its message is the one line the user sees."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Watch rrweb session replays.")
+    parser.set_defaults(handler=_run_app)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    open_cmd = commands.add_parser("open", help="open a recording file or a share link in the player")
+    open_cmd.add_argument("target", metavar="PATH|LINK")
+    open_cmd.set_defaults(handler=_run_open)
+
+    frame = commands.add_parser("frame", help="render one moment of a recording headlessly")
+    frame.add_argument("target", metavar="PATH|ID")
+    frame.add_argument("--at", type=float, required=True, metavar="SECONDS", help="the moment, in seconds")
+    output = frame.add_mutually_exclusive_group(required=True)
+    output.add_argument("--png", metavar="OUT", help="write a PNG of the replayed viewport")
+    output.add_argument("--text", action="store_true", help="print the replayed page's visible text")
+    frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
+    frame.set_defaults(handler=_run_frame)
+
+    for register in _optional_command_modules():
+        register(commands)
+    return parser
+
+
+def _optional_command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Command groups that live beside their own package (cache, sync), each with a `register`."""
+    import importlib
+
+    found = []
+    for name in ("viewer.cache_commands", "viewer.sync_commands"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.append(module.register)
+    return found
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from viewer.app import run_app
+
+    return run_app(open_target=None)
+
+
+def _run_open(args: argparse.Namespace) -> int:
+    from viewer.app import run_app
+
+    return run_app(open_target=args.target)
+
+
+def _run_frame(args: argparse.Namespace) -> int:
+    if args.at < 0:
+        raise CommandError("--at must be zero or more seconds")
+    from viewer.player.frame import render_frame
+
+    return render_frame(args.target, at_s=args.at, png=args.png, text=args.text, timeout_s=args.timeout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (CommandError, RecordingError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
