@@ -6,14 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from viewer.errors import CommandError
 from viewer.recording import RecordingError
 
 Handler = Callable[[argparse.Namespace], int]
 PROG = "replay-viewer"
-
-
-class CommandError(Exception):
-    """A command that cannot go on: its message is the one line the user sees."""
+__all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,99 @@
+"""The one typed bridge between Python and the player page, with a ready handshake.
+
+Python talks to the page only by emitting this object's signals (the page's player.js listens);
+the page answers by calling its slots. Calls made before the page is ready are queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+
+class PlayerBridge(QObject):
+    # Python -> page
+    loadRequested = Signal(str, int, int, float)  # base URL, chunk count, generation, speed
+    seekRequested = Signal(float, bool, int)  # ms from start, play afterwards, token
+    pauseRequested = Signal()
+    speedRequested = Signal(float)
+    textRequested = Signal(int)  # request id
+    unloadRequested = Signal()
+
+    # page -> Python, re-emitted for the app
+    ready = Signal()
+    firstFrame = Signal(int)  # generation
+    progress = Signal(int, int, float)  # generation, chunks loaded, loaded until (ms)
+    failed = Signal(int, str)  # generation, message
+    seekDone = Signal(int, int, float)  # generation, token, current time (ms)
+    pausedAt = Signal(int, float)
+    ended = Signal(int)
+    textArrived = Signal(int, str, str, float)  # request id, innerText, all text, current time
+    viewportResized = Signal(int, int)
+    doubleClick = Signal()
+    pointerMove = Signal()
+    scriptError = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.is_ready = False
+        self._queued: list[Callable[[], None]] = []
+
+    def when_ready(self, call: Callable[[], None]) -> None:
+        """Run `call` now if the page listens, else as soon as it says it is ready."""
+        if self.is_ready:
+            call()
+        else:
+            self._queued.append(call)
+
+    @Slot()
+    def pageReady(self) -> None:  # noqa: N802 (called from JavaScript)
+        self.is_ready = True
+        queued, self._queued = self._queued, []
+        for call in queued:
+            call()
+        self.ready.emit()
+
+    @Slot(int)
+    def firstFrameShown(self, generation: int) -> None:  # noqa: N802
+        self.firstFrame.emit(generation)
+
+    @Slot(int, int, float)
+    def chunksLoaded(self, generation: int, loaded: int, until_ms: float) -> None:  # noqa: N802
+        self.progress.emit(generation, loaded, until_ms)
+
+    @Slot(int, str)
+    def loadFailed(self, generation: int, message: str) -> None:  # noqa: N802
+        self.failed.emit(generation, message)
+
+    @Slot(int, int, float)
+    def seeked(self, generation: int, token: int, at_ms: float) -> None:
+        self.seekDone.emit(generation, token, at_ms)
+
+    @Slot(int, float)
+    def paused(self, generation: int, at_ms: float) -> None:
+        self.pausedAt.emit(generation, at_ms)
+
+    @Slot(int)
+    def finished(self, generation: int) -> None:
+        self.ended.emit(generation)
+
+    @Slot(int, str, str, float)
+    def textReported(self, request_id: int, visible: str, everything: str, at_ms: float) -> None:  # noqa: N802
+        self.textArrived.emit(request_id, visible, everything, at_ms)
+
+    @Slot(int, int)
+    def viewportChanged(self, width: int, height: int) -> None:  # noqa: N802
+        self.viewportResized.emit(width, height)
+
+    @Slot()
+    def doubleClicked(self) -> None:  # noqa: N802
+        self.doubleClick.emit()
+
+    @Slot()
+    def pointerMoved(self) -> None:  # noqa: N802
+        self.pointerMove.emit()
+
+    @Slot(str)
+    def pageError(self, message: str) -> None:  # noqa: N802
+        self.scriptError.emit(message)

@@ -1,0 +1,24 @@
+"""Checks and settings the embedded Chromium needs before Qt starts."""
+
+from __future__ import annotations
+
+import os
+
+SANDBOX_ENV = "QTWEBENGINE_DISABLE_SANDBOX"
+
+
+def sandbox_problem() -> str | None:
+    """Chromium refuses to run its process sandbox as root; say so in one line instead of crashing."""
+    running_as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if running_as_root and os.environ.get(SANDBOX_ENV) != "1" and "--no-sandbox" not in flags:
+        return (
+            f"running as root, the embedded Chromium needs its sandbox disabled: set {SANDBOX_ENV}=1 "
+            "(or run as a normal user)"
+        )
+    return None
+
+
+def use_offscreen_platform() -> None:
+    """Headless work (frame export) renders offscreen unless a platform was chosen."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,0 +1,48 @@
+"""`replay-viewer frame`: render one moment of a recording headlessly, as a PNG or as text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from viewer.errors import CommandError
+from viewer.player.environment import sandbox_problem, use_offscreen_platform
+from viewer.recording import read_recording
+from viewer.settings import load_settings
+
+
+def render_frame(target: str, at_s: float, png: str | None, text: bool, timeout_s: float = 60.0) -> int:
+    problem = sandbox_problem()
+    if problem:
+        raise CommandError(problem)
+    recording = read_recording(Path(target))
+    at_ms = at_s * 1000.0
+    if at_ms > recording.duration_ms + 0.5:
+        raise CommandError(
+            f"--at {at_s:g} s is past the end of the recording ({recording.duration_ms / 1000:.1f} s)"
+        )
+    if png:
+        _check_writable(Path(png))
+    use_offscreen_platform()
+    from viewer.player.moment import MomentRenderer
+
+    renderer = MomentRenderer.start(remote_assets=load_settings().load_remote_assets)
+    try:
+        renderer.show(recording, timeout_s)
+        renderer.seek(at_ms, timeout_s)
+        if png:
+            renderer.save_png(Path(png))
+        else:
+            sys.stdout.write(renderer.text(timeout_s).visible + "\n")
+    finally:
+        renderer.close()
+    return 0
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder; give a file name for the PNG")
+    if not path.parent.exists():
+        raise CommandError(f"{path.parent} does not exist")
+
+

@@ -1,0 +1,113 @@
+"""The `replay-player:` URL scheme: the player page, the rrweb bundle and replay event chunks."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+
+from viewer.player.chunks import EventChunks
+
+SCHEME = b"replay-player"
+HOST = "local"
+PAGE_URL = QUrl(f"{SCHEME.decode()}://{HOST}/index.html")
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources" / "player"
+RRWEB_DIST = RESOURCES / "node_modules" / "rrweb" / "dist"
+_STATIC = {
+    "/index.html": RESOURCES / "index.html",
+    "/player.js": RESOURCES / "player.js",
+    "/player.css": RESOURCES / "player.css",
+    "/vendor/rrweb/rrweb.umd.cjs": RRWEB_DIST / "rrweb.umd.cjs",
+    "/vendor/rrweb/style.css": RRWEB_DIST / "style.css",
+}
+_MIME = {".cjs": b"text/javascript", ".js": b"text/javascript", ".css": b"text/css", ".html": b"text/html"}
+_registered = False
+
+
+class PlayerUnavailable(RuntimeError):
+    """The player page cannot be served (its rrweb bundle is not installed)."""
+
+
+def register_player_scheme() -> None:
+    """Declare the scheme to Qt WebEngine; must run before the QApplication is created."""
+    global _registered
+    if _registered:
+        return
+    scheme = QWebEngineUrlScheme(SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+        | QWebEngineUrlScheme.Flag.FetchApiAllowed
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+    _registered = True
+
+
+def check_player_installed() -> None:
+    missing = [str(path) for path in _STATIC.values() if not path.is_file()]
+    if missing:
+        raise PlayerUnavailable(f"the player page is not installed ({missing[0]} is missing); run `make setup`")
+
+
+class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Answers the page's requests: static files and the chunks of registered replays."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._replays: dict[str, EventChunks] = {}
+
+    def add_replay(self, chunks: EventChunks) -> str:
+        """Serve `chunks` under a fresh unguessable URL; returns the base URL the page fetches from."""
+        key = secrets.token_urlsafe(12)
+        self._replays[key] = chunks
+        return f"{SCHEME.decode()}://{HOST}/replays/{key}"
+
+    def drop_replays(self) -> None:
+        self._replays.clear()
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        url = job.requestUrl()
+        if bytes(job.requestMethod().data()) != b"GET" or url.host() != HOST:
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        body, mime = self._answer(url.path())
+        if body is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        buffer = QBuffer(job)
+        buffer.setData(QByteArray(body))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(mime, buffer)
+
+    def _answer(self, path: str) -> tuple[bytes | None, bytes]:
+        if path in _STATIC:
+            file = _STATIC[path]
+            mime = _MIME.get(file.suffix) or (mimetypes.guess_type(file.name)[0] or "").encode()
+            return (file.read_bytes() if file.is_file() else None), mime
+        if path == "/qwebchannel.js":
+            return _qrc_bytes(":/qtwebchannel/qwebchannel.js"), b"text/javascript"
+        parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "replays" and parts[2].isdigit():
+            chunks = self._replays.get(parts[1])
+            index = int(parts[2])
+            if chunks is not None and index < len(chunks):
+                return chunks.chunk(index), b"application/json"
+        return None, b""
+
+
+def _qrc_bytes(name: str) -> bytes | None:
+    file = QFile(name)
+    if not file.open(QIODevice.OpenModeFlag.ReadOnly):
+        return None
+    try:
+        return bytes(file.readAll().data())
+    finally:
+        file.close()

@@ -1,0 +1,110 @@
+"""The replay view: a QWebEngineView on the locked-down player page, and the controller's sink."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from viewer.player.bridge import PlayerBridge
+from viewer.player.chunks import EventChunks
+from viewer.player.page import LockedPage, make_player_profile
+from viewer.player.scheme import PAGE_URL, check_player_installed
+from viewer.recording.events import Event
+
+
+class ReplayView(QWebEngineView):
+    """Shows one replay at a time; every command goes to the page through the bridge."""
+
+    firstFrameShown = Signal()
+    loadProgress = Signal(int, int)  # chunks loaded, chunk count
+    loadFailed = Signal(str)
+    seekFinished = Signal(int, float)  # token, replayer time (ms)
+    textReady = Signal(int, str, str, float)  # request id, innerText, all text, replayer time
+    viewportChanged = Signal(int, int)
+    playbackEnded = Signal()
+
+    def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
+        check_player_installed()
+        super().__init__(parent)
+        self._profile, self.scheme_handler, self.interceptor = make_player_profile(remote_assets, self)
+        self.locked_page = LockedPage(self._profile, self)
+        self.setPage(self.locked_page)
+        self.bridge = PlayerBridge(self)
+        channel = QWebChannel(self.locked_page)
+        channel.registerObject("player", self.bridge)
+        self.locked_page.setWebChannel(channel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setAcceptDrops(False)
+        self._generation = 0
+        self._chunk_count = 0
+        self._token = 0
+        self._text_request = 0
+        self.recorded_viewport = (0, 0)
+        self._connect_bridge()
+        self.load(PAGE_URL)
+
+    def _connect_bridge(self) -> None:
+        bridge = self.bridge
+        bridge.firstFrame.connect(lambda g: self._current(g) and self.firstFrameShown.emit())
+        bridge.progress.connect(lambda g, n, _until: self._current(g) and self.loadProgress.emit(n, self._chunk_count))
+        bridge.failed.connect(lambda g, message: self._current(g) and self.loadFailed.emit(message))
+        bridge.seekDone.connect(lambda g, token, at: self._current(g) and self.seekFinished.emit(token, at))
+        bridge.ended.connect(lambda g: self._current(g) and self.playbackEnded.emit())
+        bridge.textArrived.connect(self.textReady)
+        bridge.viewportResized.connect(self._on_viewport)
+
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _on_viewport(self, width: int, height: int) -> None:
+        self.recorded_viewport = (width, height)
+        self.viewportChanged.emit(width, height)
+
+    def set_remote_assets(self, allowed: bool) -> None:
+        self.interceptor.remote_assets = allowed
+
+    def show_events(self, events: Sequence[Event], speed: float = 1.0) -> None:
+        """Start showing a replay: the page fetches its chunks and shows the first frame at once."""
+        self._generation += 1
+        self.scheme_handler.drop_replays()
+        chunks = EventChunks(events)
+        self._chunk_count = len(chunks)
+        url = self.scheme_handler.add_replay(chunks)
+        generation = self._generation
+        self.bridge.when_ready(lambda: self.bridge.loadRequested.emit(url, len(chunks), generation, speed))
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.scheme_handler.drop_replays()
+        self.bridge.when_ready(self.bridge.unloadRequested.emit)
+
+    # PlayerSink ------------------------------------------------------------------------------
+    def seek(self, at_ms: float, play: bool) -> int:
+        self._token += 1
+        token = self._token
+        self.bridge.when_ready(lambda: self.bridge.seekRequested.emit(float(at_ms), play, token))
+        return token
+
+    def pause(self) -> None:
+        self.bridge.when_ready(self.bridge.pauseRequested.emit)
+
+    def set_speed(self, speed: float) -> None:
+        self.bridge.when_ready(lambda: self.bridge.speedRequested.emit(float(speed)))
+
+    def request_text(self) -> int:
+        """Ask the page for the replayed document's text; the answer comes as textReady."""
+        self._text_request += 1
+        request = self._text_request
+        self.bridge.when_ready(lambda: self.bridge.textRequested.emit(request))
+        return request
+
+    def shutdown(self) -> None:
+        """Release the page before its profile, as Qt WebEngine requires."""
+        self.setPage(None)  # type: ignore[arg-type]
+        self.locked_page.deleteLater()
+        self._profile.deleteLater()
+

@@ -1,0 +1,92 @@
+"""The app's settings: declared once with types and defaults, versioned, stored as JSON (no Qt)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from viewer import paths
+
+log = logging.getLogger(__name__)
+SETTINGS_VERSION = 1
+PLAYBACK_SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+@dataclass
+class Settings:
+    playback_speed: float = 1.0
+    skip_inactivity: bool = True
+    load_remote_assets: bool = True
+    inactivity_threshold_s: float = 5.0
+    retention_days: int = 30
+    last_open_folder: str = ""
+
+    def validated(self) -> Settings:
+        """Settings with every out-of-range value replaced by its default."""
+        default = Settings()
+        if self.playback_speed not in PLAYBACK_SPEEDS:
+            self.playback_speed = default.playback_speed
+        if not 0.5 <= self.inactivity_threshold_s <= 3600:
+            self.inactivity_threshold_s = default.inactivity_threshold_s
+        if not 1 <= self.retention_days <= 3650:
+            self.retention_days = default.retention_days
+        return self
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings; a missing file gives defaults, a damaged one is kept aside and defaults used."""
+    path = path or paths.settings_path()
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        _set_aside(path, f"unreadable ({exc})")
+        return Settings()
+    if not isinstance(stored, dict):
+        _set_aside(path, "not a settings object")
+        return Settings()
+    return _from_stored(stored)
+
+
+def _from_stored(stored: dict[str, Any]) -> Settings:
+    values = stored.get("values", {})
+    known = {f.name: f for f in fields(Settings)}
+    defaults = Settings()
+    kwargs: dict[str, Any] = {}
+    for name, value in values.items() if isinstance(values, dict) else []:
+        if name in known and isinstance(value, type(getattr(defaults, name))):
+            kwargs[name] = value
+        elif name in known and isinstance(getattr(defaults, name), float) and isinstance(value, int):
+            kwargs[name] = float(value)
+    return Settings(**kwargs).validated()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-write leaves the previous file intact."""
+    path = path or paths.settings_path()
+    payload = json.dumps({"version": SETTINGS_VERSION, "values": asdict(settings)}, indent=2)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _set_aside(path: Path, why: str) -> None:
+    aside = path.with_suffix(".json.damaged")
+    log.warning("settings file %s is %s; keeping it as %s and using defaults", path, why, aside)
+    try:
+        os.replace(path, aside)
+    except OSError:
+        pass
