@@ -1,1 +1,38 @@
 """The local replay cache: SQLAlchemy schema and repository, no Qt."""
+
+from viewer.storage.cache import ReplayCache
+from viewer.storage.database import CacheError, MovedAside
+from viewer.storage.models import (
+    AnalyticsEvent,
+    CacheUpdate,
+    EventCount,
+    FunnelStep,
+    ProfileChange,
+    Removal,
+    ReplayBatch,
+    ReplayPage,
+    ReplayQuery,
+    ReplayRow,
+    ReplaySort,
+    UpdateResult,
+    UserProfile,
+)
+
+__all__ = [
+    "AnalyticsEvent",
+    "CacheError",
+    "CacheUpdate",
+    "EventCount",
+    "FunnelStep",
+    "MovedAside",
+    "ProfileChange",
+    "ReplayBatch",
+    "ReplayCache",
+    "ReplayPage",
+    "ReplayQuery",
+    "ReplayRow",
+    "ReplaySort",
+    "Removal",
+    "UpdateResult",
+    "UserProfile",
+]

@@ -1,0 +1,87 @@
+"""Charts from the analytics events: counts per event over time, and funnel conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+
+from viewer.storage.models import EventCount, FunnelStep
+from viewer.storage.schema import analytics_events
+
+BUCKETS_MS = {"hour": 3_600_000, "day": 86_400_000}
+
+
+def event_counts(
+    conn: Connection,
+    names: Sequence[str] | None = None,
+    bucket: str = "day",
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    utc_offset_minutes: int = 0,
+) -> list[EventCount]:
+    """How many times each event happened per hour or day (days start at midnight at the given offset)."""
+    size = BUCKETS_MS[bucket]
+    offset = utc_offset_minutes * 60_000
+    start = ((analytics_events.c.time_ms + offset) / size) * size - offset  # integer division in SQLite
+    stmt = select(analytics_events.c.name, start.label("bucket"), func.count().label("n"))
+    if names is not None:
+        stmt = stmt.where(analytics_events.c.name.in_(list(names)))
+    if since_ms is not None:
+        stmt = stmt.where(analytics_events.c.time_ms >= since_ms)
+    if until_ms is not None:
+        stmt = stmt.where(analytics_events.c.time_ms < until_ms)
+    stmt = stmt.group_by(analytics_events.c.name, text("bucket")).order_by(
+        analytics_events.c.name, text("bucket")
+    )
+    return [EventCount(name=r.name, bucket_ms=int(r.bucket), count=int(r.n)) for r in conn.execute(stmt)]
+
+
+def funnel(
+    conn: Connection,
+    steps: Sequence[str],
+    window_ms: int,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+) -> list[FunnelStep]:
+    """Users reaching each step in order, each step within `window_ms` of the user's first step."""
+    if not steps:
+        return []
+    stmt = select(analytics_events.c.user_id, analytics_events.c.name, analytics_events.c.time_ms).where(
+        analytics_events.c.name.in_(set(steps)), analytics_events.c.user_id.is_not(None)
+    )
+    if since_ms is not None:
+        stmt = stmt.where(analytics_events.c.time_ms >= since_ms)
+    if until_ms is not None:
+        stmt = stmt.where(analytics_events.c.time_ms < until_ms)
+    stmt = stmt.order_by(analytics_events.c.user_id, analytics_events.c.time_ms, analytics_events.c.id)
+    reached = [0] * len(steps)
+    for _, rows in groupby(conn.execute(stmt), key=lambda r: r.user_id):
+        depth = furthest_step([(r.name, int(r.time_ms)) for r in rows], steps, window_ms)
+        for index in range(depth):
+            reached[index] += 1
+    first = reached[0]
+    return [
+        FunnelStep(name=name, users=count, conversion=(count / first) if first else 0.0)
+        for name, count in zip(steps, reached, strict=True)
+    ]
+
+
+def furthest_step(events: Sequence[tuple[str, int]], steps: Sequence[str], window_ms: int) -> int:
+    """How many steps one user completed in order, trying every time they did the first step."""
+    best = 0
+    for start, (name, began) in enumerate(events):
+        if name != steps[0]:
+            continue
+        depth = 1
+        for later_name, at in events[start + 1 :]:
+            if depth == len(steps) or at - began > window_ms:
+                break
+            if later_name == steps[depth]:
+                depth += 1
+        best = max(best, depth)
+        if best == len(steps):
+            break
+    return best

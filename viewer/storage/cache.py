@@ -1,0 +1,195 @@
+"""ReplayCache: the one API through which the app, the importer and the sync read and write the cache."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
+
+from viewer.recording.events import Event
+from viewer.storage import analytics, feed, removal, writes
+from viewer.storage.chunks import decode_chunk
+from viewer.storage.database import MovedAside, open_engine
+from viewer.storage.models import (
+    CacheUpdate,
+    EventCount,
+    FunnelStep,
+    Removal,
+    ReplayBatch,
+    ReplayPage,
+    ReplayQuery,
+    ReplayRow,
+    UpdateResult,
+    UserProfile,
+)
+from viewer.storage.schema import event_chunks, metadata, replays, sources, sync_state, users
+
+Clock = Callable[[], float]
+
+
+class ReplayCache:
+    """The local cache. Every write is one transaction; readers see whole replays or nothing."""
+
+    def __init__(self, engine: Engine, clock: Clock = time.time, moved_aside: MovedAside | None = None):
+        self.engine = engine
+        self.clock = clock
+        self.moved_aside = moved_aside
+        self.tz: tzinfo | None = None  # days of date searches: local time unless set
+
+    @classmethod
+    def open(cls, path: Path | None = None, clock: Clock = time.time) -> ReplayCache:
+        """Open (or make) the cache at `path`, by default the app's cache file."""
+        if path is None:
+            from viewer.paths import cache_db_path
+
+            path = cache_db_path()
+        engine, moved = open_engine(path)
+        return cls(engine, clock=clock, moved_aside=moved)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ReplayCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def now_ms(self) -> int:
+        return round(self.clock() * 1000)
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One write transaction (the write lock is taken at BEGIN); committed when the block ends."""
+        with self.engine.connect() as conn:
+            conn.execution_options(cache_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One read transaction: a consistent snapshot for as long as the block runs."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # Writing
+
+    def apply(self, update: CacheUpdate) -> UpdateResult:
+        with self.writing() as conn:
+            return writes.apply_update(conn, update, self.now_ms())
+
+    def add_batch(self, batch: ReplayBatch, source: str = "local") -> UpdateResult:
+        """Add a replay, or extend one, with a batch of events; a batch key already stored is skipped."""
+        return self.apply(CacheUpdate(source=source, batches=[batch]))
+
+    def has_batch(self, replay_id: str, key: str) -> bool:
+        from viewer.storage.schema import replay_batches
+
+        with self.reading() as conn:
+            found = conn.execute(
+                select(replay_batches.c.replay_id).where(
+                    replay_batches.c.replay_id == replay_id, replay_batches.c.batch_key == key
+                )
+            ).first()
+        return found is not None
+
+    def delete_user(self, user_id: str) -> Removal:
+        with self.writing() as conn:
+            return removal.delete_user(conn, user_id)
+
+    def purge_expired(self, retention_days: float = removal.DEFAULT_RETENTION_DAYS) -> Removal:
+        with self.writing() as conn:
+            return removal.purge_expired(conn, self.now_ms(), retention_days)
+
+    # Reading
+
+    def iter_event_chunks(self, replay_id: str) -> Iterator[list[Event]]:
+        """The replay's events in timestamp order, one decoded chunk at a time, from one snapshot."""
+        stmt = (
+            select(event_chunks.c.data)
+            .where(event_chunks.c.replay_id == replay_id)
+            .order_by(event_chunks.c.idx)
+        )
+        with self.reading() as conn:
+            for (data,) in conn.execute(stmt):
+                yield decode_chunk(data)
+
+    def events(self, replay_id: str) -> list[Event]:
+        return [event for chunk in self.iter_event_chunks(replay_id) for event in chunk]
+
+    def get_replay(self, replay_id: str) -> ReplayRow | None:
+        with self.reading() as conn:
+            return feed.get_replay(conn, replay_id)
+
+    def list_replays(self, query: ReplayQuery | None = None, cursor: str | None = None) -> ReplayPage:
+        with self.reading() as conn:
+            return feed.list_replays(conn, query or ReplayQuery(), cursor, self.tz)
+
+    def all_replays(self, query: ReplayQuery | None = None) -> list[ReplayRow]:
+        """Every page of a query, for the command line and tests; the app pages lazily instead."""
+        query = query or ReplayQuery(limit=500)
+        found: list[ReplayRow] = []
+        cursor: str | None = None
+        while True:
+            page = self.list_replays(query, cursor)
+            found.extend(page.rows)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    def get_user(self, user_id: str) -> UserProfile | None:
+        import json
+
+        with self.reading() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                return None
+            count = conn.execute(select(func.count()).where(replays.c.user_id == user_id)).scalar() or 0
+        return UserProfile(row.id, row.name, row.email, json.loads(row.properties), int(count))
+
+    def user_replays(self, user_id: str, cursor: str | None = None, limit: int = 50) -> ReplayPage:
+        return self.list_replays(ReplayQuery(user_id=user_id, limit=limit), cursor)
+
+    def event_counts(
+        self, names: Sequence[str] | None = None, bucket: str = "day", **window: Any
+    ) -> list[EventCount]:
+        with self.reading() as conn:
+            return analytics.event_counts(conn, names, bucket, **window)
+
+    def funnel(self, steps: Sequence[str], window_ms: int, **period: Any) -> list[FunnelStep]:
+        with self.reading() as conn:
+            return analytics.funnel(conn, steps, window_ms, **period)
+
+    # Sync bookkeeping
+
+    def sync_cursor(self, source: str) -> str | None:
+        with self.reading() as conn:
+            stmt = select(sync_state.c.cursor).join(sources).where(sources.c.name == source)
+            return conn.execute(stmt).scalar()
+
+    def save_sync_cursor(self, source: str, cursor: str | None, error: str | None = None) -> None:
+        from sqlalchemy.dialects.sqlite import insert
+
+        with self.writing() as conn:
+            source_id = writes.ensure_source(conn, source, "sync", self.now_ms())
+            values = {"cursor": cursor, "synced_ms": self.now_ms(), "last_error": error}
+            stmt = insert(sync_state).values(source_id=source_id, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["source_id"], set_=values))
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table, search index included: what a deletion must bring to zero."""
+        with self.reading() as conn:
+            counts = {
+                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
+                for t in metadata.sorted_tables
+            }
+            counts["user_search"] = int(
+                conn.exec_driver_sql("SELECT count(*) FROM user_search").scalar() or 0
+            )
+        return counts

@@ -1,0 +1,132 @@
+"""Reading the replay feed: filtered, sorted pages with keyset paging, so rows never shift between pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import tzinfo
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, exists, literal, or_, select, text, tuple_
+from sqlalchemy.engine import Connection, Row
+
+from viewer.storage.models import ReplayPage, ReplayQuery, ReplayRow, ReplaySort
+from viewer.storage.schema import analytics_events, replays, sources, users
+from viewer.storage.search import parse_search
+
+_SORT_COLUMNS = {
+    ReplaySort.RECENT: replays.c.start_ms,
+    ReplaySort.DURATION: replays.c.duration_ms,
+    ReplaySort.ACTIVITY: replays.c.active_ms,
+}
+# The trigram index needs three characters; shorter words fall back to a scan of the users table.
+_TRIGRAM = 3
+
+
+def _base_select() -> Select[Any]:
+    return select(
+        replays,
+        sources.c.name.label("source_name"),
+        users.c.name.label("user_name"),
+        users.c.email.label("user_email"),
+    ).select_from(
+        replays.join(sources, sources.c.id == replays.c.source_id).outerjoin(
+            users, users.c.id == replays.c.user_id
+        )
+    )
+
+
+def list_replays(
+    conn: Connection, query: ReplayQuery, cursor: str | None = None, tz: tzinfo | None = None
+) -> ReplayPage:
+    """One page of the feed; pass the page's `next_cursor` to get the following one."""
+    sort_column = _SORT_COLUMNS[query.sort]
+    stmt = _base_select().where(*filters_for(query, tz))
+    if cursor:
+        value, replay_id = _decode_cursor(cursor)
+        stmt = stmt.where(tuple_(sort_column, replays.c.id) < tuple_(literal(value), literal(replay_id)))
+    limit = max(1, query.limit)
+    stmt = stmt.order_by(sort_column.desc(), replays.c.id.desc()).limit(limit + 1)
+    rows = [row_from(r) for r in conn.execute(stmt)]
+    if len(rows) <= limit:
+        return ReplayPage(rows=rows, next_cursor=None)
+    last = rows[limit - 1]
+    key = {ReplaySort.RECENT: last.start_ms, ReplaySort.DURATION: last.duration_ms}.get(
+        query.sort, last.active_ms
+    )
+    return ReplayPage(rows=rows[:limit], next_cursor=f"{key}|{last.id}")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    value, _, replay_id = cursor.partition("|")
+    try:
+        return int(value), replay_id
+    except ValueError:
+        raise ValueError(f"not a feed cursor: {cursor!r}") from None
+
+
+def filters_for(query: ReplayQuery, tz: tzinfo | None = None) -> list[ColumnElement[bool]]:
+    terms = parse_search(query.search, tz)
+    found: list[ColumnElement[bool]] = [
+        replays.c.user_id.in_(_users_matching(w, i)) for i, w in enumerate(terms.words)
+    ]
+    if terms.ranges:
+        found.append(or_(*(and_(replays.c.start_ms >= a, replays.c.start_ms < b) for a, b in terms.ranges)))
+    if query.user_id is not None:
+        found.append(replays.c.user_id == query.user_id)
+    if query.since_ms is not None:
+        found.append(replays.c.start_ms >= query.since_ms)
+    if query.until_ms is not None:
+        found.append(replays.c.start_ms < query.until_ms)
+    if query.event_name:
+        happened = exists().where(
+            analytics_events.c.replay_id == replays.c.id, analytics_events.c.name == query.event_name
+        )
+        found.append(happened)
+    return found
+
+
+def _users_matching(word: str, index: int) -> Any:
+    """User ids whose id, name or email contains `word`, case-insensitively."""
+    if len(word) >= _TRIGRAM:
+        phrase = '"' + word.replace('"', '""') + '"'
+        name = f"w{index}"
+        return (
+            text(f"SELECT user_id FROM user_search WHERE user_search MATCH :{name}")
+            .bindparams(**{name: phrase})
+            .columns(user_id=String)
+        )
+    return select(users.c.id).where(
+        or_(
+            users.c.id.contains(word, autoescape=True),
+            users.c.name.contains(word, autoescape=True),
+            users.c.email.contains(word, autoescape=True),
+        )
+    )
+
+
+def row_from(row: Row[Any]) -> ReplayRow:
+    m = row._mapping
+    return ReplayRow(
+        id=m["id"],
+        source=m["source_name"],
+        user_id=m["user_id"],
+        user_name=m["user_name"],
+        user_email=m["user_email"],
+        start_ms=m["start_ms"],
+        end_ms=m["end_ms"],
+        duration_ms=m["duration_ms"],
+        active_ms=m["active_ms"],
+        event_count=m["event_count"],
+        click_count=m["click_count"],
+        input_count=m["input_count"],
+        error_count=m["error_count"],
+        start_url=m["start_url"],
+        urls=json.loads(m["urls"]),
+        size_bytes=m["size_bytes"],
+        stored_bytes=m["stored_bytes"],
+    )
+
+
+def get_replay(conn: Connection, replay_id: str) -> ReplayRow | None:
+    row = conn.execute(_base_select().where(replays.c.id == replay_id)).first()
+    return row_from(row) if row else None

@@ -1,0 +1,164 @@
+"""The cache API's value types: what goes in (batches, profiles, events) and what comes out (rows, pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from viewer.recording.events import Event
+from viewer.storage.chunks import EncodedReplay
+
+DEFAULT_SOURCE = "local"
+DEFAULT_PAGE_SIZE = 50
+
+
+class ReplaySort(StrEnum):
+    RECENT = "recent"
+    DURATION = "duration"
+    ACTIVITY = "activity"
+
+
+@dataclass(frozen=True)
+class ReplayBatch:
+    """Some events of a replay. `key` makes storing idempotent: a key already stored is skipped.
+
+    Use `seq:<n>` for mixpanel-style uploads and a content hash for anything else.
+    """
+
+    replay_id: str
+    key: str
+    events: list[Event]
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EncodedNewReplay:
+    """A whole replay prepared and compressed ahead of the write (a file import); skipped if present."""
+
+    replay_id: str
+    key: str
+    encoded: EncodedReplay
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnalyticsEvent:
+    insert_id: str
+    name: str
+    time_ms: float
+    user_id: str | None
+    replay_id: str | None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """Profile operations in mixpanel's vocabulary: `$name` and `$email` become the searchable fields."""
+
+    user_id: str
+    set: dict[str, Any] = field(default_factory=dict)
+    set_once: dict[str, Any] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    delete: bool = False
+
+
+@dataclass
+class CacheUpdate:
+    """One unit of work, stored in one transaction: all of it becomes visible at once, or none."""
+
+    source: str = DEFAULT_SOURCE
+    source_kind: str = "import"
+    batches: list[ReplayBatch] = field(default_factory=list)
+    new_replays: list[EncodedNewReplay] = field(default_factory=list)
+    profiles: list[ProfileChange] = field(default_factory=list)
+    events: list[AnalyticsEvent] = field(default_factory=list)
+
+
+@dataclass
+class UpdateResult:
+    added: list[str] = field(default_factory=list)
+    extended: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (replay id, reason)
+    events_added: int = 0
+    profiles_changed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.extended or self.events_added or self.profiles_changed)
+
+
+@dataclass(frozen=True)
+class ReplayRow:
+    id: str
+    source: str
+    user_id: str | None
+    user_name: str | None
+    user_email: str | None
+    start_ms: int
+    end_ms: int
+    duration_ms: int
+    active_ms: int
+    event_count: int
+    click_count: int
+    input_count: int
+    error_count: int
+    start_url: str
+    urls: list[str]
+    size_bytes: int
+    stored_bytes: int
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ReplayQuery:
+    """What the feed shows: `search` understands words and dates (see viewer.storage.search)."""
+
+    search: str = ""
+    sort: ReplaySort = ReplaySort.RECENT
+    user_id: str | None = None
+    event_name: str | None = None
+    since_ms: int | None = None
+    until_ms: int | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    rows: list[ReplayRow]
+    next_cursor: str | None  # pass back to get the next page; None on the last page
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    id: str
+    name: str | None
+    email: str | None
+    properties: dict[str, Any]
+    replay_count: int
+
+
+@dataclass(frozen=True)
+class EventCount:
+    name: str
+    bucket_ms: int  # the bucket's start, epoch ms
+    count: int
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    name: str
+    users: int  # users who reached this step in order, within the window
+    conversion: float  # share of the first step's users
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a deletion or purge removed."""
+
+    replays: int = 0
+    analytics_events: int = 0
+    users: int = 0

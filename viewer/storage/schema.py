@@ -1,0 +1,112 @@
+"""The cache's tables as SQLAlchemy Core objects; the migrations are what create them on disk."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("kind", String, nullable=False),
+    Column("created_ms", Integer, nullable=False),
+)
+
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("user_id", String),
+    Column("start_ms", Integer, nullable=False),
+    Column("end_ms", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("active_ms", Integer, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("click_count", Integer, nullable=False),
+    Column("input_count", Integer, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("start_url", Text, nullable=False),
+    Column("urls", Text, nullable=False),  # JSON array of the URLs visited, in order
+    Column("size_bytes", Integer, nullable=False),  # the events' JSON, uncompressed
+    Column("stored_bytes", Integer, nullable=False),  # the compressed chunks
+    Column("chunk_count", Integer, nullable=False),
+    Column("updated_ms", Integer, nullable=False),
+)
+Index("ix_replays_start", replays.c.start_ms, replays.c.id)
+Index("ix_replays_duration", replays.c.duration_ms, replays.c.id)
+Index("ix_replays_active", replays.c.active_ms, replays.c.id)
+Index("ix_replays_user", replays.c.user_id, replays.c.start_ms)
+
+# Which batches a replay is made of: storing a batch twice is recognised here and skipped.
+replay_batches = Table(
+    "replay_batches",
+    metadata,
+    Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), primary_key=True),
+    Column("batch_key", String, primary_key=True),
+    Column("stored_ms", Integer, nullable=False),
+)
+
+event_chunks = Table(
+    "event_chunks",
+    metadata,
+    Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("first_ts", Integer, nullable=False),
+    Column("last_ts", Integer, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("raw_bytes", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # zstandard-compressed JSON array of events
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("name", Text),
+    Column("email", Text),
+    Column("properties", Text, nullable=False),  # JSON object of the profile's properties
+    Column("updated_ms", Integer, nullable=False),
+)
+
+analytics_events = Table(
+    "analytics_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("insert_id", String, nullable=False, unique=True),
+    Column("name", String, nullable=False),
+    Column("time_ms", Integer, nullable=False),
+    Column("user_id", String),
+    Column("replay_id", String),
+    Column("properties", Text, nullable=False),
+)
+Index("ix_analytics_name_time", analytics_events.c.name, analytics_events.c.time_ms)
+Index("ix_analytics_replay", analytics_events.c.replay_id, analytics_events.c.name)
+Index("ix_analytics_user", analytics_events.c.user_id, analytics_events.c.time_ms)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("cursor", Text),
+    Column("synced_ms", Integer),
+    Column("last_error", Text),
+)
+
+# The feed search index (FTS5, trigram tokenizer for substring matches) is a virtual table that
+# SQLAlchemy cannot describe; migration 0002 creates it with triggers that keep it in step with users.
+USER_SEARCH_TABLE = "user_search"

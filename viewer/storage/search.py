@@ -1,0 +1,55 @@
+"""The feed's search box: words match a user's name, email or id; dates pick the day a replay started.
+
+`jane` finds Jane; `example.com` every user at that domain; `user-12` user-123 (any substring).
+`2026-11-27` is that day in local time; `2026-11-20..2026-11-27` the days between, both included.
+Words must all match; replays matching any of several dates are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+_DATE_TERM = re.compile(rf"^{_DATE}(?:\.\.{_DATE})?$")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    words: list[str] = field(default_factory=list)
+    ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch ms
+
+
+def parse_search(text: str, tz: tzinfo | None = None) -> SearchTerms:
+    """Split what the user typed into words and date ranges (days in `tz`, the local zone by default)."""
+    words: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    for token in text.split():
+        day_range = _date_range(token, tz)
+        if day_range is None:
+            words.append(token)
+        else:
+            ranges.append(day_range)
+    return SearchTerms(words=words, ranges=ranges)
+
+
+def _date_range(token: str, tz: tzinfo | None) -> tuple[int, int] | None:
+    match = _DATE_TERM.match(token)
+    if not match:
+        return None
+    try:
+        first = date.fromisoformat(match.group(1))
+        last = date.fromisoformat(match.group(2)) if match.group(2) else first
+    except ValueError:
+        return None
+    if last < first:
+        first, last = last, first
+    return day_start_ms(first, tz), day_start_ms(last + timedelta(days=1), tz)
+
+
+def day_start_ms(day: date, tz: tzinfo | None = None) -> int:
+    """Midnight at the start of `day` in `tz` (local time when None), as epoch milliseconds."""
+    midnight = datetime.combine(day, time())
+    aware = midnight.replace(tzinfo=tz) if tz is not None else midnight.astimezone()
+    return round(aware.timestamp() * 1000)

@@ -1,0 +1,213 @@
+"""Storing a CacheUpdate: replays with their chunks, batch keys, profiles and analytics events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from viewer.recording import RecordingError
+from viewer.recording.events import Event
+from viewer.recording.reader import prepare_events
+from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
+from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, UpdateResult
+from viewer.storage.schema import analytics_events, event_chunks, replay_batches, replays, sources, users
+
+
+def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateResult:
+    """Store everything in `update` on `conn`; the caller owns the transaction."""
+    result = UpdateResult()
+    source_id = ensure_source(conn, update.source, update.source_kind, now_ms)
+    for change in update.profiles:
+        apply_profile(conn, change, now_ms)
+        result.profiles_changed += 1
+    for new in update.new_replays:
+        if replay_exists(conn, new.replay_id):
+            result.unchanged.append(new.replay_id)
+            continue
+        write_replay(conn, new.replay_id, source_id, new.user_id, new.encoded, now_ms, replace=False)
+        _record_keys(conn, new.replay_id, [new.key], now_ms)
+        result.added.append(new.replay_id)
+    for replay_id, group in _by_replay(update.batches).items():
+        _store_batches(conn, source_id, replay_id, group, now_ms, result)
+    result.events_added += _insert_events(conn, update)
+    people = {b.user_id for b in update.batches} | {n.user_id for n in update.new_replays}
+    ensure_users(conn, (p for p in people | {e.user_id for e in update.events} if p), now_ms)
+    return result
+
+
+def ensure_source(conn: Connection, name: str, kind: str, now_ms: int) -> int:
+    found = conn.execute(select(sources.c.id).where(sources.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    inserted = conn.execute(insert(sources).values(name=name, kind=kind, created_ms=now_ms))
+    return int(inserted.inserted_primary_key[0])  # type: ignore[index]
+
+
+def replay_exists(conn: Connection, replay_id: str) -> bool:
+    return conn.execute(select(replays.c.id).where(replays.c.id == replay_id)).first() is not None
+
+
+def _by_replay(batches: Iterable[ReplayBatch]) -> dict[str, list[ReplayBatch]]:
+    grouped: dict[str, list[ReplayBatch]] = {}
+    for batch in batches:
+        grouped.setdefault(batch.replay_id, []).append(batch)
+    return grouped
+
+
+def _store_batches(
+    conn: Connection,
+    source_id: int,
+    replay_id: str,
+    group: list[ReplayBatch],
+    now_ms: int,
+    result: UpdateResult,
+) -> None:
+    known = set(
+        conn.execute(
+            select(replay_batches.c.batch_key).where(replay_batches.c.replay_id == replay_id)
+        ).scalars()
+    )
+    fresh = {b.key: b for b in group if b.key not in known}
+    if not fresh:
+        result.unchanged.append(replay_id)
+        return
+    existed = bool(known) or replay_exists(conn, replay_id)
+    events: list[Event] = list(stored_events(conn, replay_id)) if existed else []
+    for batch in fresh.values():
+        events.extend(batch.events)
+    try:
+        encoded = encode_replay(prepare_events(events, name=replay_id))
+    except RecordingError as exc:
+        result.skipped.append((replay_id, str(exc)))
+        return
+    user_id = next((b.user_id for b in fresh.values() if b.user_id), None)
+    write_replay(conn, replay_id, source_id, user_id, encoded, now_ms, replace=existed)
+    _record_keys(conn, replay_id, list(fresh), now_ms)
+    (result.extended if existed else result.added).append(replay_id)
+
+
+def stored_events(conn: Connection, replay_id: str) -> Iterable[Event]:
+    rows = conn.execute(
+        select(event_chunks.c.data).where(event_chunks.c.replay_id == replay_id).order_by(event_chunks.c.idx)
+    )
+    for (data,) in rows:
+        yield from decode_chunk(data)
+
+
+def write_replay(
+    conn: Connection,
+    replay_id: str,
+    source_id: int,
+    user_id: str | None,
+    encoded: EncodedReplay,
+    now_ms: int,
+    replace: bool,
+) -> None:
+    """Write the replay row and its chunks; within the caller's transaction, so never half visible."""
+    summary = encoded.summary
+    values: dict[str, Any] = {
+        "source_id": source_id,
+        "start_ms": round(summary.start_ts),
+        "end_ms": round(encoded.end_ts),
+        "duration_ms": round(summary.duration_ms),
+        "active_ms": round(summary.active_ms),
+        "event_count": summary.event_count,
+        "click_count": summary.click_count,
+        "input_count": summary.input_count,
+        "error_count": summary.error_count,
+        "start_url": summary.start_url,
+        "urls": json.dumps(summary.urls),
+        "size_bytes": encoded.size_bytes,
+        "stored_bytes": encoded.stored_bytes,
+        "chunk_count": len(encoded.chunks),
+        "updated_ms": now_ms,
+    }
+    if replace:
+        conn.execute(delete(event_chunks).where(event_chunks.c.replay_id == replay_id))
+        if user_id:
+            values["user_id"] = user_id
+        conn.execute(replays.update().where(replays.c.id == replay_id).values(**values))
+    else:
+        conn.execute(insert(replays).values(id=replay_id, user_id=user_id, **values))
+    conn.execute(
+        insert(event_chunks),
+        [
+            {
+                "replay_id": replay_id,
+                "idx": chunk.index,
+                "first_ts": round(chunk.first_ts),
+                "last_ts": round(chunk.last_ts),
+                "event_count": chunk.event_count,
+                "raw_bytes": chunk.raw_bytes,
+                "data": chunk.data,
+            }
+            for chunk in encoded.chunks
+        ],
+    )
+
+
+def _record_keys(conn: Connection, replay_id: str, keys: list[str], now_ms: int) -> None:
+    rows = [{"replay_id": replay_id, "batch_key": key, "stored_ms": now_ms} for key in keys]
+    conn.execute(sqlite_insert(replay_batches).on_conflict_do_nothing(), rows)
+
+
+def ensure_users(conn: Connection, user_ids: Iterable[str], now_ms: int) -> None:
+    """A row for every user a replay or event names, so that search by user id finds them."""
+    rows = [{"id": user_id, "properties": "{}", "updated_ms": now_ms} for user_id in sorted(set(user_ids))]
+    if rows:
+        conn.execute(sqlite_insert(users).on_conflict_do_nothing(index_elements=["id"]), rows)
+
+
+def apply_profile(conn: Connection, change: ProfileChange, now_ms: int) -> None:
+    row = conn.execute(select(users.c.properties).where(users.c.id == change.user_id)).first()
+    properties: dict[str, Any] = json.loads(row[0]) if row else {}
+    if change.delete:
+        properties = {}
+    for key, value in change.set_once.items():
+        properties.setdefault(key, value)
+    properties.update(change.set)
+    for key in change.unset:
+        properties.pop(key, None)
+    values = {
+        "name": _text(properties.get("$name")),
+        "email": _text(properties.get("$email")),
+        "properties": json.dumps(properties, sort_keys=True),
+        "updated_ms": now_ms,
+    }
+    if row:
+        conn.execute(users.update().where(users.c.id == change.user_id).values(**values))
+    else:
+        conn.execute(insert(users).values(id=change.user_id, **values))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _insert_events(conn: Connection, update: CacheUpdate) -> int:
+    rows = [
+        {
+            "insert_id": event.insert_id,
+            "name": event.name,
+            "time_ms": round(event.time_ms),
+            "user_id": event.user_id,
+            "replay_id": event.replay_id,
+            "properties": json.dumps(event.properties, sort_keys=True),
+        }
+        for event in update.events
+    ]
+    if not rows:
+        return 0
+    before = _changes_so_far(conn)
+    # The same event arrives twice (a beacon, then the next page's retry): its insert_id is the key.
+    conn.execute(sqlite_insert(analytics_events).on_conflict_do_nothing(index_elements=["insert_id"]), rows)
+    return _changes_so_far(conn) - before
+
+
+def _changes_so_far(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT total_changes()").scalar() or 0)
