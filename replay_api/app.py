@@ -1,0 +1,69 @@
+"""The composition root of the server: settings and database in, a FastAPI app with every route out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from replay_api import ingest, query
+from replay_api.config import Settings
+from replay_api.db import Database
+from replay_api.errors import install_error_handlers
+from replay_api.lifecycle import purge_expired
+from replay_api.projects import ProjectDirectory
+from replay_api.state import AppState, run_db
+
+log = logging.getLogger("replay_api")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(settings.db_url)
+    state = AppState(settings=settings, db=db, projects=ProjectDirectory(db))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_retention_loop(state))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="Replay API", version="1", lifespan=lifespan)
+    app.state.replay_api = state
+    # Pages on any origin send to us, and the SDK's XHRs carry cookies: the Origin is echoed, never `*`.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        allow_private_network=True,
+        expose_headers=["Retry-After", "X-Replay-Last-Seq"],
+        max_age=3600,
+    )
+    install_error_handlers(app)
+    app.include_router(ingest.router)
+    app.include_router(query.router)
+    return app
+
+
+async def _retention_loop(state: AppState) -> None:
+    """Purge expired replays and events now and then every `purge_interval_s` while the server runs."""
+    while True:
+        try:
+            removed = await run_db(
+                lambda: purge_expired(state.db, state.settings.now_ms(), state.settings.retention_days)
+            )
+            if removed.replays or removed.events:
+                log.info("retention purged %d replays and %d events", removed.replays, removed.events)
+        except Exception:  # the job must outlive one failed run; the next one retries
+            log.exception("retention purge failed")
+        await asyncio.sleep(state.settings.purge_interval_s)

@@ -1,0 +1,50 @@
+"""The server's settings: database URL, limits, retention, clock; REPLAY_API_DATA_DIR moves its data."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "replay-api"
+DATA_DIR_ENV = "REPLAY_API_DATA_DIR"
+DAY_SECONDS = 24 * 60 * 60
+
+
+def data_dir() -> Path:
+    """Where the default SQLite database lives."""
+    override = os.environ.get(DATA_DIR_ENV, "").strip()
+    base = (
+        Path(override).expanduser()
+        if override
+        else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'replay-api.sqlite3'}"
+
+
+@dataclass
+class Settings:
+    """Everything the app needs to know that is not in the database."""
+
+    db_url: str = field(default_factory=default_db_url)
+    # A request body larger than this is refused with 413 before it is read to the end.
+    max_body_bytes: int = 8 << 20
+    # A gzip body inflating past this is refused with 413 (the SDK then halves the batch).
+    max_inflated_bytes: int = 32 << 20
+    retention_days: float = 30.0
+    # How often the retention job runs while the server is up.
+    purge_interval_s: float = 3600.0
+    # Injected in tests to move time; seconds since the epoch.
+    clock: Callable[[], float] = time.time
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)

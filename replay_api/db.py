@@ -1,0 +1,125 @@
+"""Database access: engines, write transactions that hand out change numbers, read snapshots."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from replay_api.schema import changes, feed_counter, metadata
+
+
+class Writer:
+    """One write transaction. Holding the feed counter's row lock, it numbers changes in commit order."""
+
+    def __init__(self, conn: Connection, now_ms: int) -> None:
+        self.conn = conn
+        self.now_ms = now_ms
+        locked = select(feed_counter.c.value).where(feed_counter.c.id == 1).with_for_update()
+        self._start = int(conn.execute(locked).scalar_one())
+        self._last = self._start
+
+    def record_change(self, project_id: int, kind: str, key: str, payload: dict[str, Any] | None) -> int:
+        """Make `payload` the entity's entry in the feed (None: a tombstone), replacing its previous one."""
+        self._last += 1
+        entity = (changes.c.project_id == project_id) & (changes.c.kind == kind) & (changes.c.key == key)
+        self.conn.execute(delete(changes).where(entity))
+        self.conn.execute(
+            insert(changes).values(
+                seq=self._last,
+                project_id=project_id,
+                kind=kind,
+                key=key,
+                op="delete" if payload is None else "upsert",
+                payload=None if payload is None else json.dumps(payload, separators=(",", ":")),
+                created_at=self.now_ms,
+            )
+        )
+        return self._last
+
+    def finish(self) -> None:
+        if self._last != self._start:
+            self.conn.execute(update(feed_counter).where(feed_counter.c.id == 1).values(value=self._last))
+
+
+class Database:
+    """The engines of one database URL. SQLite writers take BEGIN IMMEDIATE and a process-wide lock."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
+        self._lock = threading.Lock() if self.is_sqlite else None
+        self.write_engine = self._make_engine(url, immediate=True, memory=memory)
+        self.read_engine = (
+            self.write_engine if memory else self._make_engine(url, immediate=False, memory=False)
+        )
+        metadata.create_all(self.write_engine)
+        with self.write_engine.begin() as conn:
+            if conn.execute(select(feed_counter.c.id)).first() is None:
+                conn.execute(insert(feed_counter).values(id=1, value=0))
+
+    def _make_engine(self, url: str, immediate: bool, memory: bool) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(url, pool_pre_ping=True)
+        options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if memory:
+            options["poolclass"] = StaticPool
+        engine = create_engine(url, **options)
+        _configure_sqlite(engine, immediate)
+        return engine
+
+    @contextmanager
+    def write(self, now_ms: int) -> Iterator[Writer]:
+        """A write transaction, committed when the block ends without an exception."""
+        with self._locked(), self.write_engine.begin() as conn:
+            writer = Writer(conn, now_ms)
+            yield writer
+            writer.finish()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction: one consistent snapshot of the database."""
+        if self.read_engine is self.write_engine:
+            with self._locked(), self.read_engine.begin() as conn:
+                yield conn
+            return
+        with self.read_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._lock is None:
+            yield
+            return
+        with self._lock:
+            yield
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event below decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,112 @@
+"""The ingest routes mixpanel-browser calls: /record/, /track/, /engage/, and start-up /flags/, /settings/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from replay_api.analytics import (
+    apply_engage,
+    check_engage_items,
+    parse_track_items,
+    request_token,
+    store_events,
+)
+from replay_api.batches import parse_batch, parse_record_params
+from replay_api.replays import store_batch
+from replay_api.state import AppState, app_state, project_for_token, run_db
+from replay_api.wire import basic_auth_token, decode_data_payload, read_body
+
+router = APIRouter(tags=["ingest"])
+OK = {"status": 1, "error": None}
+
+
+def _routes(path: str, methods: list[str]) -> Any:
+    """Serve both `/x/` (what the SDK calls) and `/x`: a redirect would break CORS and POST bodies."""
+
+    def register(handler: Any) -> Any:
+        router.add_api_route(f"/{path}/", handler, methods=methods)
+        router.add_api_route(f"/{path}", handler, methods=methods, include_in_schema=False)
+        return handler
+
+    return register
+
+
+@_routes("record", ["POST"])
+async def record(request: Request) -> JSONResponse:
+    """A session-recording batch: rrweb events, JSON or gzip (format=gzip); idempotent on (replay_id, seq)."""
+    state = app_state(request)
+    project_id = await project_for_token(state, basic_auth_token(request.headers.get("authorization", "")))
+    params = parse_record_params(request.query_params)
+    body = await read_body(request, state.settings.max_body_bytes)
+
+    def work() -> None:
+        batch = parse_batch(body, params, state.settings.max_inflated_bytes)
+        with state.db.write(state.settings.now_ms()) as writer:
+            store_batch(writer, project_id, params, batch)
+
+    await run_db(work)
+    return JSONResponse(OK)
+
+
+async def _data_items(request: Request, state: AppState) -> list[dict[str, Any]]:
+    body = await read_body(request, state.settings.max_body_bytes)
+    return decode_data_payload(body, request.query_params.get("data"))
+
+
+def _answer(request: Request) -> Response:
+    if request.query_params.get("verbose") == "1":
+        return JSONResponse(OK)
+    return PlainTextResponse("1")
+
+
+@_routes("track", ["POST", "GET"])
+async def track(request: Request) -> Response:
+    """Analytics events, `data=` base64 or JSON, one or a batch; deduplicated on `$insert_id`."""
+    state = app_state(request)
+    items = await _data_items(request, state)
+    project_id = await project_for_token(state, request_token(items, "properties"))
+    tracked = parse_track_items(items, state.settings.now_ms())
+
+    def work() -> None:
+        with state.db.write(state.settings.now_ms()) as writer:
+            store_events(writer, project_id, tracked)
+
+    await run_db(work)
+    return _answer(request)
+
+
+@_routes("engage", ["POST", "GET"])
+async def engage(request: Request) -> Response:
+    """Profile updates: `$set`, `$set_once`, `$unset`, `$delete`."""
+    state = app_state(request)
+    items = await _data_items(request, state)
+    project_id = await project_for_token(state, request_token(items, "$token"))
+    check_engage_items(items)
+
+    def work() -> None:
+        with state.db.write(state.settings.now_ms()) as writer:
+            apply_engage(writer, project_id, items)
+
+    await run_db(work)
+    return _answer(request)
+
+
+def _startup_token(request: Request) -> str:
+    return basic_auth_token(request.headers.get("authorization", "")) or request.query_params.get("token", "")
+
+
+@_routes("flags", ["GET", "POST"])
+async def flags(request: Request) -> JSONResponse:
+    """Feature flags: this server defines none, so every flag falls back to the page's default."""
+    await project_for_token(app_state(request), _startup_token(request))
+    return JSONResponse({"flags": {}})
+
+
+@_routes("settings", ["GET"])
+async def settings(request: Request) -> JSONResponse:
+    """Remote SDK settings: none, so the page keeps its own `init()` configuration."""
+    await project_for_token(app_state(request), _startup_token(request))
+    return JSONResponse({})

@@ -1,0 +1,130 @@
+"""The server's tables (SQLAlchemy Core), portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token", String(200), nullable=False, unique=True),
+    # Only a hash of the secret key is kept; it is shown once, by create-project.
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# One row holding the last change sequence number. Every write transaction updates it first, which
+# serializes writers so that sequence numbers are handed out in commit order (PostgreSQL included).
+feed_counter = Table(
+    "feed_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# The change feed, compacted: each entity has one row, its latest state or its tombstone.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("payload", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "kind", "key", name="uq_changes_entity"),
+    Index("ix_changes_project_seq", "project_id", "seq"),
+)
+
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("replay_id", String(200), nullable=False),
+    Column("distinct_id", String(400), nullable=False, default=""),
+    Column("device_id", String(400), nullable=False, default=""),
+    Column("user_id", String(400), nullable=False, default=""),
+    Column("start_ms", Float, nullable=False),
+    Column("end_ms", Float, nullable=False),
+    Column("start_url", Text, nullable=False, default=""),
+    Column("lib_version", String(40), nullable=False, default=""),
+    Column("event_count", Integer, nullable=False, default=0),
+    Column("click_count", Integer, nullable=False, default=0),
+    Column("input_count", Integer, nullable=False, default=0),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("batch_count", Integer, nullable=False, default=0),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("stored_bytes", BigInteger, nullable=False, default=0),
+    # JSON [[start_ms, end_ms], ...]: runs of user interaction, merged across batches (see activity.py).
+    Column("interaction_runs", Text, nullable=False, default="[]"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "replay_id", name="uq_replays_project_replay"),
+    Index("ix_replays_project_distinct", "project_id", "distinct_id"),
+    Index("ix_replays_project_created", "project_id", "created_at"),
+)
+
+replay_batches = Table(
+    "replay_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("replay_pk", Integer, ForeignKey("replays.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("min_ms", Float, nullable=False),
+    Column("max_ms", Float, nullable=False),
+    # gzip of the batch's events as a JSON array, in timestamp order.
+    Column("events_gz", LargeBinary, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    UniqueConstraint("replay_pk", "seq", name="uq_batches_replay_seq"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("distinct_id", String(400), nullable=False),
+    Column("properties", Text, nullable=False, default="{}"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "distinct_id", name="uq_users_project_distinct"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("insert_id", String(200), nullable=False),
+    Column("name", String(400), nullable=False),
+    Column("time_ms", Float, nullable=False),
+    Column("distinct_id", String(400), nullable=False, default=""),
+    Column("user_id", String(400), nullable=False, default=""),
+    Column("replay_id", String(200), nullable=False, default=""),
+    Column("properties", Text, nullable=False, default="{}"),
+    Column("received_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "insert_id", name="uq_events_project_insert"),
+    Index("ix_events_project_distinct", "project_id", "distinct_id"),
+    Index("ix_events_project_received", "project_id", "received_at"),
+    Index("ix_events_project_replay", "project_id", "replay_id"),
+)

@@ -1,0 +1,51 @@
+"""What every request handler needs (settings, database, projects), and running database work off the loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio.to_thread
+from fastapi import Request
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from replay_api.config import Settings
+from replay_api.db import Database
+from replay_api.errors import ApiError
+from replay_api.projects import ProjectDirectory
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    projects: ProjectDirectory
+
+
+def app_state(request: Request) -> AppState:
+    state = request.app.state.replay_api
+    assert isinstance(state, AppState)
+    return state
+
+
+async def run_db(work: Callable[[], T]) -> T:
+    """Run blocking work in a worker thread; a busy or failing database is a 503 the SDK retries."""
+    try:
+        return await anyio.to_thread.run_sync(work)
+    except (OperationalError, IntegrityError, DBAPIError) as exc:
+        raise ApiError(
+            503, f"the database is busy, retry later ({type(exc.orig).__name__})", {"Retry-After": "5"}
+        ) from exc
+
+
+async def project_for_token(state: AppState, token: str) -> int:
+    """The project of an ingest token, or 401."""
+    if not token:
+        raise ApiError(401, "missing project token (Basic auth with the token as user name)")
+    project_id = await run_db(lambda: state.projects.by_token(token))
+    if project_id is None:
+        raise ApiError(401, "unknown project token")
+    return project_id

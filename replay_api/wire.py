@@ -1,0 +1,142 @@
+"""Decoding what mixpanel-browser puts on the wire: capped bodies, gzip, `data=` payloads, Basic auth."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+
+from replay_api.errors import ApiError, bad_request
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 256 << 10
+
+
+def _too_large(what: str, limit: int) -> ApiError:
+    return ApiError(413, f"{what} is larger than the {limit} byte limit")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large("the request body", limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large("the request body", limit)
+    return bytes(body)
+
+
+def inflate(raw: bytes, limit: int) -> tuple[bytes, bool]:
+    """Inflate a gzip body in bounded steps; also says whether `raw` was one clean gzip member."""
+    out = bytearray()
+    rest = raw
+    members = 0
+    while rest.startswith(GZIP_MAGIC):
+        rest = _inflate_member(rest, out, limit)
+        members += 1
+    if rest.strip(b"\x00"):
+        raise bad_request("the gzip body has trailing bytes that are not gzip")
+    return bytes(out), members == 1 and not rest
+
+
+def _inflate_member(data: bytes, out: bytearray, limit: int) -> bytes:
+    """Append one gzip member of `data` to `out`, never past `limit`; return the bytes after it."""
+    inflater = zlib.decompressobj(wbits=31)
+    view = memoryview(data)
+    pos = 0
+    try:
+        while not inflater.eof and (pos < len(view) or inflater.unconsumed_tail):
+            if inflater.unconsumed_tail:
+                piece: bytes | memoryview = inflater.unconsumed_tail
+            else:
+                piece = view[pos : pos + _CHUNK]
+                pos += len(piece)
+            # max_length is at least 1 here: 0 would mean "no limit" to zlib.
+            out += inflater.decompress(piece, limit + 1 - len(out))
+            if len(out) > limit:
+                raise _too_large("the inflated body", limit)
+    except zlib.error as exc:
+        raise bad_request(f"corrupt gzip body ({exc})") from None
+    if not inflater.eof:
+        raise bad_request("truncated gzip body: the compressed stream ends early")
+    return inflater.unused_data + bytes(view[pos:])
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def loads(data: bytes | str, what: str) -> Any:
+    """Parse JSON strictly (no NaN/Infinity), as a 400 naming `what` on failure."""
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise bad_request(f"{what} is not UTF-8 text") from None
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        raise bad_request(f"{what} is not valid JSON ({exc})") from None
+
+
+def basic_auth_token(authorization: str) -> str:
+    """The user part of `Authorization: Basic base64("<token>:")`, or "" when absent or malformed."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
+    return decoded.partition(":")[0]
+
+
+def bearer_token(authorization: str) -> str:
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def decode_data_payload(body: bytes, query_data: str | None) -> list[dict[str, Any]]:
+    """The items of a /track/ or /engage/ request: `data=` (base64 or JSON) in the body or query, or JSON."""
+    text = _body_text(body)
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        data: str | None = stripped
+    else:
+        fields = parse_qs(text, keep_blank_values=True)
+        data = fields["data"][0] if "data" in fields else query_data
+    if data is None or not data.strip():
+        raise bad_request("no 'data' field: expected data=<base64 or JSON> in the body or the query")
+    document = loads(_unwrap_base64(data.strip()), "the 'data' payload")
+    items = document if isinstance(document, list) else [document]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise bad_request(f"item {index} of 'data' is a {type(item).__name__}, not an object")
+    return items
+
+
+def _body_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("the request body is not UTF-8 text") from None
+
+
+def _unwrap_base64(data: str) -> str:
+    """JSON passes through; base64 (standard or URL-safe, padded or not) is decoded to its UTF-8 text."""
+    if data.startswith(("[", "{")):
+        return data
+    # A literal '+' becomes a space in form decoding when the sender did not percent-encode it.
+    cleaned = data.replace(" ", "+").replace("-", "+").replace("_", "/")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise bad_request("'data' is neither JSON nor base64") from None
+    except UnicodeDecodeError:
+        raise bad_request("'data' decodes to bytes that are not UTF-8 text") from None
