@@ -1,0 +1,137 @@
+"""Cache commands of `replay-viewer`: import, list and delete-user. No Qt here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import Any, TextIO
+
+from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
+
+_BAR_WIDTH = 30
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the cache commands to the `replay-viewer` parser."""
+    importer = subparsers.add_parser(
+        "import", help="import recording files or capture folders into the cache"
+    )
+    importer.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    importer.set_defaults(handler=run_import)
+
+    lister = subparsers.add_parser("list", help="list the cached replays, newest first")
+    lister.add_argument("--search", default="", metavar="Q", help="user name, email, user id or a date")
+    lister.add_argument("--sort", choices=[s.value for s in ReplaySort], default=ReplaySort.RECENT.value)
+    lister.add_argument("--json", action="store_true", help="print a JSON array")
+    lister.set_defaults(handler=run_list)
+
+    deleter = subparsers.add_parser("delete-user", help="delete a user's profile, replays and events")
+    deleter.add_argument("user_id", metavar="USER_ID")
+    deleter.set_defaults(handler=run_delete_user)
+
+
+def open_cache() -> ReplayCache:
+    from viewer.cli import CommandError
+    from viewer.storage import CacheError
+
+    try:
+        cache = ReplayCache.open()
+    except CacheError as exc:
+        raise CommandError(str(exc)) from None
+    if cache.moved_aside is not None:
+        print(f"replay-viewer: error: {cache.moved_aside.message()}; starting a new cache", file=sys.stderr)
+    return cache
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from viewer.storage.importer import expand_paths, import_path
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    targets = expand_paths([p for p in args.paths if p.exists()])
+    failed = len(missing)
+    for path in missing:
+        print(f"{path}: skipped: no such file or folder", file=sys.stderr)
+    progress = Progress(sys.stderr, len(targets))
+    with open_cache() as cache:
+        for done, target in enumerate(targets):
+            progress.show(done, target.name)
+            outcome = import_path(cache, target)
+            progress.clear()
+            print(outcome.summary_line(), file=sys.stderr if outcome.failed else sys.stdout, flush=True)
+            failed += outcome.failed
+    if failed:
+        print(
+            f"replay-viewer: error: {failed} of {len(targets) + len(missing)} could not be fully imported",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+class Progress:
+    """A one-line progress bar, drawn only when the stream is a terminal."""
+
+    def __init__(self, stream: TextIO, total: int):
+        self.stream = stream
+        self.total = total
+        self.enabled = stream.isatty() and total > 0
+
+    def show(self, done: int, label: str) -> None:
+        if not self.enabled:
+            return
+        filled = round(_BAR_WIDTH * done / self.total)
+        bar = "#" * filled + "." * (_BAR_WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done}/{self.total} {label[:40]}\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with open_cache() as cache:
+        rows = cache.all_replays(ReplayQuery(search=args.search, sort=ReplaySort(args.sort), limit=500))
+    if args.json:
+        json.dump([_json_row(row) for row in rows], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    for row in rows:
+        print(_text_row(row))
+    if not rows:
+        print("no replays" + (f" match {args.search!r}" if args.search else " in the cache"), file=sys.stderr)
+    return 0
+
+
+def _json_row(row: ReplayRow) -> dict[str, Any]:
+    from datetime import datetime
+
+    data = row.as_json()
+    data["start_time"] = datetime.fromtimestamp(row.start_ms / 1000, tz=UTC).isoformat()
+    return data
+
+
+def _text_row(row: ReplayRow) -> str:
+    from datetime import datetime
+
+    started = datetime.fromtimestamp(row.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
+    who = row.user_name or row.user_email or row.user_id or "unknown user"
+    minutes, seconds = divmod(round(row.duration_ms / 1000), 60)
+    length = f"{minutes:3d}:{seconds:02d}"
+    return f"{row.id}  {started}  {length}  {row.event_count:6d} events  {who}  {row.start_url}"
+
+
+def run_delete_user(args: argparse.Namespace) -> int:
+    from viewer.cli import CommandError
+
+    with open_cache() as cache:
+        if cache.get_user(args.user_id) is None:
+            raise CommandError(f"no user {args.user_id!r} in the cache")
+        removed = cache.delete_user(args.user_id)
+    print(
+        f"deleted user {args.user_id}: {removed.replays} replays, {removed.analytics_events} analytics events"
+    )
+    return 0

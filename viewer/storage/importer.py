@@ -1,0 +1,225 @@
+"""Import recordings into the cache: rrweb files in any format the reader accepts, and mixpanel captures.
+
+A plain recording becomes one replay whose id is a hash of the file, so importing it again is a no-op.
+A capture folder (`NNN-<path>.req` files, see the fixtures' MANIFEST part B) brings its `/record/`
+batches grouped by replay_id, its `/track/` events and its `/engage/` profile updates.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from viewer.recording import RecordingError
+from viewer.recording.events import Event
+from viewer.recording.mixpanel import (
+    CapturedRequest,
+    TrackedEvent,
+    parse_captured_request,
+    parse_profile_updates,
+    parse_record_batch,
+    parse_track_events,
+)
+from viewer.recording.reader import decompress_if_gzip, parse_events, prepare_events, validate_events
+from viewer.storage.cache import ReplayCache
+from viewer.storage.chunks import encode_replay
+from viewer.storage.models import (
+    AnalyticsEvent,
+    CacheUpdate,
+    EncodedNewReplay,
+    ProfileChange,
+    ReplayBatch,
+    UpdateResult,
+)
+
+FILE_BATCH_KEY = "file"
+RECORDING_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz", ".req", ".rrweb")
+
+
+@dataclass
+class ImportOutcome:
+    """What importing one file or capture folder did, for the summary line."""
+
+    name: str
+    raw_bytes: int = 0
+    result: UpdateResult = field(default_factory=UpdateResult)
+    problems: list[str] = field(default_factory=list)
+    event_count: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems or self.result.skipped)
+
+    def summary_line(self) -> str:
+        r = self.result
+        parts = []
+        for count, word in (
+            (len(r.added), "added"),
+            (len(r.extended), "extended"),
+            (len(r.unchanged), "already cached"),
+        ):
+            if count:
+                parts.append(f"{count} replay{'s' * (count != 1)} {word}")
+        if r.events_added:
+            parts.append(f"{r.events_added} analytics events")
+        if r.profiles_changed:
+            parts.append(f"{r.profiles_changed} profile updates")
+        if self.event_count:
+            parts.append(f"{self.event_count} rrweb events")
+        parts.append(f"{self.raw_bytes / 1e6:.2f} MB")
+        problems = self.problems + [f"replay {rid}: {why}" for rid, why in r.skipped]
+        text = f"{self.name}: " + ", ".join(parts)
+        return text + ("; skipped " + "; ".join(problems) if problems else "")
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """The files and capture folders to import: folders are searched, capture folders kept whole."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(_walk(path))
+        else:
+            found.append(path)
+    return found
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    children = sorted(folder.iterdir())
+    if any(child.suffix == ".req" and child.is_file() for child in children):
+        yield folder
+        return
+    for child in children:
+        if child.is_dir():
+            yield from _walk(child)
+        elif child.suffix.lower() in RECORDING_SUFFIXES:
+            yield child
+
+
+def import_path(cache: ReplayCache, path: Path) -> ImportOutcome:
+    """Import one recording file or capture folder in one transaction; problems are reported, not raised."""
+    outcome = ImportOutcome(name=path.name + ("/" if path.is_dir() else ""))
+    try:
+        if path.is_dir():
+            _import_capture(cache, sorted(path.glob("*.req")), outcome)
+        else:
+            _import_file(cache, path, outcome)
+    except RecordingError as exc:
+        outcome.problems.append(str(exc))
+    except OSError as exc:
+        outcome.problems.append(f"cannot be read ({exc.strerror or exc})")
+    return outcome
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Parsing builds millions of small acyclic containers; the cyclic collector would walk them
+    # again and again for nothing (it doubled the parse time of a 5 MB recording here).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_file(cache: ReplayCache, path: Path, outcome: ImportOutcome) -> None:
+    raw = path.read_bytes()
+    outcome.raw_bytes = len(raw)
+    replay_id = hashlib.sha256(raw).hexdigest()[:32]
+    if cache.has_batch(replay_id, FILE_BATCH_KEY):
+        outcome.result.unchanged.append(replay_id)
+        return
+    with _gc_paused():
+        document = _load_json(raw)
+        if isinstance(document, dict) and "body_b64" in document:
+            _import_requests(cache, [parse_captured_request(document)], outcome)
+            return
+        events, user_id = _file_events(raw, document)
+        encoded = encode_replay(prepare_events(events, name=path.name))
+    outcome.event_count = encoded.summary.event_count
+    new = EncodedNewReplay(replay_id=replay_id, key=FILE_BATCH_KEY, encoded=encoded, user_id=user_id)
+    outcome.result = cache.apply(CacheUpdate(new_replays=[new]))
+
+
+def _load_json(raw: bytes) -> Any:
+    """The parsed document, or None when it is not one JSON document (NDJSON, or broken)."""
+    try:
+        return orjson.loads(decompress_if_gzip(raw))
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _file_events(raw: bytes, document: Any) -> tuple[list[Event], str | None]:
+    """The file's events and the user it names, if it names one (`{"user_id": ..., "events": [...]}`)."""
+    if isinstance(document, list):
+        validate_events(document)
+        return document, None
+    if isinstance(document, dict) and isinstance(document.get("events"), list):
+        validate_events(document["events"])
+        user = document.get("user_id") or document.get("distinct_id")
+        return document["events"], str(user) if isinstance(user, (str, int)) and user != "" else None
+    # Anything else (NDJSON, one bare event, a broken file) goes the reader's way, with its messages.
+    return parse_events(raw), None
+
+
+def _import_capture(cache: ReplayCache, files: list[Path], outcome: ImportOutcome) -> None:
+    requests: list[CapturedRequest] = []
+    for file in files:
+        raw = file.read_bytes()
+        outcome.raw_bytes += len(raw)
+        try:
+            requests.append(parse_captured_request(orjson.loads(raw)))
+        except (orjson.JSONDecodeError, RecordingError) as exc:
+            outcome.problems.append(f"{file.name}: {exc}")
+    _import_requests(cache, requests, outcome)
+
+
+def _import_requests(cache: ReplayCache, requests: list[CapturedRequest], outcome: ImportOutcome) -> None:
+    update = CacheUpdate()
+    for request in sorted(requests, key=lambda r: r.order):
+        if request.method != "POST":
+            continue  # CORS preflights carry nothing
+        try:
+            _add_request(update, request)
+        except RecordingError as exc:
+            outcome.problems.append(f"request {request.order} to {request.path}: {exc}")
+    outcome.event_count = sum(len(batch.events) for batch in update.batches)
+    outcome.result = cache.apply(update)
+
+
+def _add_request(update: CacheUpdate, request: CapturedRequest) -> None:
+    route = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if route == "record":
+        batch = parse_record_batch(request.params, request.body, request.header("authorization"))
+        update.batches.append(
+            ReplayBatch(batch.replay_id, f"seq:{batch.seq}", batch.events, batch.person or None)
+        )
+    elif route == "track":
+        update.events.extend(analytics_event(event) for event in parse_track_events(request.body))
+    elif route == "engage":
+        update.profiles.extend(
+            ProfileChange(p.distinct_id, p.set, p.set_once, p.unset, p.delete)
+            for p in parse_profile_updates(request.body)
+        )
+
+
+def analytics_event(event: TrackedEvent) -> AnalyticsEvent:
+    """A tracked mixpanel event as a cache row; without `$insert_id` its content is the dedupe key."""
+    content = orjson.dumps([event.name, event.properties], option=orjson.OPT_SORT_KEYS)
+    insert_id = event.insert_id or hashlib.sha256(content).hexdigest()[:32]
+    return AnalyticsEvent(
+        insert_id=insert_id,
+        name=event.name,
+        time_ms=event.time_ms,
+        user_id=event.distinct_id,
+        replay_id=event.replay_id,
+        properties=event.properties,
+    )
