@@ -67,8 +67,8 @@ async def track(request: Request) -> Response:
     """Analytics events, `data=` base64 or JSON, one or a batch; deduplicated on `$insert_id`."""
     state = app_state(request)
     items = await _data_items(request, state)
-    project_id = await project_for_token(state, request_token(items, "properties"))
     tracked = parse_track_items(items, state.settings.now_ms())
+    project_id = await project_for_token(state, request_token(items, "properties"))
 
     def work() -> None:
         with state.db.write(state.settings.now_ms()) as writer:
