@@ -25,7 +25,7 @@ def event_counts(
     """How many times each event happened per hour or day (days start at midnight at the given offset)."""
     size = BUCKETS_MS[bucket]
     offset = utc_offset_minutes * 60_000
-    start = ((analytics_events.c.time_ms + offset) / size) * size - offset  # integer division in SQLite
+    start = ((analytics_events.c.time_ms + offset) // size) * size - offset
     stmt = select(analytics_events.c.name, start.label("bucket"), func.count().label("n"))
     if names is not None:
         stmt = stmt.where(analytics_events.c.name.in_(list(names)))

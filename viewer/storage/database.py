@@ -37,8 +37,7 @@ def open_engine(path: Path) -> tuple[Engine, MovedAside | None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     reason = invalid_reason(path)
     moved = _move_aside(path, reason) if reason else None
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    _configure(engine)
+    engine = make_engine(path)
     try:
         with engine.connect() as conn:
             migrate(conn)
@@ -103,9 +102,12 @@ def _move_aside(path: Path, reason: str) -> MovedAside:
     return MovedAside(original=path, moved_to=target, reason=reason)
 
 
-def _configure(engine: Engine) -> None:
+def make_engine(path: Path) -> Engine:
+    """An engine on `path` with the cache's connection settings, without checks or migrations."""
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    return engine
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:

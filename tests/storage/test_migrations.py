@@ -1,0 +1,104 @@
+"""Each schema migration upgrades a cache made by the previous version, keeping its data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert
+
+from tests.paths import RRWEB_FIXTURES
+from viewer.recording import read_recording
+from viewer.storage import ReplayCache, ReplayQuery
+from viewer.storage.chunks import encode_replay
+from viewer.storage.database import HEAD_REVISION, current_revision, make_engine, migrate
+from viewer.storage.schema import analytics_events, event_chunks, replays, sources, users
+
+
+def test_the_code_knows_the_newest_migration() -> None:
+    config = Config()
+    config.set_main_option("script_location", "viewer.storage:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def _cache_at_revision_0001(path: Path) -> str:
+    """A cache as version 0001 of the app left it: one user, one replay, its chunks and an event."""
+    recording = read_recording(RRWEB_FIXTURES[0])
+    encoded = encode_replay(recording)
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        migrate(conn, "0001")
+        with conn.begin():
+            conn.execute(insert(sources).values(id=1, name="local", kind="import", created_ms=1))
+            props = {"$name": "Old Timer", "$email": "old.timer@example.org"}
+            conn.execute(
+                insert(users).values(
+                    id="old-1",
+                    name="Old Timer",
+                    email=props["$email"],
+                    properties=json.dumps(props),
+                    updated_ms=1,
+                )
+            )
+            s = encoded.summary
+            conn.execute(
+                insert(replays).values(
+                    id="legacy", source_id=1, user_id="old-1", start_ms=round(s.start_ts), end_ms=round(encoded.end_ts),
+                    duration_ms=round(s.duration_ms), active_ms=round(s.active_ms), event_count=s.event_count,
+                    click_count=s.click_count, input_count=s.input_count, error_count=s.error_count,
+                    start_url=s.start_url, urls=json.dumps(s.urls), size_bytes=encoded.size_bytes,
+                    stored_bytes=encoded.stored_bytes, chunk_count=len(encoded.chunks), updated_ms=1,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(event_chunks),
+                [
+                    {"replay_id": "legacy", "idx": c.index, "first_ts": round(c.first_ts), "last_ts": round(c.last_ts),
+                     "event_count": c.event_count, "raw_bytes": c.raw_bytes, "data": c.data}
+                    for c in encoded.chunks
+                ],
+            )  # fmt: skip
+            conn.execute(
+                insert(analytics_events).values(
+                    insert_id="x",
+                    name="Purchase",
+                    time_ms=round(s.start_ts),
+                    user_id="old-1",
+                    replay_id="legacy",
+                    properties="{}",
+                )
+            )
+        assert current_revision(conn) == "0001"
+    engine.dispose()
+    return "legacy"
+
+
+def test_0002_adds_search_over_the_users_of_an_existing_cache(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    replay_id = _cache_at_revision_0001(path)
+    with ReplayCache.open(path) as cache:
+        assert cache.moved_aside is None
+        with cache.reading() as conn:
+            assert current_revision(conn) == HEAD_REVISION
+        row = cache.get_replay(replay_id)
+        assert row is not None and row.user_name == "Old Timer"
+        assert cache.events(replay_id) == read_recording(RRWEB_FIXTURES[0]).events
+        for word in ("timer", "old.timer@", "old-1"):
+            assert [r.id for r in cache.all_replays(ReplayQuery(search=word))] == [replay_id]
+        assert [r.id for r in cache.all_replays(ReplayQuery(event_name="Purchase"))] == [replay_id]
+        # The triggers installed by 0002 keep the index in step with later profile changes.
+        from viewer.storage import CacheUpdate, ProfileChange
+
+        cache.apply(CacheUpdate(profiles=[ProfileChange("old-1", set={"$name": "Renamed Person"})]))
+        with cache.reading() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM user_search").scalars().all() == ["Renamed Person"]
+        assert [r.id for r in cache.all_replays(ReplayQuery(search="renamed"))] == [replay_id]
+
+
+def test_opening_twice_does_not_migrate_again(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    ReplayCache.open(path).close()
+    with ReplayCache.open(path) as cache, cache.reading() as conn:
+        assert current_revision(conn) == HEAD_REVISION
