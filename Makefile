@@ -8,7 +8,7 @@ ROOT_ENV := $(if $(filter 0,$(shell id -u)),QTWEBENGINE_DISABLE_SANDBOX=1,)
 
 .PHONY: setup run test lint bench clean system-packages
 
-setup: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/npm
+setup: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/sdk-page
 
 $(STAMPS)/system: scripts/ensure-system-packages
 	./scripts/ensure-system-packages
@@ -22,6 +22,11 @@ $(STAMPS)/python: pyproject.toml
 
 $(STAMPS)/npm: $(PLAYER)/package.json $(PLAYER)/package-lock.json
 	cd $(PLAYER) && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+# The page the replay API end-to-end tests load: the real mixpanel-browser SDK, pinned by its lock file.
+$(STAMPS)/sdk-page: tests/e2e/sdk-page/package.json tests/e2e/sdk-page/package-lock.json
+	cd tests/e2e/sdk-page && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 run: setup
