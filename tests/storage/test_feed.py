@@ -17,6 +17,7 @@ from viewer.storage import (
     ReplayQuery,
     ReplayRow,
     ReplaySort,
+    feed,
 )
 
 PEOPLE = {
@@ -72,7 +73,12 @@ def _who(row: ReplayRow) -> str:
 @pytest.mark.parametrize(
     "word", ["jane", "JANE cust", "example.com", "user-1", "er-12", "u-", "bob@", "anna.k", "zed"]
 )
-def test_search_by_name_email_and_user_id_finds_exactly_those_replays(cache: ReplayCache, word: str) -> None:
+@pytest.mark.parametrize("few_users", [200, 0], ids=["by-user-index", "by-feed-order"])
+def test_search_by_name_email_and_user_id_finds_exactly_those_replays(
+    cache: ReplayCache, word: str, few_users: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both query shapes (few matching users, many matching users) must find the same replays.
+    monkeypatch.setattr(feed, "_FEW_USERS", few_users)
     expected = _matching(cache, lambda row: all(w.casefold() in _who(row) for w in word.split()))
     assert expected
     assert _ids(cache.all_replays(ReplayQuery(search=word))) == expected
