@@ -1,24 +1,27 @@
 # The README's commands. A fresh machine needs only `make run` and `make test`.
 SHELL := /bin/bash
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
+# PySide6 6.12 drops a reference to None on every Python slot call; Python 3.12+ makes None immortal,
+# so the app prefers it. On 3.11 pyproject.toml falls back to PySide6 6.11.3, which is free of it.
+PYTHON ?= $(shell ./scripts/find-python)
 PLAYER := resources/player
 STAMPS := .stamps
 ROOT_ENV := $(if $(filter 0,$(shell id -u)),QTWEBENGINE_DISABLE_SANDBOX=1,)
 
 .PHONY: setup run test lint bench clean system-packages
 
-setup: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/sdk-page
+setup: $(STAMPS)/system $(VENV)/.installed $(STAMPS)/npm $(STAMPS)/sdk-page
 
 $(STAMPS)/system: scripts/ensure-system-packages
 	./scripts/ensure-system-packages
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/python: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml
+	./scripts/find-python --check $(PY) || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,server]'
-	@mkdir -p $(STAMPS) && touch $@
+	touch $@
 
 $(STAMPS)/npm: $(PLAYER)/package.json $(PLAYER)/package-lock.json
 	cd $(PLAYER) && npm ci --no-audit --no-fund --loglevel=error

@@ -37,8 +37,8 @@ class MomentRenderer:
         view.firstFrameShown.connect(self._on_first_frame)
         view.loadProgress.connect(self._on_progress)
         view.loadFailed.connect(self._on_failure)
-        view.seekFinished.connect(self._seeks.__setitem__)
-        view.textReady.connect(lambda rid, vis, every, at: self._texts.__setitem__(rid, FrameText(vis, every, at)))
+        view.seekFinished.connect(self._on_seek)
+        view.textReady.connect(self._on_text)
 
     @classmethod
     def start(cls, remote_assets: bool = True) -> MomentRenderer:
@@ -46,6 +46,12 @@ class MomentRenderer:
         if QApplication.instance() is None:
             QApplication([])
         return cls(ReplayView(remote_assets=remote_assets))
+
+    def _on_seek(self, token: int, at_ms: float) -> None:
+        self._seeks[token] = at_ms
+
+    def _on_text(self, request: int, visible: str, everything: str, at_ms: float) -> None:
+        self._texts[request] = FrameText(visible, everything, at_ms)
 
     def _on_first_frame(self) -> None:
         self._first_frame = True

@@ -49,16 +49,34 @@ class ReplayView(QWebEngineView):
 
     def _connect_bridge(self) -> None:
         bridge = self.bridge
-        bridge.firstFrame.connect(lambda g: self._current(g) and self.firstFrameShown.emit())
-        bridge.progress.connect(lambda g, n, _until: self._current(g) and self.loadProgress.emit(n, self._chunk_count))
-        bridge.failed.connect(lambda g, message: self._current(g) and self.loadFailed.emit(message))
-        bridge.seekDone.connect(lambda g, token, at: self._current(g) and self.seekFinished.emit(token, at))
-        bridge.ended.connect(lambda g: self._current(g) and self.playbackEnded.emit())
+        bridge.firstFrame.connect(self._on_first_frame)
+        bridge.progress.connect(self._on_progress)
+        bridge.failed.connect(self._on_failed)
+        bridge.seekDone.connect(self._on_seek_done)
+        bridge.ended.connect(self._on_ended)
         bridge.textArrived.connect(self.textReady)
         bridge.viewportResized.connect(self._on_viewport)
 
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
+    # Answers about an older replay (a previous generation) are dropped.
+    def _on_first_frame(self, generation: int) -> None:
+        if generation == self._generation:
+            self.firstFrameShown.emit()
+
+    def _on_progress(self, generation: int, loaded: int, _until_ms: float) -> None:
+        if generation == self._generation:
+            self.loadProgress.emit(loaded, self._chunk_count)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.loadFailed.emit(message)
+
+    def _on_seek_done(self, generation: int, token: int, at_ms: float) -> None:
+        if generation == self._generation:
+            self.seekFinished.emit(token, at_ms)
+
+    def _on_ended(self, generation: int) -> None:
+        if generation == self._generation:
+            self.playbackEnded.emit()
 
     def _on_viewport(self, width: int, height: int) -> None:
         self.recorded_viewport = (width, height)

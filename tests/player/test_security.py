@@ -1,0 +1,134 @@
+"""A hostile recording replays with no script running and no request the asset policy forbids."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from viewer.player.headless import wait_until
+from viewer.player.moment import MomentRenderer
+from viewer.player.scheme import PAGE_URL
+from viewer.recording.reader import prepare_events
+
+pytestmark = pytest.mark.webengine
+T0 = 1_750_000_000_000
+SENTINEL_PROBE = (
+    "[typeof window.__pwned, (function () { try { return typeof document.querySelector('iframe')"
+    ".contentWindow.__pwned; } catch (e) { return 'inaccessible'; } })()].join(',')"
+)
+
+
+class Hits(BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def _record(self) -> None:
+        Hits.seen.append(f"{self.command} {self.path}")
+        body = b"GIF89a" if self.path.endswith(".gif") else b"body{}"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _record
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def hostile_server() -> Iterator[str]:
+    Hits.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hits)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
+    return {"type": 2, "id": node_id, "tagName": tag, "attributes": attributes or {}, "childNodes": children or []}
+
+
+def text(node_id: int, value: str) -> dict:
+    return {"type": 3, "id": node_id, "textContent": value}
+
+
+def hostile_events(origin: str) -> list[dict]:
+    run = "parent.__pwned=1;window.__pwned=1;fetch('" + origin + "/ran-script')"
+    body = el(10, "body", {}, [
+        text(11, "HOSTILE PAGE LOADED"),
+        el(12, "script", {}, [text(13, run)]),
+        el(14, "img", {"src": origin + "/broken-on-purpose", "onerror": run}),
+        el(15, "a", {"href": "javascript:" + run, "id": "js-link"}, [text(16, "click me")]),
+        el(17, "iframe", {"srcdoc": "<script>" + run + "</script><p>inner</p>"}),
+        el(18, "form", {"action": origin + "/submit", "method": "post", "id": "f"}, [
+            el(19, "input", {"name": "q", "value": "x", "autofocus": "", "onfocus": run}),
+        ]),
+        el(20, "script", {}, [text(21, "document.getElementById('f').submit()")]),
+        el(22, "img", {"src": origin + "/pixel.gif"}),
+        el(23, "object", {"data": origin + "/object"}),
+        el(24, "svg", {"onload": run}, []),
+        el(25, "div", {"onmouseover": run, "style": "width:500px;height:300px"}, [text(26, "hover me")]),
+    ])
+    head = el(3, "head", {}, [
+        el(4, "meta", {"http-equiv": "refresh", "content": "0;url=" + origin + "/refresh"}),
+        el(5, "script", {"src": origin + "/evil.js"}),
+        el(6, "link", {"rel": "stylesheet", "href": origin + "/style.css"}),
+        el(7, "base", {"href": origin + "/base/"}),
+    ])
+    document = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [head, body])]}
+    later_script = {"parentId": 10, "nextId": None, "node": el(30, "script", {}, [text(31, run)])}
+    return [
+        {"type": 4, "timestamp": T0, "data": {"href": origin + "/page", "width": 800, "height": 600}},
+        {"type": 2, "timestamp": T0 + 5, "data": {"node": document, "initialOffset": {"top": 0, "left": 0}}},
+        {"type": 3, "timestamp": T0 + 500, "data": {"source": 0, "adds": [later_script], "removes": [], "texts": [],
+                                                     "attributes": [{"id": 15, "attributes": {"href": "javascript:" + run}}]}},
+        {"type": 3, "timestamp": T0 + 600, "data": {"source": 2, "type": 2, "id": 15, "x": 10, "y": 10}},
+        {"type": 3, "timestamp": T0 + 700, "data": {"source": 5, "id": 19, "text": "typed", "isChecked": False}},
+        {"type": 3, "timestamp": T0 + 2000, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 25, "timeOffset": 0}]}},
+    ]
+
+
+def evaluate(renderer: MomentRenderer, script: str) -> str:
+    result: list[str] = []
+    renderer.view.page().runJavaScript(script, 0, result.append)
+    wait_until(lambda: bool(result), 10, "the page to answer")
+    return str(result[0])
+
+
+def settle(seconds: float) -> None:
+    end = __import__("time").monotonic() + seconds
+    wait_until(lambda: __import__("time").monotonic() > end, seconds + 5, "settling")
+
+
+@pytest.mark.parametrize("remote_assets", [False, True], ids=["remote-off", "remote-on"])
+def test_hostile_recording_runs_no_script_and_reaches_only_allowed_assets(
+    qapp: QApplication, hostile_server: str, remote_assets: bool
+) -> None:
+    renderer = MomentRenderer.start(remote_assets=remote_assets)
+    try:
+        recording = prepare_events(hostile_events(hostile_server))
+        renderer.show(recording)
+        renderer.seek(recording.duration_ms, play=False)
+        renderer.seek(0, play=True)  # play through every event, including the late script and the click
+        settle(3.0)
+        assert "HOSTILE PAGE LOADED" in renderer.text().visible
+        assert evaluate(renderer, SENTINEL_PROBE) == "undefined,undefined"
+        assert renderer.view.page().url() == PAGE_URL
+        log = renderer.view.interceptor.log
+        allowed_remote = [r for r in log.records() if r.allowed and r.url.startswith(hostile_server)]
+        assert all(r.kind in ("image", "stylesheet", "font") and r.method == "GET" for r in allowed_remote)
+        hits = list(Hits.seen)
+        forbidden = [h for h in hits if not (h.startswith("GET ") and h.split()[1] in ("/pixel.gif", "/style.css", "/broken-on-purpose"))]
+        assert forbidden == [], f"requests that left for forbidden URLs: {forbidden}"
+        if remote_assets:
+            assert "GET /pixel.gif" in hits  # the server was reachable: the silence above is the policy's
+        else:
+            assert hits == []
+            assert any(r.url.startswith(hostile_server) and not r.allowed for r in log.records())
+    finally:
+        renderer.close()
