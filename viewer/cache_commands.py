@@ -47,7 +47,7 @@ def open_cache() -> ReplayCache:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from viewer.storage.importer import expand_paths, import_path
+    from viewer.storage.importer import expand_paths, import_paths
 
     missing = [str(p) for p in args.paths if not p.exists()]
     targets = expand_paths([p for p in args.paths if p.exists()])
@@ -56,12 +56,14 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"{path}: skipped: no such file or folder", file=sys.stderr)
     progress = Progress(sys.stderr, len(targets))
     with open_cache() as cache:
-        for done, target in enumerate(targets):
-            progress.show(done, target.name)
-            outcome = import_path(cache, target)
+        progress.show(0, targets[0].name if targets else "")
+        outcomes = import_paths(cache, targets)
+        for done, outcome in enumerate(outcomes, start=1):
             progress.clear()
             print(outcome.summary_line(), file=sys.stderr if outcome.failed else sys.stdout, flush=True)
+            progress.show(done, targets[done].name if done < len(targets) else "")
             failed += outcome.failed
+        progress.clear()
     if failed:
         print(
             f"replay-viewer: error: {failed} of {len(targets) + len(missing)} could not be fully imported",

