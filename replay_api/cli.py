@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--retention-days", type=float, default=30.0, help="days a replay is kept (default 30)"
     )
+    serve.add_argument(
+        "--log-level", default="info", help="uvicorn log level; 'warning' drops the access log"
+    )
     create = commands.add_parser("create-project", help="create a project and print its token and secret key")
     create.add_argument("name", help="a name for people")
     create.add_argument("--token", help="reuse the token a site is already instrumented with")
@@ -31,20 +34,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings(db_url=args.db or default_db_url())
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.retention_days)
+            return _serve(settings, args)
         return _create_project(settings, args.name, args.token)
     except Exception as exc:  # one clear line, not a traceback, for every failure
         print(f"replay-api: {exc}", file=sys.stderr)
         return 1
 
 
-def _serve(settings: Settings, host: str, port: int, retention_days: float) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from replay_api.app import create_app
 
-    settings.retention_days = retention_days
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    settings.retention_days = args.retention_days
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,7 +48,13 @@ def rrweb_batch(start_ms: int, count: int, full_snapshot: bool) -> list[dict[str
 
 
 def post_record(
-    client: httpx.Client, replay_id: str, seq: int, body: bytes, *, gzip_format: bool = True, **extra: str
+    client: httpx.Client,
+    replay_id: str,
+    seq: int,
+    body: bytes | Iterator[bytes],
+    *,
+    gzip_format: bool = True,
+    **extra: str,
 ) -> httpx.Response:
     params = {
         "replay_id": replay_id,

@@ -48,8 +48,10 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             yield Seeded(server, ingest, client, snapshot(server, client))
 
 
-def _record(client: httpx.Client, body: bytes, seq: int = 0, **extra: str) -> httpx.Response:
-    return post_record(client, "bad-input-replay", seq, body, **extra)
+def _record(
+    client: httpx.Client, body: bytes | Iterator[bytes], seq: int = 0, gzip_format: bool = True
+) -> httpx.Response:
+    return post_record(client, "bad-input-replay", seq, body, gzip_format=gzip_format)
 
 
 def _track(client: httpx.Client, items: Any, **params: str) -> httpx.Response:
