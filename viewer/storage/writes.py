@@ -109,8 +109,20 @@ def write_replay(
     replace: bool,
 ) -> None:
     """Write the replay row and its chunks; within the caller's transaction, so never half visible."""
+    values = _replay_values(encoded, source_id, now_ms)
+    if replace:
+        conn.execute(delete(event_chunks).where(event_chunks.c.replay_id == replay_id))
+        if user_id:
+            values["user_id"] = user_id
+        conn.execute(replays.update().where(replays.c.id == replay_id).values(**values))
+    else:
+        conn.execute(insert(replays).values(id=replay_id, user_id=user_id, **values))
+    conn.execute(insert(event_chunks), _chunk_rows(replay_id, encoded))
+
+
+def _replay_values(encoded: EncodedReplay, source_id: int, now_ms: int) -> dict[str, Any]:
     summary = encoded.summary
-    values: dict[str, Any] = {
+    return {
         "source_id": source_id,
         "start_ms": round(summary.start_ts),
         "end_ms": round(encoded.end_ts),
@@ -127,28 +139,21 @@ def write_replay(
         "chunk_count": len(encoded.chunks),
         "updated_ms": now_ms,
     }
-    if replace:
-        conn.execute(delete(event_chunks).where(event_chunks.c.replay_id == replay_id))
-        if user_id:
-            values["user_id"] = user_id
-        conn.execute(replays.update().where(replays.c.id == replay_id).values(**values))
-    else:
-        conn.execute(insert(replays).values(id=replay_id, user_id=user_id, **values))
-    conn.execute(
-        insert(event_chunks),
-        [
-            {
-                "replay_id": replay_id,
-                "idx": chunk.index,
-                "first_ts": round(chunk.first_ts),
-                "last_ts": round(chunk.last_ts),
-                "event_count": chunk.event_count,
-                "raw_bytes": chunk.raw_bytes,
-                "data": chunk.data,
-            }
-            for chunk in encoded.chunks
-        ],
-    )
+
+
+def _chunk_rows(replay_id: str, encoded: EncodedReplay) -> list[dict[str, Any]]:
+    return [
+        {
+            "replay_id": replay_id,
+            "idx": chunk.index,
+            "first_ts": round(chunk.first_ts),
+            "last_ts": round(chunk.last_ts),
+            "event_count": chunk.event_count,
+            "raw_bytes": chunk.raw_bytes,
+            "data": chunk.data,
+        }
+        for chunk in encoded.chunks
+    ]
 
 
 def _record_keys(conn: Connection, replay_id: str, keys: list[str], now_ms: int) -> None:
