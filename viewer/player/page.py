@@ -106,9 +106,12 @@ def _lock_settings(settings: QWebEngineSettings) -> None:
         settings.setAttribute(name, value)
 
 
-def make_player_profile(remote_assets: bool, parent: QObject) -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
-    """An off-the-record profile of our own: nothing is stored, every request goes through the policy."""
-    profile = QWebEngineProfile(parent)
+def make_player_profile(remote_assets: bool) -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
+    """An off-the-record profile of our own: nothing is stored, every request goes through the policy.
+
+    It has no Qt parent on purpose: a parent would delete it before the page that uses it.
+    """
+    profile = QWebEngineProfile()
     profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
     profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
     profile.setSpellCheckEnabled(False)

@@ -30,7 +30,7 @@ class ReplayView(QWebEngineView):
     def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
         check_player_installed()
         super().__init__(parent)
-        self._profile, self.scheme_handler, self.interceptor = make_player_profile(remote_assets, self)
+        self._profile, self.scheme_handler, self.interceptor = make_player_profile(remote_assets)
         self.locked_page = LockedPage(self._profile, self)
         self.setPage(self.locked_page)
         self.bridge = PlayerBridge(self)
@@ -39,6 +39,7 @@ class ReplayView(QWebEngineView):
         self.locked_page.setWebChannel(channel)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setAcceptDrops(False)
+        self._shut_down = False
         self._generation = 0
         self._chunk_count = 0
         self._token = 0
@@ -121,8 +122,10 @@ class ReplayView(QWebEngineView):
         return request
 
     def shutdown(self) -> None:
-        """Release the page before its profile, as Qt WebEngine requires."""
-        self.setPage(None)  # type: ignore[arg-type]
+        """Release the page before its profile, as Qt WebEngine requires (safe to call twice)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.locked_page.deleteLater()
         self._profile.deleteLater()
 

@@ -1,0 +1,78 @@
+"""`replay-viewer frame` from a terminal: the text or PNG of a moment, and one clear line on bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import FIXTURES, RRWEB_FIXTURES
+
+pytestmark = pytest.mark.webengine
+VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
+REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "viewer", *args], capture_output=True, text=True, timeout=120, env=env or os.environ.copy()
+    )
+
+
+def test_text_of_a_moment_is_what_rrweb_shows_then() -> None:
+    frame = REFERENCE[VUE.name]["frames"][-2]
+    result = run("frame", str(VUE), "--at", str(frame["at_ms"] / 1000), "--text")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == frame["text"] + "\n"
+
+
+def test_png_of_a_moment_has_the_recorded_viewport(tmp_path: Path) -> None:
+    out = tmp_path / "frame.png"
+    result = run("frame", str(VUE), "--at", "60", "--png", str(out))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    meta = next(e for e in json.loads(VUE.read_bytes()) if e["type"] == 4)["data"]
+    assert (width, height) == (meta["width"], meta["height"])
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    colours = {image.pixel(x, y) for x in range(0, width, 37) for y in range(0, height, 29)}
+    assert len(colours) > 5, "the frame is blank"
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (b"", [], "the file is empty"),
+        (b"{not json", [], "not valid JSON"),
+        (None, [], "truncated gzip"),
+        (json.dumps([{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]).encode(), [], "no FullSnapshot"),
+        (json.dumps([{"type": 2, "timestamp": 1700000000.5, "data": {"node": {}}}]).encode(), [], "seconds"),
+        (VUE.read_bytes(), ["--at", "9999"], "past the end"),
+    ],
+    ids=["empty", "not-json", "truncated-gzip", "no-snapshot", "seconds", "past-end"],
+)
+def test_bad_input_gets_one_line_and_a_failing_exit(tmp_path: Path, content: bytes | None, args: list[str], message: str) -> None:
+    path = tmp_path / "recording.json"
+    path.write_bytes(content if content is not None else gzip.compress(VUE.read_bytes())[:5000])
+    result = run("frame", str(path), *(args or ["--at", "1"]), "--text")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("replay-viewer: error:") and message in lines[0], result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root needs the sandbox disabled")
+def test_as_root_without_sandbox_switch_the_app_says_so_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "QTWEBENGINE_DISABLE_SANDBOX"}
+    result = run("frame", str(VUE), "--at", "1", "--text", env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "QTWEBENGINE_DISABLE_SANDBOX=1" in result.stderr

@@ -1,0 +1,141 @@
+"""The player window as a user drives it: keys, skip inactivity, fullscreen, errors, remembered speed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from PySide6.QtCore import Qt
+
+from tests.paths import FIXTURES, RRWEB_FIXTURES
+from viewer.settings import load_settings
+from viewer.ui.player_window import PlayerWindow
+
+pytestmark = pytest.mark.webengine
+VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
+REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"]
+
+
+@pytest.fixture()
+def window(qtbot: QtBot) -> Iterator[PlayerWindow]:
+    win = PlayerWindow(load_settings())
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def open_and_wait(qtbot: QtBot, win: PlayerWindow, path: Path) -> None:
+    with qtbot.waitSignal(win.view.firstFrameShown, timeout=20000):
+        win.open_path(path)
+    assert win.pages.currentWidget() is win.stage
+
+
+def page_state(qtbot: QtBot, win: PlayerWindow) -> tuple[str, float]:
+    with qtbot.waitSignal(win.view.textReady, timeout=10000) as blocker:
+        win.view.request_text()
+    _, visible, _, at = blocker.args
+    return visible, at
+
+
+def key(qtbot: QtBot, win: PlayerWindow, which: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(win, which, modifier)
+
+
+def test_keys_drive_playback(qtbot: QtBot, window: PlayerWindow) -> None:
+    open_and_wait(qtbot, window, VUE)
+    controller = window.controller
+    key(qtbot, window, Qt.Key.Key_Right)
+    assert controller.position_ms == 5000
+    key(qtbot, window, Qt.Key.Key_Left)
+    assert controller.position_ms == 0
+    key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    first_marker_after_start = next(m.at_ms for m in controller.markers if m.at_ms > 1)
+    assert controller.position_ms == first_marker_after_start
+    key(qtbot, window, Qt.Key.Key_Up)
+    assert controller.speed == 2.0 and window.controls.speed_box.currentText() == "2×"
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert controller.playing and window.controls.play_button.text() == "Pause"
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert not controller.playing
+
+
+def test_skip_inactivity_crosses_the_idle_gap_in_under_a_second_and_seeking_works_in_it(
+    qtbot: QtBot, window: PlayerWindow
+) -> None:
+    open_and_wait(qtbot, window, VUE)
+    controller = window.controller
+    gap = max(controller.inactive_spans, key=lambda s: s.duration_ms)
+    assert gap.duration_ms > 30000
+    # Paused, a seek into the gap shows that moment, exactly as rrweb's own Replayer shows it.
+    reference = next(f for f in REFERENCE[VUE.name]["frames"] if gap.start_ms < f["at_ms"] < gap.end_ms)
+    with qtbot.waitSignal(window.view.seekFinished, timeout=10000):
+        window.controls.timeline.seekRequested.emit(reference["at_ms"])
+    visible, at = page_state(qtbot, window)
+    assert at == pytest.approx(reference["at_ms"], abs=1) and visible == reference["text"]
+    # Playing at 1x from just before the gap: the gap is jumped, not played.
+    controller.seek(gap.start_ms - 300)
+    assert controller.speed == 1.0 and controller.skip_inactivity
+    started = time.monotonic()
+    controller.play()
+    qtbot.waitUntil(lambda: controller.position_ms >= gap.end_ms, timeout=5000)
+    crossed_in = time.monotonic() - started
+    assert crossed_in < 1.0, f"crossing a {gap.duration_ms / 1000:.0f} s gap took {crossed_in:.2f} s"
+    assert window.notice.isVisible() and window.notice.text().startswith("Skipped ")
+    qtbot.wait(300)
+    _, page_at = page_state(qtbot, window)
+    assert page_at >= gap.end_ms
+    key(qtbot, window, Qt.Key.Key_Space)  # the controls answered throughout
+    assert not controller.playing
+
+
+def test_fullscreen_hides_controls_after_idle_and_esc_leaves(qtbot: QtBot, window: PlayerWindow) -> None:
+    open_and_wait(qtbot, window, VUE)
+    key(qtbot, window, Qt.Key.Key_F)
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    assert window.controls.isVisible()
+    qtbot.waitUntil(lambda: not window.controls.isVisible(), timeout=4000)
+    window.view.bridge.pointerMove.emit()  # the mouse moved over the replay
+    assert window.controls.isVisible()
+    key(qtbot, window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    assert window.controls.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"not json at all", "not valid JSON"),
+        (gzip.compress(VUE.read_bytes())[:4000], "truncated gzip"),
+        (json.dumps([{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]).encode(), "no FullSnapshot"),
+        (json.dumps([{"type": 2, "timestamp": 1700000000.5, "data": {"node": {}}}]).encode(), "seconds"),
+    ],
+    ids=["empty", "not-json", "truncated-gzip", "no-snapshot", "seconds"],
+)
+def test_bad_recordings_show_the_error_panel(qtbot: QtBot, window: PlayerWindow, tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_panel, timeout=5000)
+    assert message in window.error_panel.message.text()
+    assert not window.controls.isEnabled()
+    open_and_wait(qtbot, window, VUE)  # and the window still works
+
+
+def test_speed_and_skip_are_remembered_between_runs(qtbot: QtBot, window: PlayerWindow) -> None:
+    open_and_wait(qtbot, window, VUE)
+    window.controller.set_speed(4.0)
+    window.controls.skip_box.setChecked(False)
+    settings = load_settings()
+    assert settings.playback_speed == 4.0 and settings.skip_inactivity is False
+    again = PlayerWindow(load_settings())
+    qtbot.addWidget(again)
+    assert again.controller.speed == 4.0 and again.controls.speed_box.currentText() == "4×"
+    assert not again.controls.skip_box.isChecked()
+    again.close()

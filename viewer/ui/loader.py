@@ -1,0 +1,41 @@
+"""Reading recordings off the GUI thread; results come back as Qt signals."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from viewer.recording import RecordingError, read_recording
+from viewer.recording.summary import summarize
+
+
+class RecordingLoader(QObject):
+    loaded = Signal(int, object, object)  # request, Recording, ReplaySummary
+    failed = Signal(int, str)  # request, one-line reason
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-reader")
+        self._request = 0
+
+    def load(self, path: Path, threshold_ms: float) -> int:
+        self._request += 1
+        request = self._request
+        self._pool.submit(self._read, request, path, threshold_ms)
+        return request
+
+    def _read(self, request: int, path: Path, threshold_ms: float) -> None:
+        try:
+            recording = read_recording(path)
+            summary = summarize(recording, threshold_ms)
+        except RecordingError as exc:
+            self.failed.emit(request, str(exc))
+        except Exception as exc:  # a bug must reach the user as a message, not kill the reader thread
+            self.failed.emit(request, f"unexpected error while reading: {exc!r}")
+        else:
+            self.loaded.emit(request, recording, summary)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

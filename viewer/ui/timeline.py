@@ -1,0 +1,147 @@
+"""The timeline: played part, inactive spans shaded, markers with tooltips, click or drag to seek."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from viewer.recording.activity import InactiveSpan
+from viewer.recording.markers import Marker, MarkerKind
+
+MARKER_COLORS = {
+    MarkerKind.CLICK: QColor("#4c8bf5"),
+    MarkerKind.PAGE: QColor("#34a853"),
+    MarkerKind.INPUT: QColor("#a142f4"),
+    MarkerKind.CUSTOM: QColor("#f29900"),
+    MarkerKind.ERROR: QColor("#ea4335"),
+}
+_MARGIN = 8.0
+_MARKER_HIT_PX = 4.0
+
+
+def format_clock(ms: float) -> str:
+    """'1:05' or '1:02:05' — a position on the timeline."""
+    seconds = max(0, int(ms // 1000))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Timeline(QWidget):
+    seekRequested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.duration_ms = 0.0
+        self.position_ms = 0.0
+        self.start_ts = 0.0
+        self.spans: list[InactiveSpan] = []
+        self.markers: list[Marker] = []
+        self.hover_ms: float | None = None
+        self._dragging = False
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTipDuration(-1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(400, 30)
+
+    def set_replay(self, duration_ms: float, start_ts: float, spans: list[InactiveSpan], markers: list[Marker]) -> None:
+        self.duration_ms, self.start_ts = duration_ms, start_ts
+        self.spans, self.markers = spans, markers
+        self.update()
+
+    def set_position(self, position_ms: float) -> None:
+        if abs(position_ms - self.position_ms) >= 1:
+            self.position_ms = position_ms
+            self.update()
+
+    # geometry -------------------------------------------------------------------------------
+    def _track(self) -> QRectF:
+        return QRectF(_MARGIN, self.height() / 2 - 3, max(1.0, self.width() - 2 * _MARGIN), 6)
+
+    def x_for(self, ms: float) -> float:
+        track = self._track()
+        share = ms / self.duration_ms if self.duration_ms > 0 else 0.0
+        return track.left() + track.width() * max(0.0, min(1.0, share))
+
+    def ms_at(self, x: float) -> float:
+        track = self._track()
+        share = (x - track.left()) / track.width()
+        return max(0.0, min(1.0, share)) * self.duration_ms
+
+    def marker_near(self, x: float) -> Marker | None:
+        near = [m for m in self.markers if abs(self.x_for(m.at_ms) - x) <= _MARKER_HIT_PX]
+        return min(near, key=lambda m: abs(self.x_for(m.at_ms) - x)) if near else None
+
+    # painting -------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        track = self._track()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.Mid))
+        painter.drawRoundedRect(track, 3, 3)
+        self._paint_spans(painter, track)
+        played = QRectF(track.left(), track.top(), self.x_for(self.position_ms) - track.left(), track.height())
+        painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+        painter.drawRoundedRect(played, 3, 3)
+        self._paint_markers(painter, track)
+        if self.hover_ms is not None:
+            painter.setBrush(palette.color(QPalette.ColorRole.Text))
+            painter.drawRect(QRectF(self.x_for(self.hover_ms) - 0.5, track.top() - 4, 1, track.height() + 8))
+        painter.setBrush(palette.color(QPalette.ColorRole.Highlight).lighter(130))
+        painter.drawEllipse(QPointF(self.x_for(self.position_ms), track.center().y()), 7, 7)
+        painter.end()
+
+    def _paint_spans(self, painter: QPainter, track: QRectF) -> None:
+        shade = QColor(0, 0, 0, 90) if self.palette().color(QPalette.ColorRole.Window).lightness() > 128 else QColor(255, 255, 255, 60)
+        painter.setBrush(Qt.BrushStyle.BDiagPattern)
+        for span in self.spans:
+            left, right = self.x_for(span.start_ms), self.x_for(span.end_ms)
+            rect = QRectF(left, track.top() - 2, max(1.0, right - left), track.height() + 4)
+            painter.fillRect(rect, shade)
+            painter.fillRect(rect, Qt.BrushStyle.BDiagPattern)
+
+    def _paint_markers(self, painter: QPainter, track: QRectF) -> None:
+        for marker in self.markers:
+            x = self.x_for(marker.at_ms)
+            painter.setBrush(MARKER_COLORS[marker.kind])
+            painter.drawRect(QRectF(x - 1, track.top() - 7, 2.5, 5))
+
+    # mouse ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self.duration_ms > 0:
+            self._dragging = True
+            self.seekRequested.emit(self.ms_at(event.position().x()))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        x = event.position().x()
+        self.hover_ms = self.ms_at(x)
+        if self._dragging:
+            self.seekRequested.emit(self.hover_ms)
+        QToolTip.showText(event.globalPosition().toPoint(), self.describe(x), self)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._dragging = False
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self.hover_ms = None
+        self.update()
+
+    def describe(self, x: float) -> str:
+        """What hovering at x shows: the replay time, the wall-clock time, and a marker there."""
+        at = self.ms_at(x)
+        lines = [format_clock(at)]
+        if self.start_ts > 0:
+            lines[0] += "  ·  " + datetime.fromtimestamp((self.start_ts + at) / 1000).strftime("%H:%M:%S, %d %b %Y")
+        marker = self.marker_near(x)
+        if marker is not None:
+            lines.append(f"{format_clock(marker.at_ms)}  {marker.label}")
+        return "\n".join(lines)
