@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -86,7 +87,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 def _set_aside(path: Path, why: str) -> None:
     aside = path.with_suffix(".json.damaged")
     log.warning("settings file %s is %s; keeping it as %s and using defaults", path, why, aside)
-    try:
+    with contextlib.suppress(OSError):
         os.replace(path, aside)
-    except OSError:
-        pass

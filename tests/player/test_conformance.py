@@ -42,7 +42,9 @@ def text_arrivals(events: list[Event]) -> list[tuple[float, str]]:
         data = event.get("data") or {}
         brought: list[object] = []
         if event["type"] == 3 and data.get("source") == 0:
-            brought += [a["node"].get("textContent") for a in data.get("adds", []) if a["node"].get("type") == 3]
+            brought += [
+                a["node"].get("textContent") for a in data.get("adds", []) if a["node"].get("type") == 3
+            ]
             brought += [t.get("value") for t in data.get("texts", [])]
         elif event["type"] == 3 and data.get("source") == 5 and "isChecked" not in data:
             brought.append(data.get("text"))

@@ -32,7 +32,11 @@ class RecordingSink:
 
 
 SPAN = InactiveSpan(10_000, 140_000)
-MARKERS = [Marker(2_000, MarkerKind.CLICK, "Click"), Marker(8_000, MarkerKind.INPUT, "Input"), Marker(150_000, MarkerKind.CLICK, "Click")]
+MARKERS = [
+    Marker(2_000, MarkerKind.CLICK, "Click"),
+    Marker(8_000, MarkerKind.INPUT, "Input"),
+    Marker(150_000, MarkerKind.CLICK, "Click"),
+]
 
 
 def make(skip: bool = True) -> tuple[PlaybackController, FakeClock, RecordingSink, list[str]]:

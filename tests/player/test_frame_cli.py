@@ -21,7 +21,11 @@ REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "viewer", *args], capture_output=True, text=True, timeout=120, env=env or os.environ.copy()
+        [sys.executable, "-m", "viewer", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or os.environ.copy(),
     )
 
 
@@ -54,23 +58,35 @@ def test_png_of_a_moment_has_the_recorded_viewport(tmp_path: Path) -> None:
         (b"", [], "the file is empty"),
         (b"{not json", [], "not valid JSON"),
         (None, [], "truncated gzip"),
-        (json.dumps([{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]).encode(), [], "no FullSnapshot"),
+        (
+            json.dumps(
+                [{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]
+            ).encode(),
+            [],
+            "no FullSnapshot",
+        ),
         (json.dumps([{"type": 2, "timestamp": 1700000000.5, "data": {"node": {}}}]).encode(), [], "seconds"),
         (VUE.read_bytes(), ["--at", "9999"], "past the end"),
     ],
     ids=["empty", "not-json", "truncated-gzip", "no-snapshot", "seconds", "past-end"],
 )
-def test_bad_input_gets_one_line_and_a_failing_exit(tmp_path: Path, content: bytes | None, args: list[str], message: str) -> None:
+def test_bad_input_gets_one_line_and_a_failing_exit(
+    tmp_path: Path, content: bytes | None, args: list[str], message: str
+) -> None:
     path = tmp_path / "recording.json"
     path.write_bytes(content if content is not None else gzip.compress(VUE.read_bytes())[:5000])
     result = run("frame", str(path), *(args or ["--at", "1"]), "--text")
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("replay-viewer: error:") and message in lines[0], result.stderr
+    assert len(lines) == 1 and lines[0].startswith("replay-viewer: error:") and message in lines[0], (
+        result.stderr
+    )
     assert result.stdout == ""
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root needs the sandbox disabled")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root needs the sandbox disabled"
+)
 def test_as_root_without_sandbox_switch_the_app_says_so_in_one_line() -> None:
     env = {k: v for k, v in os.environ.items() if k != "QTWEBENGINE_DISABLE_SANDBOX"}
     result = run("frame", str(VUE), "--at", "1", "--text", env=env)

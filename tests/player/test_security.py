@@ -50,7 +50,13 @@ def hostile_server() -> Iterator[str]:
 
 
 def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {"type": 2, "id": node_id, "tagName": tag, "attributes": attributes or {}, "childNodes": children or []}
+    return {
+        "type": 2,
+        "id": node_id,
+        "tagName": tag,
+        "attributes": attributes or {},
+        "childNodes": children or [],
+    }
 
 
 def text(node_id: int, value: str) -> dict:
@@ -59,37 +65,69 @@ def text(node_id: int, value: str) -> dict:
 
 def hostile_events(origin: str) -> list[dict]:
     run = "parent.__pwned=1;window.__pwned=1;fetch('" + origin + "/ran-script')"
-    body = el(10, "body", {}, [
-        text(11, "HOSTILE PAGE LOADED"),
-        el(12, "script", {}, [text(13, run)]),
-        el(14, "img", {"src": origin + "/broken-on-purpose", "onerror": run}),
-        el(15, "a", {"href": "javascript:" + run, "id": "js-link"}, [text(16, "click me")]),
-        el(17, "iframe", {"srcdoc": "<script>" + run + "</script><p>inner</p>"}),
-        el(18, "form", {"action": origin + "/submit", "method": "post", "id": "f"}, [
-            el(19, "input", {"name": "q", "value": "x", "autofocus": "", "onfocus": run}),
-        ]),
-        el(20, "script", {}, [text(21, "document.getElementById('f').submit()")]),
-        el(22, "img", {"src": origin + "/pixel.gif"}),
-        el(23, "object", {"data": origin + "/object"}),
-        el(24, "svg", {"onload": run}, []),
-        el(25, "div", {"onmouseover": run, "style": "width:500px;height:300px"}, [text(26, "hover me")]),
-    ])
-    head = el(3, "head", {}, [
-        el(4, "meta", {"http-equiv": "refresh", "content": "0;url=" + origin + "/refresh"}),
-        el(5, "script", {"src": origin + "/evil.js"}),
-        el(6, "link", {"rel": "stylesheet", "href": origin + "/style.css"}),
-        el(7, "base", {"href": origin + "/base/"}),
-    ])
+    body = el(
+        10,
+        "body",
+        {},
+        [
+            text(11, "HOSTILE PAGE LOADED"),
+            el(12, "script", {}, [text(13, run)]),
+            el(14, "img", {"src": origin + "/broken-on-purpose", "onerror": run}),
+            el(15, "a", {"href": "javascript:" + run, "id": "js-link"}, [text(16, "click me")]),
+            el(17, "iframe", {"srcdoc": "<script>" + run + "</script><p>inner</p>"}),
+            el(
+                18,
+                "form",
+                {"action": origin + "/submit", "method": "post", "id": "f"},
+                [
+                    el(19, "input", {"name": "q", "value": "x", "autofocus": "", "onfocus": run}),
+                ],
+            ),
+            el(20, "script", {}, [text(21, "document.getElementById('f').submit()")]),
+            el(22, "img", {"src": origin + "/pixel.gif"}),
+            el(23, "object", {"data": origin + "/object"}),
+            el(24, "svg", {"onload": run}, []),
+            el(25, "div", {"onmouseover": run, "style": "width:500px;height:300px"}, [text(26, "hover me")]),
+        ],
+    )
+    head = el(
+        3,
+        "head",
+        {},
+        [
+            el(4, "meta", {"http-equiv": "refresh", "content": "0;url=" + origin + "/refresh"}),
+            el(5, "script", {"src": origin + "/evil.js"}),
+            el(6, "link", {"rel": "stylesheet", "href": origin + "/style.css"}),
+            el(7, "base", {"href": origin + "/base/"}),
+        ],
+    )
     document = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [head, body])]}
     later_script = {"parentId": 10, "nextId": None, "node": el(30, "script", {}, [text(31, run)])}
     return [
         {"type": 4, "timestamp": T0, "data": {"href": origin + "/page", "width": 800, "height": 600}},
         {"type": 2, "timestamp": T0 + 5, "data": {"node": document, "initialOffset": {"top": 0, "left": 0}}},
-        {"type": 3, "timestamp": T0 + 500, "data": {"source": 0, "adds": [later_script], "removes": [], "texts": [],
-                                                     "attributes": [{"id": 15, "attributes": {"href": "javascript:" + run}}]}},
+        {
+            "type": 3,
+            "timestamp": T0 + 500,
+            "data": {
+                "source": 0,
+                "adds": [later_script],
+                "removes": [],
+                "texts": [],
+                "attributes": [{"id": 15, "attributes": {"href": "javascript:" + run}}],
+            },
+        },
         {"type": 3, "timestamp": T0 + 600, "data": {"source": 2, "type": 2, "id": 15, "x": 10, "y": 10}},
-        {"type": 3, "timestamp": T0 + 700, "data": {"source": 5, "id": 19, "text": "typed", "isChecked": False}},
-        {"type": 3, "timestamp": T0 + 2000, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 25, "timeOffset": 0}]}},
+        {
+            "type": 3,
+            "timestamp": T0 + 700,
+            "data": {"source": 5, "id": 19, "text": "typed", "isChecked": False},
+        },
+        {
+            "type": 3,
+            "timestamp": T0 + 2000,
+            "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 25, "timeOffset": 0}]},
+        },
     ]
 
 
@@ -123,7 +161,13 @@ def test_hostile_recording_runs_no_script_and_reaches_only_allowed_assets(
         allowed_remote = [r for r in log.records() if r.allowed and r.url.startswith(hostile_server)]
         assert all(r.kind in ("image", "stylesheet", "font") and r.method == "GET" for r in allowed_remote)
         hits = list(Hits.seen)
-        forbidden = [h for h in hits if not (h.startswith("GET ") and h.split()[1] in ("/pixel.gif", "/style.css", "/broken-on-purpose"))]
+        forbidden = [
+            h
+            for h in hits
+            if not (
+                h.startswith("GET ") and h.split()[1] in ("/pixel.gif", "/style.css", "/broken-on-purpose")
+            )
+        ]
         assert forbidden == [], f"requests that left for forbidden URLs: {forbidden}"
         if remote_assets:
             assert "GET /pixel.gif" in hits  # the server was reachable: the silence above is the policy's

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from tests.paths import FIXTURES, RRWEB_FIXTURES
 from viewer.settings import load_settings
@@ -43,7 +43,12 @@ def page_state(qtbot: QtBot, win: PlayerWindow) -> tuple[str, float]:
     return visible, at
 
 
-def key(qtbot: QtBot, win: PlayerWindow, which: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def key(
+    qtbot: QtBot,
+    win: PlayerWindow,
+    which: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     qtbot.keyClick(win, which, modifier)
 
 
@@ -113,12 +118,19 @@ def test_fullscreen_hides_controls_after_idle_and_esc_leaves(qtbot: QtBot, windo
         (b"", "empty"),
         (b"not json at all", "not valid JSON"),
         (gzip.compress(VUE.read_bytes())[:4000], "truncated gzip"),
-        (json.dumps([{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]).encode(), "no FullSnapshot"),
+        (
+            json.dumps(
+                [{"type": 4, "timestamp": 1700000000000, "data": {"href": "x", "width": 1, "height": 1}}]
+            ).encode(),
+            "no FullSnapshot",
+        ),
         (json.dumps([{"type": 2, "timestamp": 1700000000.5, "data": {"node": {}}}]).encode(), "seconds"),
     ],
     ids=["empty", "not-json", "truncated-gzip", "no-snapshot", "seconds"],
 )
-def test_bad_recordings_show_the_error_panel(qtbot: QtBot, window: PlayerWindow, tmp_path: Path, content: bytes, message: str) -> None:
+def test_bad_recordings_show_the_error_panel(
+    qtbot: QtBot, window: PlayerWindow, tmp_path: Path, content: bytes, message: str
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     window.open_path(bad)
@@ -139,3 +151,17 @@ def test_speed_and_skip_are_remembered_between_runs(qtbot: QtBot, window: Player
     assert again.controller.speed == 4.0 and again.controls.speed_box.currentText() == "4×"
     assert not again.controls.skip_box.isChecked()
     again.close()
+
+
+def test_the_view_follows_recorded_viewport_resizes(qtbot: QtBot, window: PlayerWindow) -> None:
+    jquery = next(p for p in RRWEB_FIXTURES if "jquery" in p.name)
+    events = json.loads(jquery.read_bytes())
+    resize = next(e for e in events if e["type"] == 3 and e["data"]["source"] == 4)
+    open_and_wait(qtbot, window, jquery)
+    at = resize["timestamp"] - events[0]["timestamp"] + 1
+    assert window.view.recorded_viewport == (1280, 800)
+    window.controller.seek(at)
+    expected = (resize["data"]["width"], resize["data"]["height"])
+    qtbot.waitUntil(lambda: window.view.recorded_viewport == expected, timeout=10000)
+    window.controller.seek(0)
+    qtbot.waitUntil(lambda: window.view.recorded_viewport == (1280, 800), timeout=10000)

@@ -44,5 +44,3 @@ def _check_writable(path: Path) -> None:
         raise CommandError(f"{path} is a folder; give a file name for the PNG")
     if not path.parent.exists():
         raise CommandError(f"{path.parent} does not exist")
-
-

@@ -15,7 +15,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from viewer.player.policy import RequestLog, RequestRecord, request_allowed
-from viewer.player.scheme import PAGE_URL, PlayerSchemeHandler, SCHEME
+from viewer.player.scheme import PAGE_URL, SCHEME, PlayerSchemeHandler
 
 log = logging.getLogger(__name__)
 _RT = QWebEngineUrlRequestInfo.ResourceType
@@ -72,7 +72,7 @@ class LockedPage(QWebEnginePage):
         log.warning("blocked a navigation of the player to %s", url.toString())
         return False
 
-    def createWindow(self, window_type: QWebEnginePage.WebWindowType) -> None:  # noqa: N802 (Qt override)
+    def createWindow(self, window_type: QWebEnginePage.WebWindowType) -> None:  # type: ignore[override]  # noqa: N802
         return None
 
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
@@ -106,7 +106,9 @@ def _lock_settings(settings: QWebEngineSettings) -> None:
         settings.setAttribute(name, value)
 
 
-def make_player_profile(remote_assets: bool) -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
+def make_player_profile(
+    remote_assets: bool,
+) -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
     """An off-the-record profile of our own: nothing is stored, every request goes through the policy.
 
     It has no Qt parent on purpose: a parent would delete it before the page that uses it.

@@ -54,7 +54,9 @@ def register_player_scheme() -> None:
 def check_player_installed() -> None:
     missing = [str(path) for path in _STATIC.values() if not path.is_file()]
     if missing:
-        raise PlayerUnavailable(f"the player page is not installed ({missing[0]} is missing); run `make setup`")
+        raise PlayerUnavailable(
+            f"the player page is not installed ({missing[0]} is missing); run `make setup`"
+        )
 
 
 class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):

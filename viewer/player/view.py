@@ -128,4 +128,3 @@ class ReplayView(QWebEngineView):
         self._shut_down = True
         self.locked_page.deleteLater()
         self._profile.deleteLater()
-

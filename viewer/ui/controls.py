@@ -64,7 +64,9 @@ class ControlsBar(QWidget):
 
     def sync_from_controller(self) -> None:
         controller = self.controller
-        icon = QStyle.StandardPixmap.SP_MediaPause if controller.playing else QStyle.StandardPixmap.SP_MediaPlay
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if controller.playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.play_button.setIcon(self.style().standardIcon(icon))
         self.play_button.setText("Pause" if controller.playing else "Play")
         self.speed_box.setCurrentIndex(SPEEDS.index(controller.speed))

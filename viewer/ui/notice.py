@@ -13,7 +13,8 @@ class NoticeOverlay(QLabel):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setStyleSheet(
-            "QLabel { background: rgba(32, 33, 36, 220); color: white; border-radius: 6px; padding: 8px 14px; }"
+            "QLabel { background: rgba(32, 33, 36, 220); color: white;"
+            " border-radius: 6px; padding: 8px 14px; }"
         )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

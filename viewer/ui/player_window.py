@@ -37,7 +37,9 @@ class PlayerWindow(QMainWindow):
         self.settings = settings
         self.view = ReplayView(remote_assets=settings.load_remote_assets)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.controller = PlaybackController(self.view, speed=settings.playback_speed, skip_inactivity=settings.skip_inactivity)
+        self.controller = PlaybackController(
+            self.view, speed=settings.playback_speed, skip_inactivity=settings.skip_inactivity
+        )
         self.controls = ControlsBar(self.controller)
         self.loader = RecordingLoader(self)
         self.error_panel = ErrorPanel()
@@ -124,7 +126,9 @@ class PlayerWindow(QMainWindow):
         self.controls.fullscreenRequested.connect(self.toggle_fullscreen)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
-        self.view.loadFailed.connect(lambda message: self.show_error("The player could not show this replay", message))
+        self.view.loadFailed.connect(
+            lambda message: self.show_error("The player could not show this replay", message)
+        )
         self.view.bridge.doubleClick.connect(self.toggle_fullscreen)
         self.view.bridge.pointerMove.connect(self._reveal_chrome)
         self.error_panel.openAnotherRequested.connect(self.choose_file)
@@ -152,11 +156,15 @@ class PlayerWindow(QMainWindow):
         self.recording = recording
         self.pages.setCurrentWidget(self.stage)
         self.controls.setEnabled(True)
-        self.controls.timeline.set_replay(summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers)
+        self.controls.timeline.set_replay(
+            summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
+        )
         self.view.show_events(recording.events, self.controller.speed)
         self.controller.load(summary.duration_ms, summary.inactive_spans, summary.markers)
         notes = "; ".join(recording.warnings)
-        self.statusBar().showMessage(f"{summary.event_count} events · {summary.click_count} clicks" + (f" · {notes}" if notes else ""))
+        self.statusBar().showMessage(
+            f"{summary.event_count} events · {summary.click_count} clicks" + (f" · {notes}" if notes else "")
+        )
 
     def _on_load_failed(self, request: int, message: str) -> None:
         if request == self._request:
@@ -177,7 +185,10 @@ class PlayerWindow(QMainWindow):
 
     def _on_controller_change(self) -> None:
         self.skip_action.setChecked(self.controller.skip_inactivity)
-        if (self.settings.playback_speed, self.settings.skip_inactivity) != (self.controller.speed, self.controller.skip_inactivity):
+        if (self.settings.playback_speed, self.settings.skip_inactivity) != (
+            self.controller.speed,
+            self.controller.skip_inactivity,
+        ):
             self.settings.playback_speed = self.controller.speed
             self.settings.skip_inactivity = self.controller.skip_inactivity
             save_settings(self.settings)

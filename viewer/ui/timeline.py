@@ -50,7 +50,9 @@ class Timeline(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(400, 30)
 
-    def set_replay(self, duration_ms: float, start_ts: float, spans: list[InactiveSpan], markers: list[Marker]) -> None:
+    def set_replay(
+        self, duration_ms: float, start_ts: float, spans: list[InactiveSpan], markers: list[Marker]
+    ) -> None:
         self.duration_ms, self.start_ts = duration_ms, start_ts
         self.spans, self.markers = spans, markers
         self.update()
@@ -88,7 +90,9 @@ class Timeline(QWidget):
         painter.setBrush(palette.color(QPalette.ColorRole.Mid))
         painter.drawRoundedRect(track, 3, 3)
         self._paint_spans(painter, track)
-        played = QRectF(track.left(), track.top(), self.x_for(self.position_ms) - track.left(), track.height())
+        played = QRectF(
+            track.left(), track.top(), self.x_for(self.position_ms) - track.left(), track.height()
+        )
         painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
         painter.drawRoundedRect(played, 3, 3)
         self._paint_markers(painter, track)
@@ -100,7 +104,11 @@ class Timeline(QWidget):
         painter.end()
 
     def _paint_spans(self, painter: QPainter, track: QRectF) -> None:
-        shade = QColor(0, 0, 0, 90) if self.palette().color(QPalette.ColorRole.Window).lightness() > 128 else QColor(255, 255, 255, 60)
+        shade = (
+            QColor(0, 0, 0, 90)
+            if self.palette().color(QPalette.ColorRole.Window).lightness() > 128
+            else QColor(255, 255, 255, 60)
+        )
         painter.setBrush(Qt.BrushStyle.BDiagPattern)
         for span in self.spans:
             left, right = self.x_for(span.start_ms), self.x_for(span.end_ms)
@@ -140,7 +148,9 @@ class Timeline(QWidget):
         at = self.ms_at(x)
         lines = [format_clock(at)]
         if self.start_ts > 0:
-            lines[0] += "  ·  " + datetime.fromtimestamp((self.start_ts + at) / 1000).strftime("%H:%M:%S, %d %b %Y")
+            lines[0] += "  ·  " + datetime.fromtimestamp((self.start_ts + at) / 1000).strftime(
+                "%H:%M:%S, %d %b %Y"
+            )
         marker = self.marker_near(x)
         if marker is not None:
             lines.append(f"{format_clock(marker.at_ms)}  {marker.label}")
