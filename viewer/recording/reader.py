@@ -8,14 +8,17 @@ mixpanel-browser `/record/` batch body (a JSON array, usually gzip), a captured 
 from __future__ import annotations
 
 import base64
-import json
+import gc
 import math
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from viewer.recording.events import Event, EventType
 
@@ -24,6 +27,8 @@ MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
 # Epoch milliseconds pass 1e11 in 1973; anything below is a recording timed in seconds.
 _SECONDS_LIMIT = 1e11
+# Events sharing a timestamp are compared pairwise up to this many, hashed beyond it.
+_SMALL_GROUP = 8
 _TYPES_WITH_DATA = {
     EventType.FULL_SNAPSHOT,
     EventType.INCREMENTAL_SNAPSHOT,
@@ -134,27 +139,36 @@ def _mib(n: int) -> str:
     return f"{n / (1 << 20):.0f} MiB"
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
 def _load_json(data: bytes) -> tuple[Any, list[Event] | None]:
     """Parse a JSON document, or NDJSON when the text is one event per line."""
     try:
-        return json.loads(data, parse_constant=_reject_constant), None
-    except UnicodeDecodeError:
-        raise RecordingError("not a recording: the file is neither JSON nor gzip") from None
-    except (json.JSONDecodeError, ValueError) as exc:
+        with _collector_paused():
+            return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        if "UTF-8" in str(exc):
+            raise RecordingError("not a recording: the file is neither JSON nor gzip") from None
         first_line = data.lstrip().split(b"\n", 1)[0]
         if _is_json_object(first_line):
             return None, _parse_ndjson(data)
         raise RecordingError(f"not valid JSON: {exc}") from None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing makes a great many small objects; the cyclic collector would scan them over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _is_json_object(line: bytes) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
         return False
 
 
@@ -164,8 +178,8 @@ def _parse_ndjson(data: bytes) -> list[Event]:
         if not line.strip():
             continue
         try:
-            event = json.loads(line, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             raise RecordingError(f"line {number}: not valid JSON ({exc})") from None
         problem = event_problem(event)
         if problem:
@@ -257,12 +271,14 @@ def _drop_duplicates(ordered: list[Event]) -> list[Event]:
     kept: list[Event] = []
     for _, same_time in groupby(ordered, key=lambda e: e["timestamp"]):
         group = list(same_time)
-        if len(group) == 1:
-            kept.append(group[0])
+        if len(group) <= _SMALL_GROUP:
+            for index, event in enumerate(group):
+                if event not in group[:index]:
+                    kept.append(event)
             continue
-        seen: set[str] = set()
+        seen: set[bytes] = set()
         for event in group:
-            key = json.dumps(event, sort_keys=True)
+            key = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
             if key not in seen:
                 seen.add(key)
                 kept.append(event)
