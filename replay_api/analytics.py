@@ -13,11 +13,11 @@ from sqlalchemy import delete, insert, select, update
 from replay_api.db import Writer
 from replay_api.errors import ApiError, bad_request
 from replay_api.schema import events, users
+from replay_api.wire import clean_text
 
 EVENT = "event"
 USER = "user"
 _SECONDS_LIMIT = 1e11
-_PROFILE_OPERATIONS = ("$set", "$set_once", "$unset", "$delete")
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,12 @@ def _tracked_event(index: int, item: dict[str, Any], now_ms: int) -> TrackedEven
         # Without the SDK's dedupe key, the same request sent twice still stores the event once.
         insert_id = "h:" + hashlib.sha1(json.dumps(item, sort_keys=True).encode("utf-8")).hexdigest()
     return TrackedEvent(
-        insert_id=insert_id,
-        name=name[:400],
+        insert_id=clean_text(insert_id, 200),
+        name=clean_text(name, 400),
         time_ms=_time_ms(index, properties.get("time"), now_ms),
         distinct_id=_text(properties.get("distinct_id")),
         user_id=_text(properties.get("$user_id")),
-        replay_id=_text(properties.get("$mp_replay_id"))[:200],
+        replay_id=_text(properties.get("$mp_replay_id"), 200),
         properties=properties,
     )
 
@@ -100,8 +100,10 @@ def _time_ms(index: int, value: Any, now_ms: int) -> float:
     return float(value) * 1000 if value < _SECONDS_LIMIT else float(value)
 
 
-def _text(value: Any) -> str:
-    return value[:400] if isinstance(value, str) else "" if value is None else str(value)[:400]
+def _text(value: Any, limit: int = 400) -> str:
+    if value is None:
+        return ""
+    return clean_text(value if isinstance(value, str) else str(value), limit)
 
 
 def store_events(writer: Writer, project_id: int, tracked: list[TrackedEvent]) -> int:
@@ -152,7 +154,7 @@ def check_engage_items(items: list[dict[str, Any]]) -> None:
 def apply_engage(writer: Writer, project_id: int, items: list[dict[str, Any]]) -> None:
     """Apply `$set`, `$set_once`, `$unset` and `$delete` in order; other operations are ignored."""
     for item in items:
-        distinct_id = str(item["$distinct_id"])[:400]
+        distinct_id = clean_text(str(item["$distinct_id"]), 400)
         if "$delete" in item:
             delete_profile(writer, project_id, distinct_id)
             continue

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from replay_api.activity import Run, interaction_runs
 from replay_api.errors import bad_request
-from replay_api.wire import GZIP_MAGIC, inflate, loads
+from replay_api.wire import GZIP_MAGIC, clean_text, inflate, loads
 from viewer.recording.activity import is_user_interaction
 from viewer.recording.events import Event, EventType
 from viewer.recording.markers import MarkerKind, markers_for
@@ -18,7 +18,8 @@ from viewer.recording.reader import event_problem
 
 # Epoch milliseconds pass 1e11 in 1973; smaller timestamps are seconds, which rrweb never records.
 _SECONDS_LIMIT = 1e11
-_REPLAY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+_REPLAY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 _MAX_SEQ = 10**9
 
 
@@ -55,22 +56,22 @@ def parse_record_params(query: Mapping[str, str]) -> RecordParams:
     replay_id = query.get("replay_id", "")
     if not replay_id:
         raise bad_request("missing query parameter 'replay_id'")
-    if not _REPLAY_ID.match(replay_id):
+    if not _REPLAY_ID.fullmatch(replay_id):
         raise bad_request("'replay_id' must be 1-200 letters, digits, '.', '_', ':' or '-'")
     seq_text = query.get("seq", "")
     if not seq_text:
         raise bad_request("missing query parameter 'seq'")
-    if not seq_text.isdigit() or int(seq_text) > _MAX_SEQ:
+    if not _DIGITS.fullmatch(seq_text) or int(seq_text) > _MAX_SEQ:
         raise bad_request(f"'seq' must be a whole number from 0 to {_MAX_SEQ}, got {seq_text[:40]!r}")
-    device_id = query.get("$device_id", "")
+    device_id = clean_text(query.get("$device_id", ""), 400)
     return RecordParams(
         replay_id=replay_id,
         seq=int(seq_text),
-        distinct_id=query.get("distinct_id", "") or device_id,
+        distinct_id=clean_text(query.get("distinct_id", ""), 400) or device_id,
         device_id=device_id,
-        user_id=query.get("$user_id", ""),
-        start_url=query.get("replay_start_url", ""),
-        lib_version=query.get("$lib_version", ""),
+        user_id=clean_text(query.get("$user_id", ""), 400),
+        start_url=clean_text(query.get("replay_start_url", ""), 4000),
+        lib_version=clean_text(query.get("$lib_version", ""), 40),
         format=query.get("format", ""),
     )
 
@@ -131,5 +132,5 @@ def _summarize(ordered: list[Event], stored: bytes) -> Batch:
         input_count=sum(1 for m in markers if m.kind == MarkerKind.INPUT),
         error_count=sum(1 for m in markers if m.kind == MarkerKind.ERROR),
         runs=interaction_runs(float(e["timestamp"]) for e in ordered if is_user_interaction(e)),
-        first_href=href,
+        first_href=clean_text(href, 4000),
     )

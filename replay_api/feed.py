@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from replay_api.errors import bad_request
 from replay_api.schema import changes
 
 DEFAULT_LIMIT = 500
+_DIGITS = re.compile(r"[0-9]{1,18}")
 MAX_LIMIT = 5000
 
 
@@ -28,7 +30,7 @@ def parse_cursor(cursor: str | None) -> int:
     """Cursors are the decimal change number last seen; empty means "from the beginning"."""
     if cursor is None or cursor == "":
         return 0
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not _DIGITS.fullmatch(cursor):
         raise bad_request(f"'cursor' {cursor[:40]!r} is not a cursor this server handed out")
     return int(cursor)
 
@@ -36,7 +38,7 @@ def parse_cursor(cursor: str | None) -> int:
 def parse_limit(limit: str | None) -> int:
     if limit is None or limit == "":
         return DEFAULT_LIMIT
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if not _DIGITS.fullmatch(limit) or not 1 <= int(limit) <= MAX_LIMIT:
         raise bad_request(f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
     return int(limit)
 

@@ -24,7 +24,7 @@ def _too_large(what: str, limit: int) -> ApiError:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes `limit` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large("the request body", limit)
     body = bytearray()
     async for chunk in request.stream():
@@ -82,6 +82,11 @@ def loads(data: bytes | str, what: str) -> Any:
         raise bad_request(f"{what} is not UTF-8 text") from None
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise bad_request(f"{what} is not valid JSON ({exc})") from None
+
+
+def clean_text(value: str, limit: int) -> str:
+    """Text every database stores: no lone surrogates (not UTF-8), no NUL (PostgreSQL refuses it), bounded."""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:limit]
 
 
 def basic_auth_token(authorization: str) -> str:

@@ -134,6 +134,18 @@ RECORD_CASES: list[tuple[str, Any, int, str]] = [
         "replay_id",
     ),
     (
+        "seq in other digits",
+        lambda c: c.post("/record/?seq=%C2%B2&replay_id=r", headers=basic(), content=b"[]"),
+        400,
+        "seq",
+    ),
+    (
+        "replay_id with a newline",
+        lambda c: c.post("/record/?seq=0&replay_id=r%0A", headers=basic(), content=b"[]"),
+        400,
+        "replay_id",
+    ),
+    (
         "no token",
         lambda c: c.post("/record/?seq=0&replay_id=r", content=gz(rrweb_batch(T0, 3, True))),
         401,
@@ -226,6 +238,8 @@ QUERY_CASES: list[tuple[str, str, dict[str, str], int]] = [
     ("limit too large", "/api/v1/changes?limit=100000", {}, 400),
     ("limit zero", "/api/v1/changes?limit=0", {}, 400),
     ("after_seq not a number", "/api/v1/replays/x/events?after_seq=x", {}, 400),
+    ("after_seq huge", "/api/v1/replays/x/events?after_seq=1000000000000000000000000", {}, 400),
+    ("cursor in other digits", "/api/v1/changes?cursor=%D9%A1", {}, 400),
     ("unknown replay", "/api/v1/replays/nope", {}, 404),
     ("unknown replay events", "/api/v1/replays/nope/events", {}, 404),
     ("unknown user", "/api/v1/users/nobody", {}, 404),
@@ -261,3 +275,22 @@ def test_batches_of_a_stored_replay_are_not_touched_by_a_refused_batch(
     # The SDK retries the same seq after a refusal it can recover from: it is stored then.
     assert post_record(ingest, "r1", 1, gz(rrweb_batch(T0 + 5000, 5, False))).status_code == 200
     assert client.get("/api/v1/replays/r1").json()["event_count"] == 25
+
+
+def test_text_the_database_cannot_hold_is_cleaned_not_a_500(
+    ingest: httpx.Client, client: httpx.Client
+) -> None:
+    body = b'[{"event": "Odd\\ud800 name\\u0000", "properties": {"token": "%s", "distinct_id": "nul\\u0000user", "$insert_id": "x\\udfff"}}]'
+    response = ingest.post("/track/", params={"verbose": "1"}, content=body % TOKEN.encode())
+    assert response.status_code == 200, response.text
+    meta = {"type": 4, "data": {"href": "http://x/\ud800", "width": 1, "height": 1}, "timestamp": T0}
+    events = [meta, *rrweb_batch(T0, 3, True)[1:]]
+    assert (
+        post_record(
+            ingest, "odd", 0, json.dumps(events).encode(), gzip_format=False, distinct_id="a\x00b"
+        ).status_code
+        == 200
+    )
+    changes = {c["kind"]: c["data"] for c in client.get("/api/v1/changes").json()["changes"]}
+    assert changes["event"]["name"] == "Odd? name" and changes["event"]["distinct_id"] == "nuluser"
+    assert changes["replay"]["distinct_id"] == "ab" and changes["replay"]["start_url"] == "http://x/?"
