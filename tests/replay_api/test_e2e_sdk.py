@@ -79,14 +79,18 @@ def page(browser: Any, page_origin: str, server: RunningServer) -> Iterator[Any]
     errors: list[str] = []
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    answered: dict[str, int] = {}
+    opened.on("response", lambda response: answered.__setitem__(response.url.split("?")[0], response.status))
     opened.goto(f"{page_origin}/index.html")
     opened.evaluate(
         """([host, token]) => mixpanel.init(token, {
             api_host: host, record_sessions_percent: 100, batch_flush_interval_ms: 250,
+            flags: true, remote_settings_mode: 'fallback',
         })""",
         [server.base_url, TOKEN],
     )
     opened.errors = errors
+    opened.answered = answered
     yield opened
     context.close()
 
@@ -131,7 +135,9 @@ def _check_replay(client: httpx.Client, replay_id: str) -> list[dict[str, Any]]:
     return events
 
 
-def test_the_sdk_records_a_replay_events_and_a_profile(page: Any, client: httpx.Client) -> None:
+def test_the_sdk_records_a_replay_events_and_a_profile(
+    page: Any, client: httpx.Client, server: RunningServer
+) -> None:
     replay_id = _replay_id(page)
     page.evaluate(
         """() => {
@@ -158,6 +164,9 @@ def test_the_sdk_records_a_replay_events_and_a_profile(page: Any, client: httpx.
     profile = _eventually(lambda: _changes(client, "user").get("e2e-user"))
     assert profile["properties"]["$name"] == "Ada Lovelace"
     assert profile["properties"]["$email"] == "ada@example.com"
+    # The start-up calls a site makes with `flags: true` and remote settings on are answered too.
+    assert page.answered[f"{server.base_url}/flags/"] == 200
+    assert page.answered[f"{server.base_url}/settings/"] == 200
     assert page.errors == []
 
 
