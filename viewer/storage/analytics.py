@@ -8,8 +8,8 @@ from itertools import groupby
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from viewer.storage.models import EventCount, FunnelStep
-from viewer.storage.schema import analytics_events
+from viewer.storage.models import EventCount, EventMoment, FunnelStep
+from viewer.storage.schema import analytics_events, replays
 
 BUCKETS_MS = {"hour": 3_600_000, "day": 86_400_000}
 
@@ -85,3 +85,48 @@ def furthest_step(events: Sequence[tuple[str, int]], steps: Sequence[str], windo
         if best == len(steps):
             break
     return best
+
+
+def event_names(conn: Connection) -> list[tuple[str, int]]:
+    """Every analytics event name with how often it happened, most frequent first."""
+    stmt = (
+        select(analytics_events.c.name, func.count().label("n"))
+        .group_by(analytics_events.c.name)
+        .order_by(text("n DESC"), analytics_events.c.name)
+    )
+    return [(r.name, int(r.n)) for r in conn.execute(stmt)]
+
+
+def event_moments(conn: Connection, name: str, since_ms: int, until_ms: int) -> list[EventMoment]:
+    """Each time `name` happened in [since, until) inside a replay that is in the cache, in time order."""
+    stmt = (
+        select(analytics_events.c.replay_id, analytics_events.c.time_ms, analytics_events.c.user_id)
+        .join(replays, replays.c.id == analytics_events.c.replay_id)
+        .where(
+            analytics_events.c.name == name,
+            analytics_events.c.time_ms >= since_ms,
+            analytics_events.c.time_ms < until_ms,
+        )
+        .order_by(analytics_events.c.time_ms, analytics_events.c.id)
+    )
+    return [EventMoment(r.replay_id, int(r.time_ms), r.user_id) for r in conn.execute(stmt)]
+
+
+def funnel_users(
+    conn: Connection, steps: Sequence[str], window_ms: int, step: int, reached: bool, **period: int | None
+) -> list[str]:
+    """Users who reached step `step` (0-based) in order, or who reached the one before and stopped there."""
+    stmt = select(analytics_events.c.user_id, analytics_events.c.name, analytics_events.c.time_ms).where(
+        analytics_events.c.name.in_(set(steps)), analytics_events.c.user_id.is_not(None)
+    )
+    if period.get("since_ms") is not None:
+        stmt = stmt.where(analytics_events.c.time_ms >= period["since_ms"])
+    if period.get("until_ms") is not None:
+        stmt = stmt.where(analytics_events.c.time_ms < period["until_ms"])
+    stmt = stmt.order_by(analytics_events.c.user_id, analytics_events.c.time_ms, analytics_events.c.id)
+    found: list[str] = []
+    for user_id, rows in groupby(conn.execute(stmt), key=lambda r: r.user_id):
+        depth = furthest_step([(r.name, int(r.time_ms)) for r in rows], steps, window_ms)
+        if (reached and depth > step) or (not reached and depth == step):
+            found.append(user_id)
+    return found

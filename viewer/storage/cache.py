@@ -19,6 +19,7 @@ from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
     CacheUpdate,
     EventCount,
+    EventMoment,
     FunnelStep,
     Removal,
     ReplayBatch,
@@ -165,6 +166,20 @@ class ReplayCache:
     def funnel(self, steps: Sequence[str], window_ms: int, **period: Any) -> list[FunnelStep]:
         with self.reading() as conn:
             return analytics.funnel(conn, steps, window_ms, **period)
+
+    def event_names(self) -> list[tuple[str, int]]:
+        with self.reading() as conn:
+            return analytics.event_names(conn)
+
+    def event_moments(self, name: str, since_ms: int, until_ms: int) -> list[EventMoment]:
+        with self.reading() as conn:
+            return analytics.event_moments(conn, name, since_ms, until_ms)
+
+    def funnel_users(
+        self, steps: Sequence[str], window_ms: int, step: int, reached: bool, **period: Any
+    ) -> list[str]:
+        with self.reading() as conn:
+            return analytics.funnel_users(conn, steps, window_ms, step, reached, **period)
 
     # Sync bookkeeping
 

@@ -149,6 +149,15 @@ class EventCount:
 
 
 @dataclass(frozen=True)
+class EventMoment:
+    """One analytics event inside a cached replay: where the player should open."""
+
+    replay_id: str
+    time_ms: int
+    user_id: str | None
+
+
+@dataclass(frozen=True)
 class FunnelStep:
     name: str
     users: int  # users who reached this step in order, within the window
