@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -16,6 +17,7 @@ from replay_api.errors import ApiError
 from replay_api.projects import ProjectDirectory
 
 T = TypeVar("T")
+log = logging.getLogger("replay_api")
 
 
 @dataclass
@@ -35,9 +37,18 @@ async def run_db(work: Callable[[], T]) -> T:
     """Run blocking work in a worker thread; a busy or failing database is a 503 the SDK retries."""
     try:
         return await anyio.to_thread.run_sync(work)
+    except ApiError:
+        raise
     except (OperationalError, IntegrityError, DBAPIError) as exc:
         raise ApiError(
             503, f"the database is busy, retry later ({type(exc.orig).__name__})", {"Retry-After": "5"}
+        ) from exc
+    except Exception as exc:
+        # A bug, not bad input. Answered here, inside the CORS middleware and as JSON, so that the SDK
+        # sees a 5xx and keeps the batch to retry; a bare 500 from the server would make it drop it.
+        log.exception("unexpected error")
+        raise ApiError(
+            500, f"internal error ({type(exc).__name__}); retry later", {"Retry-After": "30"}
         ) from exc
 
 

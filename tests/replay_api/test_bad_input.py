@@ -294,3 +294,19 @@ def test_text_the_database_cannot_hold_is_cleaned_not_a_500(
     changes = {c["kind"]: c["data"] for c in client.get("/api/v1/changes").json()["changes"]}
     assert changes["event"]["name"] == "Odd? name" and changes["event"]["distinct_id"] == "nuluser"
     assert changes["replay"]["distinct_id"] == "ab" and changes["replay"]["start_url"] == "http://x/?"
+
+
+def test_a_bug_is_a_json_5xx_with_cors_so_the_sdk_keeps_the_batch(
+    monkeypatch: pytest.MonkeyPatch, ingest: httpx.Client, client: httpx.Client
+) -> None:
+    def broken(*_args: Any) -> bool:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("replay_api.ingest.store_batch", broken)
+    body = gz(rrweb_batch(T0, 5, True))
+    response = ingest.post("/record/?seq=0&replay_id=r", headers={**ORIGIN, **basic()}, content=body)
+    assert response.status_code == 500 and response.json()["status"] == 0
+    assert response.headers["access-control-allow-origin"] == ORIGIN["Origin"]
+    monkeypatch.undo()
+    assert ingest.post("/record/?seq=0&replay_id=r", headers=basic(), content=body).status_code == 200
+    assert client.get("/api/v1/replays/r").json()["event_count"] == 5
