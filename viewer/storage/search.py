@@ -2,7 +2,8 @@
 
 `jane` finds Jane; `example.com` every user at that domain; `user-12` user-123 (any substring).
 `2026-11-27` is that day in local time; `2026-11-20..2026-11-27` the days between, both included.
-Words must all match; replays matching any of several dates are shown.
+`today` and `yesterday` are those days. Words must all match; replays matching any of several dates
+are shown.
 """
 
 from __future__ import annotations
@@ -21,17 +22,27 @@ class SearchTerms:
     ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch ms
 
 
-def parse_search(text: str, tz: tzinfo | None = None) -> SearchTerms:
+_RELATIVE_DAYS = {"today": 0, "yesterday": 1}
+
+
+def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None) -> SearchTerms:
     """Split what the user typed into words and date ranges (days in `tz`, the local zone by default)."""
     words: list[str] = []
     ranges: list[tuple[int, int]] = []
     for token in text.split():
+        if token.lower() in _RELATIVE_DAYS:
+            token = _relative_day(token.lower(), tz, today).isoformat()
         day_range = _date_range(token, tz)
         if day_range is None:
             words.append(token)
         else:
             ranges.append(day_range)
     return SearchTerms(words=words, ranges=ranges)
+
+
+def _relative_day(word: str, tz: tzinfo | None, today: date | None) -> date:
+    current = today or datetime.now(tz).date()
+    return current - timedelta(days=_RELATIVE_DAYS[word])
 
 
 def _date_range(token: str, tz: tzinfo | None) -> tuple[int, int] | None:
