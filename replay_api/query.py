@@ -74,7 +74,10 @@ async def replay(request: Request, replay_id: str, project_id: Project) -> JSONR
 
 @router.get("/replays/{replay_id}/events", response_class=StreamingResponse)
 async def replay_events(
-    request: Request, replay_id: str, project_id: Project, after_seq: Annotated[int, Query(ge=-1, le=10**9)] = -1
+    request: Request,
+    replay_id: str,
+    project_id: Project,
+    after_seq: Annotated[int, Query(ge=-1, le=10**9)] = -1,
 ) -> StreamingResponse:
     """The replay's events as NDJSON, one line per stored batch: `{"seq": N, "events": [...]}`.
 
