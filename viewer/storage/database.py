@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,9 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+_MIGRATION_LOCK = threading.Lock()
+
+
 def current_revision(conn: Connection) -> str | None:
     has_table = conn.execute(
         text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
@@ -152,6 +156,8 @@ def migrate(conn: Connection, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", "viewer.storage:migrations")
     config.attributes["connection"] = conn
-    command.upgrade(config, revision)
+    # Alembic keeps its running context in module globals: two threads migrating at once break it.
+    with _MIGRATION_LOCK:
+        command.upgrade(config, revision)
     if conn.in_transaction():
         conn.commit()
