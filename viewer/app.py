@@ -1,12 +1,18 @@
-"""The one composition root: settings, the player window, and the Qt application around them."""
+"""The one composition root: settings, the cache worker, the main window, and the Qt application."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viewer.player.environment import sandbox_problem
 from viewer.settings import load_settings
+
+if TYPE_CHECKING:
+    from viewer.storage import MovedAside, Removal
+    from viewer.ui.main_window import MainWindow
+
+DAY_MS = 86_400_000
 
 
 def run_app(open_target: str | None) -> int:
@@ -14,6 +20,7 @@ def run_app(open_target: str | None) -> int:
     if problem:
         print(f"replay-viewer: error: {problem}", file=sys.stderr)
         return 2
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from viewer.player.scheme import PlayerUnavailable, check_player_installed, register_player_scheme
@@ -24,13 +31,57 @@ def run_app(open_target: str | None) -> int:
         print(f"replay-viewer: error: {exc}", file=sys.stderr)
         return 2
     register_player_scheme()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Replay Viewer")
-    app.setOrganizationName("replay-viewer")
-    from viewer.ui.player_window import PlayerWindow
-
-    window = PlayerWindow(load_settings())
+    app.setDesktopFileName("replay-viewer")
+    window = build_main_window()
+    retention = QTimer(window)
+    retention.setInterval(DAY_MS)
+    retention.timeout.connect(lambda: purge_expired(window))
+    retention.start()
     if open_target:
-        window.open_path(Path(open_target))
+        window.open_target(open_target)
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    window.worker.shutdown()
+    return code
+
+
+def build_main_window() -> MainWindow:
+    """Settings, cache worker and window, wired; start-up work (retention, demo, feed) queued."""
+    from viewer.ui.cache_worker import CacheWorker
+    from viewer.ui.main_window import MainWindow
+
+    settings = load_settings()
+    worker = CacheWorker()
+    window = MainWindow(settings, worker)
+    worker.call(lambda cache: cache.moved_aside, lambda moved: _report_moved(window, moved))
+    purge_expired(window)
+    worker.call(lambda cache: cache.row_counts().get("replays", 0), lambda count: _first_run(window, count))
+    return window
+
+
+def purge_expired(window: MainWindow) -> None:
+    days = window.settings.retention_days
+    window.worker.call(lambda cache: cache.purge_expired(days), lambda removal: _purged(window, removal))
+
+
+def _purged(window: MainWindow, removal: Removal) -> None:
+    if removal.replays:
+        window.statusBar().showMessage(
+            f"Removed {removal.replays} replays older than {window.settings.retention_days} days", 8000
+        )
+    window.feed.refresh()
+
+
+def _first_run(window: MainWindow, replay_count: int) -> None:
+    if replay_count == 0 and not window.settings.demo_offered:
+        window.load_demo()
+    else:
+        window.feed.refresh()
+
+
+def _report_moved(window: MainWindow, moved: MovedAside | None) -> None:
+    if moved is not None:
+        window.statusBar().showMessage(moved.message(), 20000)

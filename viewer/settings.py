@@ -26,6 +26,9 @@ class Settings:
     inactivity_threshold_s: float = 5.0
     retention_days: int = 30
     last_open_folder: str = ""
+    window_geometry: str = ""  # Qt's saveGeometry(), base64
+    splitter_state: str = ""  # Qt's saveState() of the feed | pages splitter, base64
+    demo_offered: bool = False  # the demo replays were loaded once into an empty cache
 
     def validated(self) -> Settings:
         """Settings with every out-of-range value replaced by its default."""

@@ -52,6 +52,8 @@
       createReplayer(first, speed, generation);
       mine.loadedUntil = first[first.length - 1].timestamp - mine.origin;
       bridge.chunksLoaded(generation, 1, mine.loadedUntil);
+      mine.complete = chunkCount === 1;
+      runPendingSeek(mine);
       for (let index = 1; index < chunkCount; index++) {
         const events = await fetchChunk(baseUrl, index);
         if (mine !== load) return;
@@ -112,8 +114,9 @@
   }
 
   function seek(at, play, token) {
-    if (!replayer || !load) return;
-    if (!load.complete && at > load.loadedUntil) {
+    if (!load) return;
+    // Before the first chunk is in, or past what has arrived: seek once the events are there.
+    if (!replayer || (!load.complete && at > load.loadedUntil)) {
       load.pendingSeek = { at, play, token };
       return;
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,48 +12,40 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.paths import FIXTURES, RRWEB_FIXTURES
+from tests.ui.conftest import MakeWindow
 from viewer.settings import load_settings
-from viewer.ui.player_window import PlayerWindow
+from viewer.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.webengine
 VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
 REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"]
 
 
-@pytest.fixture()
-def window(qtbot: QtBot) -> Iterator[PlayerWindow]:
-    win = PlayerWindow(load_settings())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+def open_and_wait(qtbot: QtBot, win: MainWindow, path: Path) -> None:
+    with qtbot.waitSignal(win.player.view.firstFrameShown, timeout=20000):
+        win.open_file(path)
+    assert win.player.pages.currentWidget() is win.player.stage
 
 
-def open_and_wait(qtbot: QtBot, win: PlayerWindow, path: Path) -> None:
-    with qtbot.waitSignal(win.view.firstFrameShown, timeout=20000):
-        win.open_path(path)
-    assert win.pages.currentWidget() is win.stage
-
-
-def page_state(qtbot: QtBot, win: PlayerWindow) -> tuple[str, float]:
-    with qtbot.waitSignal(win.view.textReady, timeout=10000) as blocker:
-        win.view.request_text()
+def page_state(qtbot: QtBot, win: MainWindow) -> tuple[str, float]:
+    with qtbot.waitSignal(win.player.view.textReady, timeout=10000) as blocker:
+        win.player.view.request_text()
     _, visible, _, at = blocker.args
     return visible, at
 
 
 def key(
     qtbot: QtBot,
-    win: PlayerWindow,
+    win: MainWindow,
     which: Qt.Key,
     modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
 ) -> None:
     qtbot.keyClick(win, which, modifier)
 
 
-def test_keys_drive_playback(qtbot: QtBot, window: PlayerWindow) -> None:
+def test_keys_drive_playback(qtbot: QtBot, window: MainWindow) -> None:
     open_and_wait(qtbot, window, VUE)
-    controller = window.controller
+    controller = window.player.controller
     key(qtbot, window, Qt.Key.Key_Right)
     assert controller.position_ms == 5000
     key(qtbot, window, Qt.Key.Key_Left)
@@ -63,24 +54,24 @@ def test_keys_drive_playback(qtbot: QtBot, window: PlayerWindow) -> None:
     first_marker_after_start = next(m.at_ms for m in controller.markers if m.at_ms > 1)
     assert controller.position_ms == first_marker_after_start
     key(qtbot, window, Qt.Key.Key_Up)
-    assert controller.speed == 2.0 and window.controls.speed_box.currentText() == "2×"
+    assert controller.speed == 2.0 and window.player.controls.speed_box.currentText() == "2×"
     key(qtbot, window, Qt.Key.Key_Space)
-    assert controller.playing and window.controls.play_button.text() == "Pause"
+    assert controller.playing and window.player.controls.play_button.text() == "Pause"
     key(qtbot, window, Qt.Key.Key_Space)
     assert not controller.playing
 
 
 def test_skip_inactivity_crosses_the_idle_gap_in_under_a_second_and_seeking_works_in_it(
-    qtbot: QtBot, window: PlayerWindow
+    qtbot: QtBot, window: MainWindow
 ) -> None:
     open_and_wait(qtbot, window, VUE)
-    controller = window.controller
+    controller = window.player.controller
     gap = max(controller.inactive_spans, key=lambda s: s.duration_ms)
     assert gap.duration_ms > 30000
     # Paused, a seek into the gap shows that moment, exactly as rrweb's own Replayer shows it.
     reference = next(f for f in REFERENCE[VUE.name]["frames"] if gap.start_ms < f["at_ms"] < gap.end_ms)
-    with qtbot.waitSignal(window.view.seekFinished, timeout=10000):
-        window.controls.timeline.seekRequested.emit(reference["at_ms"])
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=10000):
+        window.player.controls.timeline.seekRequested.emit(reference["at_ms"])
     visible, at = page_state(qtbot, window)
     assert at == pytest.approx(reference["at_ms"], abs=1) and visible == reference["text"]
     # Playing at 1x from just before the gap: the gap is jumped, not played.
@@ -91,7 +82,7 @@ def test_skip_inactivity_crosses_the_idle_gap_in_under_a_second_and_seeking_work
     qtbot.waitUntil(lambda: controller.position_ms >= gap.end_ms, timeout=5000)
     crossed_in = time.monotonic() - started
     assert crossed_in < 1.0, f"crossing a {gap.duration_ms / 1000:.0f} s gap took {crossed_in:.2f} s"
-    assert window.notice.isVisible() and window.notice.text().startswith("Skipped ")
+    assert window.player.notice.isVisible() and window.player.notice.text().startswith("Skipped ")
     qtbot.wait(300)
     _, page_at = page_state(qtbot, window)
     assert page_at >= gap.end_ms
@@ -99,17 +90,17 @@ def test_skip_inactivity_crosses_the_idle_gap_in_under_a_second_and_seeking_work
     assert not controller.playing
 
 
-def test_fullscreen_hides_controls_after_idle_and_esc_leaves(qtbot: QtBot, window: PlayerWindow) -> None:
+def test_fullscreen_hides_controls_after_idle_and_esc_leaves(qtbot: QtBot, window: MainWindow) -> None:
     open_and_wait(qtbot, window, VUE)
     key(qtbot, window, Qt.Key.Key_F)
     qtbot.waitUntil(window.isFullScreen, timeout=3000)
-    assert window.controls.isVisible()
-    qtbot.waitUntil(lambda: not window.controls.isVisible(), timeout=4000)
-    window.view.bridge.pointerMove.emit()  # the mouse moved over the replay
-    assert window.controls.isVisible()
+    assert window.player.controls.isVisible()
+    qtbot.waitUntil(lambda: not window.player.controls.isVisible(), timeout=4000)
+    window.player.view.bridge.pointerMove.emit()  # the mouse moved over the replay
+    assert window.player.controls.isVisible()
     key(qtbot, window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
-    assert window.controls.isVisible()
+    assert window.player.controls.isVisible()
 
 
 @pytest.mark.parametrize(
@@ -129,39 +120,37 @@ def test_fullscreen_hides_controls_after_idle_and_esc_leaves(qtbot: QtBot, windo
     ids=["empty", "not-json", "truncated-gzip", "no-snapshot", "seconds"],
 )
 def test_bad_recordings_show_the_error_panel(
-    qtbot: QtBot, window: PlayerWindow, tmp_path: Path, content: bytes, message: str
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, content: bytes, message: str
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
-    window.open_path(bad)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_panel, timeout=5000)
-    assert message in window.error_panel.message.text()
-    assert not window.controls.isEnabled()
+    window.open_file(bad)
+    qtbot.waitUntil(lambda: window.player.pages.currentWidget() is window.player.error_panel, timeout=5000)
+    assert message in window.player.error_panel.message.text()
+    assert not window.player.controls.isEnabled()
     open_and_wait(qtbot, window, VUE)  # and the window still works
 
 
-def test_speed_and_skip_are_remembered_between_runs(qtbot: QtBot, window: PlayerWindow) -> None:
+def test_speed_and_skip_are_remembered_between_runs(qtbot: QtBot, window: MainWindow, make_window: MakeWindow) -> None:
     open_and_wait(qtbot, window, VUE)
-    window.controller.set_speed(4.0)
-    window.controls.skip_box.setChecked(False)
+    window.player.controller.set_speed(4.0)
+    window.player.controls.skip_box.setChecked(False)
     settings = load_settings()
     assert settings.playback_speed == 4.0 and settings.skip_inactivity is False
-    again = PlayerWindow(load_settings())
-    qtbot.addWidget(again)
-    assert again.controller.speed == 4.0 and again.controls.speed_box.currentText() == "4×"
-    assert not again.controls.skip_box.isChecked()
-    again.close()
+    again = make_window()
+    assert again.player.controller.speed == 4.0 and again.player.controls.speed_box.currentText() == "4×"
+    assert not again.player.controls.skip_box.isChecked()
 
 
-def test_the_view_follows_recorded_viewport_resizes(qtbot: QtBot, window: PlayerWindow) -> None:
+def test_the_view_follows_recorded_viewport_resizes(qtbot: QtBot, window: MainWindow) -> None:
     jquery = next(p for p in RRWEB_FIXTURES if "jquery" in p.name)
     events = json.loads(jquery.read_bytes())
     resize = next(e for e in events if e["type"] == 3 and e["data"]["source"] == 4)
     open_and_wait(qtbot, window, jquery)
     at = resize["timestamp"] - events[0]["timestamp"] + 1
-    assert window.view.recorded_viewport == (1280, 800)
-    window.controller.seek(at)
+    assert window.player.view.recorded_viewport == (1280, 800)
+    window.player.controller.seek(at)
     expected = (resize["data"]["width"], resize["data"]["height"])
-    qtbot.waitUntil(lambda: window.view.recorded_viewport == expected, timeout=10000)
-    window.controller.seek(0)
-    qtbot.waitUntil(lambda: window.view.recorded_viewport == (1280, 800), timeout=10000)
+    qtbot.waitUntil(lambda: window.player.view.recorded_viewport == expected, timeout=10000)
+    window.player.controller.seek(0)
+    qtbot.waitUntil(lambda: window.player.view.recorded_viewport == (1280, 800), timeout=10000)

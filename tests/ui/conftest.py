@@ -1,0 +1,43 @@
+"""A main window over a cache in the test's data folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from viewer.settings import Settings, load_settings, save_settings
+from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.main_window import MainWindow
+
+MakeWindow = Callable[[], MainWindow]
+
+
+@pytest.fixture()
+def make_window(qtbot: QtBot, data_dir: Path) -> Iterator[MakeWindow]:
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        settings = load_settings()
+        settings.demo_offered = True  # tests bring their own replays
+        window = MainWindow(settings, CacheWorker())
+        qtbot.addWidget(window)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        window.worker.shutdown()
+
+
+@pytest.fixture()
+def window(make_window: MakeWindow) -> MainWindow:
+    return make_window()
+
+
+def remember(settings: Settings) -> None:
+    save_settings(settings)

@@ -1,0 +1,151 @@
+"""The app as a user drives it: feed search, sort, click, N/P; profile View replays; reports; links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
+from viewer.recording.links import parse_link
+from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
+from viewer.storage.importer import import_paths
+from viewer.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.webengine
+
+
+@pytest.fixture()
+def cached_rows(data_dir: Path) -> list[ReplayRow]:
+    """Every fixture imported into the cache the window will open; the rows as the cache has them."""
+    cache = ReplayCache.open()
+    list(import_paths(cache, [*RRWEB_FIXTURES, *MIXPANEL_CAPTURES]))
+    rows = cache.all_replays(ReplayQuery())
+    cache.close()
+    return rows
+
+
+def feed_ids(window: MainWindow) -> list[str]:
+    return window.feed.model.ids()
+
+
+def search(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    with qtbot.waitSignal(window.feed.model.loaded, timeout=5000):
+        window.feed.search.setText(text)
+        window.feed.apply_query()
+
+
+def wait_for_feed(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.feed.model.loaded, timeout=5000):
+        window.feed.refresh()
+
+
+def open_by_click(qtbot: QtBot, window: MainWindow, position: int) -> None:
+    index = window.feed.model.index(position)
+    rect = window.feed.list.visualRect(index)
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        qtbot.mouseClick(window.feed.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def page_time(qtbot: QtBot, window: MainWindow) -> float:
+    with qtbot.waitSignal(window.player.view.textReady, timeout=10000) as blocker:
+        window.player.view.request_text()
+    return float(blocker.args[3])
+
+
+def test_feed_search_sort_click_and_next_previous(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
+    wait_for_feed(qtbot, window)
+    newest_first = [r.id for r in sorted(cached_rows, key=lambda r: (-r.start_ms, r.id))]
+    assert feed_ids(window) == newest_first
+    search(qtbot, window, "user-123")
+    assert sorted(feed_ids(window)) == sorted(r.id for r in cached_rows if r.user_id == "user-123")
+    search(qtbot, window, "nobody-like-this")
+    assert feed_ids(window) == [] and window.feed.empty.text() == "No replays match 'nobody-like-this'."
+    search(qtbot, window, "")
+    window.feed.sort.setCurrentIndex(window.feed.sort.findData(ReplaySort.DURATION))
+    with qtbot.waitSignal(window.feed.model.loaded, timeout=5000):
+        window.feed.apply_query()
+    durations = [window.feed.model.row_at(i).duration_ms for i in range(len(cached_rows))]  # type: ignore[union-attr]
+    assert durations == sorted((r.duration_ms for r in cached_rows), reverse=True)
+    open_by_click(qtbot, window, 2)
+    assert window.player.replay_id == feed_ids(window)[2]
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.player.replay_id == feed_ids(window)[3]
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.player.replay_id == feed_ids(window)[2]
+
+
+def test_search_by_date_finds_that_days_replays(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
+    from datetime import datetime
+
+    day = datetime.fromtimestamp(cached_rows[0].start_ms / 1000).date()
+    expected = sorted(r.id for r in cached_rows if datetime.fromtimestamp(r.start_ms / 1000).date() == day)
+    search(qtbot, window, day.isoformat())
+    assert sorted(feed_ids(window)) == expected
+
+
+def test_profile_view_replays_plays_them_newest_first_one_after_another(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    mine = sorted((r for r in cached_rows if r.user_id == "user-123"), key=lambda r: -r.start_ms)
+    assert len(mine) >= 3
+    window.player.controller.set_speed(16.0)
+    window.show_profile("user-123")
+    qtbot.waitUntil(lambda: len(window.profile.rows) == len(mine), timeout=5000)
+    assert window.profile.name.text() != "user-123"  # the profile's $name is shown
+    shown: list[str] = []
+    window.player.replayShown.connect(shown.append)
+    qtbot.mouseClick(window.profile.view_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(shown) == len(mine) and window.player.controller.at_end, timeout=60000)
+    assert shown == [r.id for r in mine]
+
+
+def test_clicking_a_chart_point_lists_its_replays_and_opens_the_moment(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    reports = window.reports
+    reports.range_box.setCurrentIndex(reports.range_box.findData(None))  # all time: the captures are old
+    window.show_reports()
+    qtbot.waitUntil(lambda: "Add To Cart" in reports.names, timeout=5000)
+    reports.event_box.setCurrentIndex(reports.event_box.findData("Add To Cart"))
+    reports.refresh_chart()
+    qtbot.waitUntil(lambda: bool(reports.counts), timeout=5000)
+    bucket = reports.counts[0]
+    series = next(s for s in reports.event_chart.series() if s.name() == "Add To Cart")
+    series.clicked.emit(QPointF(bucket.bucket_ms + 60_000, bucket.count))  # a click near the point
+    qtbot.waitUntil(lambda: reports.view_button.isEnabled(), timeout=5000)
+    cache = ReplayCache.open()
+    expected = [(m.replay_id, float(m.time_ms)) for m in cache.event_moments("Add To Cart", bucket.bucket_ms, bucket.bucket_ms + 3_600_000)]
+    cache.close()
+    assert reports.listed() == expected and expected
+    replay_id, at_ms = expected[0]
+    row = next(r for r in cached_rows if r.id == replay_id)
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
+        qtbot.mouseClick(reports.view_button, Qt.MouseButton.LeftButton)
+    assert window.player.replay_id == replay_id
+    expected_offset = min(max(0.0, at_ms - row.start_ms), row.duration_ms)
+    assert abs(page_time(qtbot, window) - expected_offset) <= 500
+
+
+def test_copy_link_then_open_it_returns_to_the_same_moment(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
+    row = max(cached_rows, key=lambda r: r.duration_ms)
+    wait_for_feed(qtbot, window)
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        window.open_replay(row.id)
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
+        window.player.controller.seek(12_300)
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    link = QGuiApplication.clipboard().text()
+    assert parse_link(link).replay_id == row.id and parse_link(link).at_s == pytest.approx(12.3)
+    window.open_replay(next(r.id for r in cached_rows if r.id != row.id))
+    qtbot.waitUntil(lambda: window.player.replay_id not in (None, row.id), timeout=20000)
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
+        assert window.open_link(link)
+    assert window.player.replay_id == row.id
+    assert window.player.controller.position_ms == pytest.approx(12_300)
+    assert abs(page_time(qtbot, window) - 12_300) <= 50

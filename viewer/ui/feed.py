@@ -1,0 +1,182 @@
+"""The replay feed sidebar: search, sort, and the list of replays drawn two lines a row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.storage import ReplayQuery, ReplayRow, ReplaySort
+from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.feed_model import ROW_ROLE, ReplayFeedModel, display_name, relative_time
+from viewer.ui.timeline import format_clock
+
+SEARCH_DELAY_MS = 250
+SORTS = [
+    ("Most recent", ReplaySort.RECENT),
+    ("Longest", ReplaySort.DURATION),
+    ("Most active", ReplaySort.ACTIVITY),
+]
+
+
+class ReplayRowDelegate(QStyledItemDelegate):
+    """Name and time on the first line; duration, active time, URL, clicks and errors on the second."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 14)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        row: ReplayRow | None = index.data(ROW_ROLE)
+        if row is None:
+            return
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        dim = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        rect = option.rect.adjusted(10, 6, -10, -6)
+        line = option.fontMetrics.height()
+        painter.save()
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text)
+        when = relative_time(row.start_ms)
+        when_width = option.fontMetrics.horizontalAdvance(when) + 8
+        top = QRect(rect.left(), rect.top(), rect.width() - when_width, line)
+        painter.drawText(
+            top,
+            Qt.AlignmentFlag.AlignLeft,
+            option.fontMetrics.elidedText(display_name(row), Qt.TextElideMode.ElideRight, top.width()),
+        )
+        painter.setFont(option.font)
+        painter.setPen(dim)
+        painter.drawText(
+            QRect(rect.right() - when_width, rect.top(), when_width, line), Qt.AlignmentFlag.AlignRight, when
+        )
+        details = f"{format_clock(row.duration_ms)} · active {format_clock(row.active_ms)} · {row.click_count} clicks"
+        if row.error_count:
+            details += f" · {row.error_count} errors"
+        details += f" · {row.start_url}"
+        bottom = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
+        painter.drawText(
+            bottom,
+            Qt.AlignmentFlag.AlignLeft,
+            option.fontMetrics.elidedText(details, Qt.TextElideMode.ElideMiddle, bottom.width()),
+        )
+        painter.restore()
+
+
+class ReplayFeed(QWidget):
+    replayActivated = Signal(str)
+
+    def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ReplayFeedModel(worker, self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, email, user id, 2026-11-27, yesterday…")
+        self.search.setClearButtonEnabled(True)
+        self.sort = QComboBox()
+        for label, sort in SORTS:
+            self.sort.addItem(label, sort)
+        self.list = QListView()
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(ReplayRowDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setMouseTracking(True)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.empty = QLabel(self.list)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._lay_out()
+        self._delay = QTimer(self)
+        self._delay.setSingleShot(True)
+        self._delay.setInterval(SEARCH_DELAY_MS)
+        self._delay.timeout.connect(self.apply_query)
+        self.search.textChanged.connect(self._delay.start)
+        self.search.returnPressed.connect(self.apply_query)
+        self.sort.activated.connect(self.apply_query)
+        self.list.clicked.connect(self._on_clicked)
+        self.model.loaded.connect(self._update_empty_state)
+        self.model.rowsInserted.connect(self._update_empty_state)
+
+    def _lay_out(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.sort)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.list, 1)
+        self.setMinimumWidth(280)
+
+    def apply_query(self) -> None:
+        self._delay.stop()
+        sort = self.sort.currentData()
+        self.model.set_query(ReplayQuery(search=self.search.text().strip(), sort=sort))
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self.replayActivated.emit(row.id)
+
+    def select(self, replay_id: str) -> None:
+        position = self.model.position_of(replay_id)
+        if position is not None:
+            index = self.model.index(position)
+            self.list.setCurrentIndex(index)
+            self.list.scrollTo(index)
+
+    def neighbour(self, replay_id: str | None, step: int) -> str | None:
+        """The replay `step` rows after (or before) `replay_id` in the feed's order."""
+        ids = self.model.ids()
+        if not ids:
+            return None
+        if replay_id not in ids:
+            return ids[0] if step > 0 else None
+        position = ids.index(replay_id) + step
+        if position >= len(ids) and self.model.canFetchMore():
+            self.model.fetchMore()
+        return ids[position] if 0 <= position < len(ids) else None
+
+    def _update_empty_state(self) -> None:
+        model = self.model
+        if model.rowCount():
+            self.empty.hide()
+            return
+        text = self.search.text().strip()
+        if model.error:
+            self.empty.setText(f"The cache could not be read: {model.error}")
+        elif text:
+            self.empty.setText(f"No replays match '{text}'.")
+        else:
+            self.empty.setText(
+                "No replays yet.\nImport recordings (File › Import…), load the demo replays,"
+                " or add a source in Settings."
+            )
+        self.empty.setGeometry(self.list.viewport().rect().adjusted(12, 12, -12, -12))
+        self.empty.show()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.empty.setGeometry(self.list.viewport().rect().adjusted(12, 12, -12, -12))

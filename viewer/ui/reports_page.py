@@ -1,0 +1,318 @@
+"""Reports: an event chart and a funnel from the cached analytics events; click through to replays."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QDateTimeAxis,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDateTime, QPointF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.storage import EventCount, EventMoment, FunnelStep, ReplayCache, ReplayQuery
+from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.feed_model import absolute_time, display_name
+
+RANGES = [("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("All time", None)]
+BUCKETS = [("Per hour", "hour"), ("Per day", "day")]
+WINDOWS = [("within 1 hour", 3_600_000), ("within 1 day", 86_400_000), ("within 7 days", 7 * 86_400_000)]
+BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000}
+MOMENT_ROLE = Qt.ItemDataRole.UserRole + 2
+MAX_STEPS = 4
+
+
+def local_offset_minutes() -> int:
+    offset = datetime.now().astimezone().utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+class ReportsPage(QWidget):
+    openMoment = Signal(str, float)  # replay id, epoch ms of the moment (or -1 for its start)
+
+    def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.names: list[str] = []
+        self.counts: list[EventCount] = []
+        self.funnel_steps: list[FunnelStep] = []
+        self.selection = QLabel("Click a point of the chart or a funnel step to list its replays.")
+        self.results = QListWidget()
+        self.results.itemActivated.connect(self._open_item)
+        self.results.itemClicked.connect(self._open_item)
+        self.view_button = QPushButton("View replays")
+        self.view_button.setEnabled(False)
+        self.view_button.clicked.connect(self.view_replays)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._event_tab(), "Events over time")
+        self.tabs.addTab(self._funnel_tab(), "Funnel")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 3)
+        row = QHBoxLayout()
+        row.addWidget(self.selection, 1)
+        row.addWidget(self.view_button)
+        layout.addLayout(row)
+        layout.addWidget(self.results, 1)
+
+    # event chart ----------------------------------------------------------------------------
+    def _event_tab(self) -> QWidget:
+        self.event_box = QComboBox()
+        self.range_box = QComboBox()
+        for label, days in RANGES:
+            self.range_box.addItem(label, days)
+        self.range_box.setCurrentIndex(2)
+        self.bucket_box = QComboBox()
+        for label, bucket in BUCKETS:
+            self.bucket_box.addItem(label, bucket)
+        for box in (self.event_box, self.range_box, self.bucket_box):
+            box.activated.connect(self.refresh_chart)
+        self.event_chart = QChart()
+        self.event_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        chart_view = QChartView(self.event_chart)
+        chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        tab = QWidget()
+        controls = QHBoxLayout()
+        for label, box in (("Event", self.event_box), ("Range", self.range_box), ("", self.bucket_box)):
+            if label:
+                controls.addWidget(QLabel(label))
+            controls.addWidget(box)
+        controls.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(controls)
+        layout.addWidget(chart_view, 1)
+        return tab
+
+    def refresh(self) -> None:
+        """Reload the event names, then both charts."""
+        self._worker.call(lambda cache: cache.event_names(), self._set_names)
+
+    def _set_names(self, names: list[tuple[str, int]]) -> None:
+        self.names = [name for name, _ in names]
+        current = self.event_box.currentData()
+        self.event_box.clear()
+        self.event_box.addItem("All events (top 5)", None)
+        for name, count in names:
+            self.event_box.addItem(f"{name} ({count})", name)
+        index = self.event_box.findData(current)
+        self.event_box.setCurrentIndex(max(0, index))
+        self._fill_step_boxes()
+        self.refresh_chart()
+        self.refresh_funnel()
+
+    def chosen_names(self) -> list[str]:
+        chosen = self.event_box.currentData()
+        return [chosen] if chosen else self.names[:5]
+
+    def period(self) -> dict[str, int | None]:
+        days = self.range_box.currentData()
+        until = int(time.time() * 1000) + 1
+        return {"since_ms": None if days is None else until - days * 86_400_000, "until_ms": until}
+
+    def refresh_chart(self) -> None:
+        names, bucket, period = self.chosen_names(), self.bucket_box.currentData(), self.period()
+        offset = local_offset_minutes()
+        self._worker.call(
+            lambda cache: cache.event_counts(names, bucket=bucket, utc_offset_minutes=offset, **period),
+            self._draw_events,
+        )
+
+    def _draw_events(self, counts: list[EventCount]) -> None:
+        self.counts = counts
+        chart = self.event_chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        x_axis, y_axis = QDateTimeAxis(), QValueAxis()
+        x_axis.setFormat("dd MMM HH:mm" if self.bucket_box.currentData() == "hour" else "dd MMM")
+        y_axis.setLabelFormat("%d")
+        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        peak = 1
+        for name in sorted({c.name for c in counts}):
+            series = QLineSeries()
+            series.setName(name)
+            series.setPointsVisible(True)
+            for count in (c for c in counts if c.name == name):
+                series.append(float(count.bucket_ms), float(count.count))
+                peak = max(peak, count.count)
+            chart.addSeries(series)
+            series.attachAxis(x_axis)
+            series.attachAxis(y_axis)
+            series.clicked.connect(lambda point, n=name: self.select_point(n, point))
+        self._fit_time_axis(x_axis, counts)
+        y_axis.setRange(0, peak + 1)
+        chart.setTitle("Events over time" if counts else "No analytics events in this range")
+
+    def _fit_time_axis(self, axis: QDateTimeAxis, counts: list[EventCount]) -> None:
+        size = BUCKET_MS[self.bucket_box.currentData()]
+        if counts:
+            first, last = min(c.bucket_ms for c in counts), max(c.bucket_ms for c in counts)
+            axis.setRange(
+                QDateTime.fromMSecsSinceEpoch(first - size), QDateTime.fromMSecsSinceEpoch(last + size)
+            )
+
+    def select_point(self, name: str, point: QPointF) -> None:
+        """The bucket nearest the clicked point: list the replays where `name` happened in it."""
+        buckets = [c for c in self.counts if c.name == name]
+        if not buckets:
+            return
+        chosen = min(buckets, key=lambda c: abs(c.bucket_ms - point.x()))
+        self.select_bucket(name, chosen.bucket_ms)
+
+    def select_bucket(self, name: str, bucket_ms: int) -> None:
+        until = bucket_ms + BUCKET_MS[self.bucket_box.currentData()]
+        label = f"{name} · {absolute_time(bucket_ms)}"
+        self.selection.setText(f"{label}: loading replays…")
+        self._worker.call(
+            lambda cache: _moment_rows(cache, cache.event_moments(name, bucket_ms, until)),
+            lambda found: self._list_moments(label, found),
+        )
+
+    def _list_moments(self, label: str, found: list[tuple[EventMoment, str]]) -> None:
+        self.results.clear()
+        for moment, who in found:
+            item = QListWidgetItem(f"{who} — {absolute_time(moment.time_ms)}")
+            item.setData(MOMENT_ROLE, (moment.replay_id, float(moment.time_ms)))
+            self.results.addItem(item)
+        self.selection.setText(f"{label}: {len(found)} replays")
+        self.view_button.setEnabled(bool(found))
+
+    def listed(self) -> list[tuple[str, float]]:
+        return [self.results.item(i).data(MOMENT_ROLE) for i in range(self.results.count())]
+
+    def view_replays(self) -> None:
+        if self.results.count():
+            self.results.setCurrentRow(0)
+            self._open_item(self.results.item(0))
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        replay_id, at_ms = item.data(MOMENT_ROLE)
+        self.openMoment.emit(replay_id, at_ms)
+
+    # funnel ---------------------------------------------------------------------------------
+    def _funnel_tab(self) -> QWidget:
+        self.step_boxes = [QComboBox() for _ in range(MAX_STEPS)]
+        self.window_box = QComboBox()
+        for label, window in WINDOWS:
+            self.window_box.addItem(label, window)
+        self.window_box.setCurrentIndex(1)
+        for box in (*self.step_boxes, self.window_box):
+            box.activated.connect(self.refresh_funnel)
+        self.funnel_chart = QChart()
+        self.funnel_chart.legend().hide()
+        view = QChartView(self.funnel_chart)
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        controls = QHBoxLayout()
+        for index, box in enumerate(self.step_boxes):
+            controls.addWidget(QLabel(f"{index + 1}."))
+            controls.addWidget(box)
+        controls.addWidget(self.window_box)
+        controls.addStretch(1)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(controls)
+        layout.addWidget(view, 1)
+        return tab
+
+    def _fill_step_boxes(self) -> None:
+        for index, box in enumerate(self.step_boxes):
+            current = box.currentData()
+            box.clear()
+            box.addItem("—", None)
+            for name in self.names:
+                box.addItem(name, name)
+            found = box.findData(current)
+            if found <= 0 and index < len(self.names) and current is None and index < 3:
+                found = index + 1
+            box.setCurrentIndex(max(0, found))
+
+    def steps(self) -> list[str]:
+        return [box.currentData() for box in self.step_boxes if box.currentData()]
+
+    def refresh_funnel(self) -> None:
+        steps, window, period = self.steps(), self.window_box.currentData(), self.period()
+        self._worker.call(lambda cache: cache.funnel(steps, window, **period), self._draw_funnel)
+
+    def _draw_funnel(self, steps: list[FunnelStep]) -> None:
+        self.funnel_steps = steps
+        chart = self.funnel_chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        bars = QBarSet("Users")
+        for step in steps:
+            bars.append(step.users)
+        series = QBarSeries()
+        series.append(bars)
+        series.setLabelsVisible(True)
+        chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append([f"{s.name}\n{s.conversion:.0%}" for s in steps])
+        values = QValueAxis()
+        values.setLabelFormat("%d")
+        values.setRange(0, max([s.users for s in steps] + [1]))
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(categories)
+        series.attachAxis(values)
+        bars.clicked.connect(self.select_step)
+        chart.setTitle("Conversion, users in order" if steps else "Choose the funnel's steps")
+
+    def select_step(self, index: int) -> None:
+        steps, window, period = self.steps(), self.window_box.currentData(), self.period()
+        label = f"Step {index + 1}, {steps[index]}"
+        self.selection.setText(f"{label}: loading users…")
+        self._worker.call(
+            lambda cache: _step_users(cache, steps, window, index, period),
+            lambda found: self._list_users(label, found),
+        )
+
+    def _list_users(self, label: str, found: list[tuple[str, str, str, float]]) -> None:
+        self.results.clear()
+        for group, who, replay_id, start in found:
+            item = QListWidgetItem(f"{group}: {who} — {absolute_time(start)}")
+            item.setData(MOMENT_ROLE, (replay_id, -1.0))
+            self.results.addItem(item)
+        self.selection.setText(f"{label}: {len(found)} users with replays")
+        self.view_button.setEnabled(bool(found))
+
+
+def _moment_rows(cache: ReplayCache, moments: list[EventMoment]) -> list[tuple[EventMoment, str]]:
+    found = []
+    for moment in moments:
+        row = cache.get_replay(moment.replay_id)
+        if row is not None:
+            found.append((moment, display_name(row)))
+    return found
+
+
+def _step_users(
+    cache: ReplayCache, steps: list[str], window: int, index: int, period: dict[str, int | None]
+) -> list[tuple[str, str, str, float]]:
+    groups = [("Reached", True)] + ([("Dropped before it", False)] if index > 0 else [])
+    found = []
+    for group, reached in groups:
+        for user_id in cache.funnel_users(steps, window, index, reached, **period):
+            rows = cache.list_replays(ReplayQuery(user_id=user_id, limit=1)).rows
+            if rows:
+                found.append((group, display_name(rows[0]), rows[0].id, float(rows[0].start_ms)))
+    return found
