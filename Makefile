@@ -11,7 +11,7 @@ ROOT_ENV := $(if $(filter 0,$(shell id -u)),QTWEBENGINE_DISABLE_SANDBOX=1,)
 
 .PHONY: setup run test lint bench clean system-packages
 
-setup: $(STAMPS)/system $(VENV)/.installed $(STAMPS)/npm $(STAMPS)/sdk-page
+setup: $(STAMPS)/system $(VENV)/.installed $(STAMPS)/npm $(STAMPS)/sdk-page $(STAMPS)/desktop
 
 $(STAMPS)/system: scripts/ensure-system-packages
 	./scripts/ensure-system-packages
@@ -30,6 +30,10 @@ $(STAMPS)/npm: $(PLAYER)/package.json $(PLAYER)/package-lock.json
 # The page the replay API end-to-end tests load: the real mixpanel-browser SDK, pinned by its lock file.
 $(STAMPS)/sdk-page: tests/e2e/sdk-page/package.json tests/e2e/sdk-page/package-lock.json
 	cd tests/e2e/sdk-page && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/desktop: scripts/install-desktop-entry
+	./scripts/install-desktop-entry
 	@mkdir -p $(STAMPS) && touch $@
 
 run: setup
