@@ -30,11 +30,20 @@ SORTS = [
 ]
 
 
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _short_url(url: str) -> str:
+    """The URL without its scheme: the host and path are what tell pages apart."""
+    return url.split("://", 1)[-1] if url else "(no URL)"
+
+
 class ReplayRowDelegate(QStyledItemDelegate):
     """Name and time on the first line; duration, active time, URL, clicks and errors on the second."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
-        return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 14)
+        return QSize(option.rect.width(), option.fontMetrics.height() * 3 + 18)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -71,16 +80,17 @@ class ReplayRowDelegate(QStyledItemDelegate):
         painter.drawText(
             QRect(rect.right() - when_width, rect.top(), when_width, line), Qt.AlignmentFlag.AlignRight, when
         )
-        details = f"{format_clock(row.duration_ms)} · active {format_clock(row.active_ms)} · {row.click_count} clicks"
+        clicks = _count(row.click_count, "click")
+        details = f"{format_clock(row.duration_ms)} · active {format_clock(row.active_ms)} · {clicks}"
         if row.error_count:
-            details += f" · {row.error_count} errors"
-        details += f" · {row.start_url}"
-        bottom = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
-        painter.drawText(
-            bottom,
-            Qt.AlignmentFlag.AlignLeft,
-            option.fontMetrics.elidedText(details, Qt.TextElideMode.ElideMiddle, bottom.width()),
+            details += f" · {_count(row.error_count, 'error')}"
+        second = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
+        painter.drawText(second, Qt.AlignmentFlag.AlignLeft, details)
+        third = QRect(rect.left(), rect.top() + 2 * (line + 2), rect.width(), line)
+        where = option.fontMetrics.elidedText(
+            _short_url(row.start_url), Qt.TextElideMode.ElideMiddle, third.width()
         )
+        painter.drawText(third, Qt.AlignmentFlag.AlignLeft, where)
         painter.restore()
 
 

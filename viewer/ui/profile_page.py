@@ -42,6 +42,7 @@ class ProfilePage(QWidget):
         self.view_button.clicked.connect(self._view_replays)
         self.properties = QTableWidget(0, 2)
         self.properties.setHorizontalHeaderLabels(["Property", "Value"])
+        self.properties.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.properties.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.properties.verticalHeader().hide()
         self.properties.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -111,7 +112,10 @@ class ProfilePage(QWidget):
     def _fill_properties(self, user_id: str, profile: UserProfile | None) -> None:
         values: dict[str, Any] = {"User id": user_id}
         if profile is not None:
-            values |= {"Name": profile.name, "Email": profile.email} | profile.properties
+            values |= {"Name": profile.name, "Email": profile.email}
+            values |= {
+                _label(k): v for k, v in sorted(profile.properties.items()) if k not in ("$name", "$email")
+            }
         shown = [(k, v) for k, v in values.items() if v not in (None, "")]
         self.properties.setRowCount(len(shown))
         for index, (key, value) in enumerate(shown):
@@ -127,3 +131,9 @@ class ProfilePage(QWidget):
         row = index.data(ROW_ROLE)
         if row is not None:
             self.replayActivated.emit(row.id)
+
+
+def _label(key: str) -> str:
+    """'$initial_referrer' -> 'Initial referrer': mixpanel's reserved names read as words."""
+    words = key.lstrip("$").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key

@@ -76,6 +76,7 @@ class ReportsPage(QWidget):
     # event chart ----------------------------------------------------------------------------
     def _event_tab(self) -> QWidget:
         self.event_box = QComboBox()
+        self.event_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.range_box = QComboBox()
         for label, days in RANGES:
             self.range_box.addItem(label, days)
@@ -106,6 +107,8 @@ class ReportsPage(QWidget):
         self._worker.call(lambda cache: cache.event_names(), self._set_names)
 
     def _set_names(self, names: list[tuple[str, int]]) -> None:
+        # The app's own events first; the SDK's automatic ones ($identify, $mp_click…) after them.
+        names = sorted(names, key=lambda item: item[0].startswith("$"))
         self.names = [name for name, _ in names]
         current = self.event_box.currentData()
         self.event_box.clear()
@@ -159,7 +162,7 @@ class ReportsPage(QWidget):
             series.attachAxis(y_axis)
             series.clicked.connect(lambda point, n=name: self.select_point(n, point))
         self._fit_time_axis(x_axis, counts)
-        y_axis.setRange(0, peak + 1)
+        _fit_count_axis(y_axis, peak + 1)
         chart.setTitle("Events over time" if counts else "No analytics events in this range")
 
     def _fit_time_axis(self, axis: QDateTimeAxis, counts: list[EventCount]) -> None:
@@ -269,7 +272,7 @@ class ReportsPage(QWidget):
         categories.append([f"{s.name}\n{s.conversion:.0%}" for s in steps])
         values = QValueAxis()
         values.setLabelFormat("%d")
-        values.setRange(0, max([s.users for s in steps] + [1]))
+        _fit_count_axis(values, max([s.users for s in steps] + [1]))
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
@@ -294,6 +297,14 @@ class ReportsPage(QWidget):
             self.results.addItem(item)
         self.selection.setText(f"{label}: {len(found)} users with replays")
         self.view_button.setEnabled(bool(found))
+
+
+def _fit_count_axis(axis: QValueAxis, top: int) -> None:
+    """Whole-number ticks: a count axis from 0 to 1 must not read 0, 0, 0, 0, 1."""
+    axis.setRange(0, top)
+    axis.setTickCount(min(top, 10) + 1)
+    if top > 10:
+        axis.applyNiceNumbers()
 
 
 def _moment_rows(cache: ReplayCache, moments: list[EventMoment]) -> list[tuple[EventMoment, str]]:
