@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from viewer.recording.events import Event
-from viewer.storage import analytics, feed, removal, writes
+from viewer.storage import analytics, budget, feed, removal, writes
 from viewer.storage.chunks import decode_chunk
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
@@ -189,13 +189,51 @@ class ReplayCache:
             return conn.execute(stmt).scalar()
 
     def save_sync_cursor(self, source: str, cursor: str | None, error: str | None = None) -> None:
-        from sqlalchemy.dialects.sqlite import insert
-
         with self.writing() as conn:
             source_id = writes.ensure_source(conn, source, "sync", self.now_ms())
-            values = {"cursor": cursor, "synced_ms": self.now_ms(), "last_error": error}
-            stmt = insert(sync_state).values(source_id=source_id, **values)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["source_id"], set_=values))
+            writes.save_cursor(conn, source_id, cursor, error, self.now_ms())
+
+    def sync_state(self, source: str) -> tuple[str | None, int | None, str | None]:
+        """(cursor, last successful sync in epoch ms, last error) of a source; all None before any sync."""
+        with self.reading() as conn:
+            stmt = (
+                select(sync_state.c.cursor, sync_state.c.synced_ms, sync_state.c.last_error)
+                .join(sources)
+                .where(sources.c.name == source)
+            )
+            row = conn.execute(stmt).first()
+        return (None, None, None) if row is None else (row[0], row[1], row[2])
+
+    def sync_error(self, source: str, error: str | None) -> None:
+        """Note a failed (or a clean) sync of `source`, keeping its cursor."""
+        self.save_sync_cursor(source, self.sync_cursor(source), error)
+
+    def batch_keys(self, replay_id: str) -> set[str]:
+        from viewer.storage.schema import replay_batches
+
+        with self.reading() as conn:
+            stmt = select(replay_batches.c.batch_key).where(replay_batches.c.replay_id == replay_id)
+            return set(conn.execute(stmt).scalars())
+
+    # Disk budget: replays whose events are not kept locally
+
+    def has_events(self, replay_id: str) -> bool:
+        with self.reading() as conn:
+            return budget.has_events(conn, replay_id)
+
+    def events_stored_bytes(self) -> int:
+        """The compressed size of every cached replay's events."""
+        with self.reading() as conn:
+            return budget.stored_bytes(conn)
+
+    def oldest_start_with_events(self) -> int | None:
+        with self.reading() as conn:
+            return budget.oldest_start_with_events(conn)
+
+    def evict_oldest(self, budget_bytes: int) -> list[str]:
+        """Keep only metadata for the oldest replays until their events fit `budget_bytes`."""
+        with self.writing() as conn:
+            return budget.evict_oldest(conn, budget_bytes, self.now_ms())
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table, search index included: what a deletion must bring to zero."""

@@ -73,6 +73,29 @@ class CacheUpdate:
     new_replays: list[EncodedNewReplay] = field(default_factory=list)
     profiles: list[ProfileChange] = field(default_factory=list)
     events: list[AnalyticsEvent] = field(default_factory=list)
+    # From a sync: metadata of replays whose events are not kept (disk budget), tombstones (applied
+    # before everything else), and the feed position, stored in this same transaction.
+    replay_metadata: list[ReplayMetadata] = field(default_factory=list)
+    deleted_replays: list[str] = field(default_factory=list)
+    deleted_users: list[str] = field(default_factory=list)
+    deleted_events: list[str] = field(default_factory=list)
+    sync_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplayMetadata:
+    """What a server says about a replay, stored without its events (beyond the disk budget)."""
+
+    replay_id: str
+    user_id: str | None
+    start_ms: int
+    end_ms: int
+    active_ms: int
+    event_count: int
+    click_count: int
+    input_count: int
+    error_count: int
+    start_url: str
 
 
 @dataclass
@@ -83,6 +106,7 @@ class UpdateResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (replay id, reason)
     events_added: int = 0
     profiles_changed: int = 0
+    removed: Removal | None = None  # what the update's tombstones deleted
 
     @property
     def changed(self) -> bool:

@@ -36,3 +36,30 @@ def purge_expired(conn: Connection, now_ms: int, retention_days: float = DEFAULT
     ).rowcount
     removed = conn.execute(delete(replays).where(replays.c.start_ms < cutoff)).rowcount
     return Removal(replays=removed, analytics_events=events)
+
+
+def delete_replays(conn: Connection, replay_ids: list[str]) -> int:
+    """Delete replays by id (their chunks and batch keys go by cascade); their analytics events stay."""
+    if not replay_ids:
+        return 0
+    return int(conn.execute(delete(replays).where(replays.c.id.in_(replay_ids))).rowcount)
+
+
+def delete_events(conn: Connection, insert_ids: list[str]) -> int:
+    if not insert_ids:
+        return 0
+    return int(
+        conn.execute(delete(analytics_events).where(analytics_events.c.insert_id.in_(insert_ids))).rowcount
+    )
+
+
+def apply_tombstones(
+    conn: Connection, replay_ids: list[str], user_ids: list[str], insert_ids: list[str]
+) -> Removal:
+    """Deletions a server reported: users first (with everything of theirs), then replays and events."""
+    gone = [delete_user(conn, user_id) for user_id in user_ids]
+    return Removal(
+        replays=sum(r.replays for r in gone) + delete_replays(conn, replay_ids),
+        analytics_events=sum(r.analytics_events for r in gone) + delete_events(conn, insert_ids),
+        users=sum(r.users for r in gone),
+    )

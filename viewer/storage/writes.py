@@ -13,15 +13,28 @@ from sqlalchemy.engine import Connection
 from viewer.recording import RecordingError
 from viewer.recording.events import Event
 from viewer.recording.reader import prepare_events
+from viewer.storage import budget, removal
 from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, UpdateResult
-from viewer.storage.schema import analytics_events, event_chunks, replay_batches, replays, sources, users
+from viewer.storage.schema import (
+    analytics_events,
+    event_chunks,
+    replay_batches,
+    replays,
+    sources,
+    sync_state,
+    users,
+)
 
 
 def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateResult:
     """Store everything in `update` on `conn`; the caller owns the transaction."""
     result = UpdateResult()
     source_id = ensure_source(conn, update.source, update.source_kind, now_ms)
+    if update.deleted_replays or update.deleted_users or update.deleted_events:
+        result.removed = removal.apply_tombstones(
+            conn, update.deleted_replays, update.deleted_users, update.deleted_events
+        )
     for change in update.profiles:
         apply_profile(conn, change, now_ms)
         result.profiles_changed += 1
@@ -35,9 +48,26 @@ def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateRe
     for replay_id, group in _by_replay(update.batches).items():
         _store_batches(conn, source_id, replay_id, group, now_ms, result)
     result.events_added += _insert_events(conn, update)
+    for meta in update.replay_metadata:
+        budget.upsert_metadata(conn, meta, source_id, now_ms)
     people = {b.user_id for b in update.batches} | {n.user_id for n in update.new_replays}
+    people |= {m.user_id for m in update.replay_metadata}
     ensure_users(conn, (p for p in people | {e.user_id for e in update.events} if p), now_ms)
+    if update.sync_cursor is not None:
+        save_cursor(conn, source_id, update.sync_cursor, None, now_ms)
     return result
+
+
+def save_cursor(conn: Connection, source_id: int, cursor: str | None, error: str | None, now_ms: int) -> None:
+    """Where a source's sync stands; written in the transaction of the data it covers.
+
+    `synced_ms` is the last time data or a clean end of sync was stored; an error leaves it as it was.
+    """
+    values: dict[str, Any] = {"cursor": cursor, "last_error": error}
+    if error is None:
+        values["synced_ms"] = now_ms
+    stmt = sqlite_insert(sync_state).values(source_id=source_id, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["source_id"], set_=values))
 
 
 def ensure_source(conn: Connection, name: str, kind: str, now_ms: int) -> int:
