@@ -1,0 +1,188 @@
+"""The servers the app syncs from: names and URLs in sync.json, API keys in the OS keychain.
+
+Only where no keychain backend works is a key kept in `source-keys.json` beside the settings, readable
+by the user alone (mode 0600), and the caller is warned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import keyring
+import keyring.errors
+
+from viewer import paths
+from viewer.sync.syncer import DEFAULT_BUDGET_BYTES
+
+log = logging.getLogger(__name__)
+KEYRING_SERVICE = "replay-viewer"
+CONFIG_NAME = "sync.json"
+KEYS_FILE_NAME = "source-keys.json"
+DEFAULT_INTERVAL_S = 60.0
+_KEYRING_FAILURES = (keyring.errors.KeyringError, RuntimeError, OSError)
+
+
+class SourceError(ValueError):
+    """A source that cannot be added, found or removed; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+
+
+@dataclass
+class SyncConfig:
+    sources: list[Source] = field(default_factory=list)
+    disk_budget_bytes: int = DEFAULT_BUDGET_BYTES
+    interval_s: float = DEFAULT_INTERVAL_S
+
+
+def config_path() -> Path:
+    return paths.config_dir() / CONFIG_NAME
+
+
+def load_config(path: Path | None = None) -> SyncConfig:
+    path = path or config_path()
+    try:
+        stored: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return SyncConfig()
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{path} is unreadable ({exc}); fix or delete it") from exc
+    if not isinstance(stored, dict):
+        raise SourceError(f"{path} is not a sync settings object; fix or delete it")
+    defaults = SyncConfig()
+    sources = [
+        Source(str(s["name"]), str(s["url"]))
+        for s in stored.get("sources", [])
+        if isinstance(s, dict) and "name" in s and "url" in s
+    ]
+    budget = stored.get("disk_budget_bytes", defaults.disk_budget_bytes)
+    interval = stored.get("interval_s", defaults.interval_s)
+    return SyncConfig(
+        sources,
+        int(budget) if isinstance(budget, int | float) and budget > 0 else defaults.disk_budget_bytes,
+        float(interval) if isinstance(interval, int | float) and interval >= 5 else defaults.interval_s,
+    )
+
+
+def save_config(config: SyncConfig, path: Path | None = None) -> None:
+    payload = {"version": 1, **asdict(config)}
+    _write_atomically(path or config_path(), json.dumps(payload, indent=2), mode=0o644)
+
+
+def list_sources() -> list[Source]:
+    return load_config().sources
+
+
+def get_source(name: str) -> Source:
+    for source in list_sources():
+        if source.name == name:
+            return source
+    raise SourceError(f"no source named {name!r} (see `replay-viewer source list`)")
+
+
+def add_source(name: str, url: str, key: str) -> str | None:
+    """Add or replace a source and store its key; a warning when the key had to go to a file."""
+    name, url, key = name.strip(), url.strip().rstrip("/"), key.strip()
+    _check(name, url, key)
+    warning = _store_key(name, key)
+    config = load_config()
+    config.sources = [s for s in config.sources if s.name != name] + [Source(name, url)]
+    save_config(config)
+    return warning
+
+
+def remove_source(name: str) -> None:
+    """Forget a source and its key (its cached replays stay until retention or deletion)."""
+    config = load_config()
+    if not any(s.name == name for s in config.sources):
+        raise SourceError(f"no source named {name!r} (see `replay-viewer source list`)")
+    config.sources = [s for s in config.sources if s.name != name]
+    save_config(config)
+    try:
+        keyring.delete_password(KEYRING_SERVICE, name)
+    except (keyring.errors.PasswordDeleteError, *_KEYRING_FAILURES):
+        pass
+    keys = _file_keys()
+    if keys.pop(name, None) is not None:
+        _save_file_keys(keys)
+
+
+def api_key(name: str) -> str | None:
+    """The source's key from the keychain, else from the fallback file; None when neither has it."""
+    try:
+        found = keyring.get_password(KEYRING_SERVICE, name)
+    except _KEYRING_FAILURES:
+        found = None
+    return found if found else _file_keys().get(name)
+
+
+def _check(name: str, url: str, key: str) -> None:
+    if not name or len(name) > 100 or any(ch.isspace() and ch != " " for ch in name):
+        raise SourceError("a source name must be 1 to 100 characters on one line")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SourceError(f"{url!r} is not an http(s) URL such as https://replays.example.com")
+    if not key:
+        raise SourceError("the API key is empty (the secret key printed by `replay-api create-project`)")
+
+
+def _store_key(name: str, key: str) -> str | None:
+    try:
+        keyring.set_password(KEYRING_SERVICE, name, key)
+    except _KEYRING_FAILURES as exc:
+        keys = _file_keys()
+        keys[name] = key
+        _save_file_keys(keys)
+        warning = (
+            f"no working OS keychain ({exc or type(exc).__name__}); the key for {name!r} is stored in "
+            f"{keys_file_path()}, readable by you alone"
+        )
+        log.warning("%s", warning)
+        return warning
+    keys = _file_keys()
+    if keys.pop(name, None) is not None:  # an older key left from a time without keychain
+        _save_file_keys(keys)
+    return None
+
+
+def keys_file_path() -> Path:
+    return paths.config_dir() / KEYS_FILE_NAME
+
+
+def _file_keys() -> dict[str, str]:
+    try:
+        stored = json.loads(keys_file_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+
+def _save_file_keys(keys: dict[str, str]) -> None:
+    _write_atomically(keys_file_path(), json.dumps(keys, indent=2), mode=0o600)
+
+
+def _write_atomically(path: Path, text: str, mode: int) -> None:
+    """Write a whole file or nothing; the file is created with `mode` (never readable by others first)."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
+    try:
+        if hasattr(os, "fchmod"):  # POSIX; Windows keeps files in the user profile instead
+            os.fchmod(handle, mode)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,232 @@
+"""The incremental sync of one source: follow the change feed, download new event batches, apply tombstones.
+
+Every transaction carries the feed cursor of the changes it applies, so a sync killed at any moment
+resumes from the last transaction that committed: nothing is lost and nothing is stored twice
+(replay batches are keyed `seq:N`, analytics events by their insert id).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from viewer.storage import (
+    AnalyticsEvent,
+    CacheUpdate,
+    ProfileChange,
+    ReplayBatch,
+    ReplayCache,
+    ReplayMetadata,
+    UpdateResult,
+)
+from viewer.sync.client import EVENT, REPLAY, USER, Change, ChangePage, EventInfo, ReplayApiClient, ReplayInfo
+from viewer.sync.transport import OfflineError, SyncError
+
+DEFAULT_BUDGET_BYTES = 5 * 1000**3
+FEED_PAGE_SIZE = 500
+Progress = Callable[[int, int], None]
+_SEQ_KEY = re.compile(r"seq:(\d+)")
+
+
+@dataclass
+class SyncReport:
+    """What one sync of one source did; `errors` empty means it reached the end of the feed."""
+
+    source: str
+    replays_added: int = 0
+    replays_extended: int = 0
+    replays_metadata_only: int = 0  # beyond the disk budget: events fetched when opened
+    replays_evicted: int = 0
+    users: int = 0
+    events: int = 0
+    replays_deleted: int = 0
+    users_deleted: int = 0
+    events_deleted: int = 0
+    bytes: int = 0  # event data downloaded (decoded NDJSON)
+    changes: int = 0
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # replays the server holds but that cannot play
+    offline: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def deletions(self) -> int:
+        return self.replays_deleted + self.users_deleted + self.events_deleted
+
+    def count(self, result: UpdateResult) -> None:
+        self.replays_added += len(result.added)
+        self.replays_extended += len(result.extended)
+        self.users += result.profiles_changed
+        self.events += result.events_added
+        self.skipped += [f"{replay_id}: {why}" for replay_id, why in result.skipped]
+        if result.removed is not None:
+            self.replays_deleted += result.removed.replays
+            self.users_deleted += result.removed.users
+            self.events_deleted += result.removed.analytics_events
+
+
+class Syncer:
+    """Syncs one source into the cache; `run` never raises SyncError, it reports it."""
+
+    def __init__(
+        self,
+        cache: ReplayCache,
+        client: ReplayApiClient,
+        source: str,
+        *,
+        budget_bytes: int = DEFAULT_BUDGET_BYTES,
+        progress: Progress | None = None,
+        pause_s: float = 0.0,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.source = source
+        self.budget_bytes = budget_bytes
+        self.progress = progress or (lambda done, total: None)
+        self.pause_s = pause_s  # tests only: time to kill a sync in the middle
+        self.done = 0  # replays handled so far
+        self.total = 0  # replays known so far (the feed is read page by page, so it can grow)
+
+    def run(self) -> SyncReport:
+        report = SyncReport(self.source)
+        started = time.monotonic()
+        try:
+            self._follow_feed(report)
+            report.replays_evicted = len(self.cache.evict_oldest(self.budget_bytes))
+            self.cache.sync_error(self.source, None)
+        except SyncError as exc:
+            report.errors.append(str(exc))
+            report.offline = isinstance(exc, OfflineError)
+            self.cache.sync_error(self.source, str(exc))
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _follow_feed(self, report: SyncReport) -> None:
+        cursor = self.cache.sync_cursor(self.source) or ""
+        while True:
+            page = self.client.changes(cursor, FEED_PAGE_SIZE)
+            self.total += sum(1 for c in page.changes if c.kind == REPLAY and not c.is_delete)
+            self.progress(self.done, self.total)
+            self._apply_page(page, report)
+            cursor = page.next_cursor
+            if not page.has_more:
+                return
+
+    def _apply_page(self, page: ChangePage, report: SyncReport) -> None:
+        pending = self._new_update()
+        for change in page.changes:
+            report.changes += 1
+            if change.kind == REPLAY and not change.is_delete and change.data is not None:
+                self._add_replay(pending, ReplayInfo.from_json(change.data), report)
+                pending.sync_cursor = str(change.seq)
+                self._commit(pending, report)
+                pending = self._new_update()
+                self.done += 1
+                self.progress(self.done, self.total)
+            else:
+                add_change(pending, change)
+        if page.changes:
+            pending.sync_cursor = page.next_cursor
+            self._commit(pending, report)
+
+    def _new_update(self) -> CacheUpdate:
+        return CacheUpdate(source=self.source, source_kind="sync")
+
+    def _commit(self, update: CacheUpdate, report: SyncReport) -> None:
+        report.count(self.cache.apply(update))
+        if self.pause_s:
+            time.sleep(self.pause_s)
+
+    def _add_replay(self, update: CacheUpdate, info: ReplayInfo, report: SyncReport) -> None:
+        if self._metadata_only(info):
+            update.replay_metadata.append(replay_metadata(info))
+            report.replays_metadata_only += 1
+            return
+        after = self._after_seq(info.id)
+        if after >= info.last_seq:
+            return
+        download = self.client.replay_events(info.id, after)
+        report.bytes += download.raw_bytes
+        update.batches += [
+            ReplayBatch(info.id, f"seq:{batch.seq}", batch.events, info.person or None)
+            for batch in download.batches
+        ]
+
+    def _metadata_only(self, info: ReplayInfo) -> bool:
+        """Beyond the budget: a replay whose events were evicted, or a new one older than all we keep."""
+        if self.cache.has_events(info.id):
+            return False
+        if self.cache.get_replay(info.id) is not None:
+            return True
+        if self.cache.events_stored_bytes() < self.budget_bytes:
+            return False
+        oldest = self.cache.oldest_start_with_events()
+        return oldest is not None and info.start_time < oldest
+
+    def _after_seq(self, replay_id: str) -> int:
+        """The end of the run of seqs stored without a gap: a batch that came late is fetched too."""
+        stored = {int(m.group(1)) for k in self.cache.batch_keys(replay_id) if (m := _SEQ_KEY.fullmatch(k))}
+        after = -1
+        while after + 1 in stored:
+            after += 1
+        return after
+
+    def ensure_events(self, replay_id: str) -> bool:
+        """Download a metadata-only replay's events now (it is being opened); True when it can play."""
+        if self.cache.has_events(replay_id):
+            return True
+        info = self.client.replay(replay_id)
+        download = self.client.replay_events(replay_id, -1)
+        batches = [
+            ReplayBatch(replay_id, f"seq:{b.seq}", b.events, info.person or None) for b in download.batches
+        ]
+        self.cache.apply(CacheUpdate(source=self.source, source_kind="sync", batches=batches))
+        return self.cache.has_events(replay_id)
+
+
+def add_change(update: CacheUpdate, change: Change) -> None:
+    """Add a user, analytics event or tombstone from the feed to `update`."""
+    if change.is_delete:
+        {REPLAY: update.deleted_replays, USER: update.deleted_users, EVENT: update.deleted_events}.get(
+            change.kind, []
+        ).append(change.id)
+    elif change.kind == USER and change.data is not None:
+        properties = change.data.get("properties")
+        # The feed carries the whole profile: replace what the cache holds.
+        update.profiles.append(
+            ProfileChange(change.id, set=properties if isinstance(properties, dict) else {}, delete=True)
+        )
+    elif change.kind == EVENT and change.data is not None:
+        update.events.append(analytics_event(EventInfo.from_json(change.data)))
+
+
+def analytics_event(info: EventInfo) -> AnalyticsEvent:
+    return AnalyticsEvent(
+        insert_id=info.insert_id,
+        name=info.name,
+        time_ms=info.time_ms,
+        user_id=info.distinct_id or None,
+        replay_id=info.replay_id or None,
+        properties=info.properties,
+    )
+
+
+def replay_metadata(info: ReplayInfo) -> ReplayMetadata:
+    return ReplayMetadata(
+        replay_id=info.id,
+        user_id=info.person or None,
+        start_ms=round(info.start_time),
+        end_ms=round(info.end_time),
+        active_ms=info.active_ms,
+        event_count=info.event_count,
+        click_count=info.click_count,
+        input_count=info.input_count,
+        error_count=info.error_count,
+        start_url=info.start_url,
+    )

@@ -1,0 +1,153 @@
+"""Sync commands of `replay-viewer`: `source add|list|remove` and `sync [--once]`. No Qt here."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, TextIO
+
+from viewer.errors import CommandError
+
+if TYPE_CHECKING:
+    from viewer.sync.sources import Source
+    from viewer.sync.syncer import SyncReport
+
+# Tests only: seconds to pause after each committed transaction, so that a sync can be killed mid-way.
+PAUSE_ENV = "REPLAY_VIEWER_SYNC_TEST_PAUSE_S"
+_BAR_WIDTH = 30
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the sync commands to the `replay-viewer` parser."""
+    source = subparsers.add_parser("source", help="configure the replay API servers to sync from")
+    actions = source.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add (or replace) a source; the API key is read from stdin or asked")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("url", metavar="URL", help="the server's base URL, e.g. https://replays.example.com")
+    add.set_defaults(handler=run_source_add)
+    lister = actions.add_parser("list", help="list the sources")
+    lister.set_defaults(handler=run_source_list)
+    remove = actions.add_parser("remove", help="remove a source and its stored key")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=run_source_remove)
+
+    sync = subparsers.add_parser("sync", help="sync the configured sources into the cache")
+    sync.add_argument("--once", action="store_true", help="sync once and exit (default: every 60 s)")
+    sync.set_defaults(handler=run_sync)
+
+
+def run_source_add(args: argparse.Namespace) -> int:
+    from viewer.sync.sources import SourceError, add_source
+
+    key = _read_key(args.name)
+    try:
+        warning = add_source(args.name, args.url, key)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    if warning:
+        print(f"replay-viewer: warning: {warning}", file=sys.stderr)
+    print(f"added source {args.name.strip()!r} ({args.url.strip().rstrip('/')})")
+    return 0
+
+
+def _read_key(name: str) -> str:
+    if sys.stdin.isatty():
+        try:
+            return getpass.getpass(f"API key for {name}: ")
+        except EOFError:
+            return ""
+    return sys.stdin.readline().strip()
+
+
+def run_source_list(args: argparse.Namespace) -> int:
+    from viewer.sync.sources import api_key
+
+    for source in _sources():
+        has_key = "key stored" if api_key(source.name) else "NO KEY"
+        print(f"{source.name}\t{source.url}\t{has_key}")
+    return 0
+
+
+def run_source_remove(args: argparse.Namespace) -> int:
+    from viewer.sync.sources import SourceError, remove_source
+
+    try:
+        remove_source(args.name)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"removed source {args.name!r}")
+    return 0
+
+
+def _sources() -> list[Source]:
+    from viewer.sync.sources import SourceError, load_config
+
+    try:
+        return load_config().sources
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from viewer.cache_commands import open_cache
+    from viewer.sync.service import SyncService
+
+    if not _sources():
+        raise CommandError("no sources configured: add one with `replay-viewer source add NAME URL`")
+    bar = SyncBar(sys.stderr)
+    with open_cache() as cache:
+        service = SyncService(cache, pause_s=float(os.environ.get(PAUSE_ENV) or 0))
+        if args.once:
+            reports = service.sync_all(bar.show)
+            bar.clear()
+            return _print_reports(reports)
+        stop = threading.Event()
+        try:
+            service.run_forever(stop, bar.show, lambda reports: _after_sync(bar, reports))
+        except KeyboardInterrupt:
+            stop.set()
+            bar.clear()
+            print("stopped", file=sys.stderr)
+        return 0
+
+
+def _after_sync(bar: SyncBar, reports: list[SyncReport]) -> None:
+    bar.clear()
+    _print_reports(reports)
+
+
+def _print_reports(reports: list[SyncReport]) -> int:
+    failed = 0
+    for report in reports:
+        print(
+            f"{report.source}: {report.replays_added} replays added, {report.replays_extended} extended, "
+            f"{report.replays_metadata_only} metadata only, {report.users} users, {report.events} events, "
+            f"{report.deletions} deletions, {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s"
+        )
+        for error in report.errors:
+            print(f"replay-viewer: error: {report.source}: {error}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+class SyncBar:
+    """A one-line progress bar of replays synced, drawn only on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+
+    def show(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        filled = round(_BAR_WIDTH * min(done, total) / total)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {done}/{total} replays\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
