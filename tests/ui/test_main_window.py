@@ -120,7 +120,9 @@ def test_clicking_a_chart_point_lists_its_replays_and_opens_the_moment(
     series.clicked.emit(QPointF(bucket.bucket_ms + 60_000, bucket.count))  # a click near the point
     qtbot.waitUntil(lambda: reports.view_button.isEnabled(), timeout=5000)
     cache = ReplayCache.open()
-    expected = [(m.replay_id, float(m.time_ms)) for m in cache.event_moments("Add To Cart", bucket.bucket_ms, bucket.bucket_ms + 3_600_000)]
+    size = 86_400_000 if reports.bucket_box.currentData() == "day" else 3_600_000
+    moments = cache.event_moments("Add To Cart", bucket.bucket_ms, bucket.bucket_ms + size)
+    expected = [(m.replay_id, float(m.time_ms)) for m in moments]
     cache.close()
     assert reports.listed() == expected and expected
     replay_id, at_ms = expected[0]

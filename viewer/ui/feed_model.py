@@ -140,4 +140,5 @@ def absolute_time(start_ms: float) -> str:
 
 
 def display_name(row: ReplayRow) -> str:
-    return row.user_name or row.user_email or row.user_id or "Anonymous visitor"
+    anonymous = not row.user_id or row.user_id.startswith("$device:")  # mixpanel's id before identify()
+    return row.user_name or row.user_email or ("Anonymous visitor" if anonymous else row.user_id) or ""

@@ -39,6 +39,7 @@ WINDOWS = [("within 1 hour", 3_600_000), ("within 1 day", 86_400_000), ("within 
 BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000}
 MOMENT_ROLE = Qt.ItemDataRole.UserRole + 2
 MAX_STEPS = 4
+MAX_POINTS = 2000  # beyond this many buckets, only the non-empty ones are drawn
 
 
 def local_offset_minutes() -> int:
@@ -84,6 +85,7 @@ class ReportsPage(QWidget):
         self.bucket_box = QComboBox()
         for label, bucket in BUCKETS:
             self.bucket_box.addItem(label, bucket)
+        self.bucket_box.setCurrentIndex(1)
         for box in (self.event_box, self.range_box, self.bucket_box):
             box.activated.connect(self.refresh_chart)
         self.event_chart = QChart()
@@ -154,9 +156,11 @@ class ReportsPage(QWidget):
             series = QLineSeries()
             series.setName(name)
             series.setPointsVisible(True)
-            for count in (c for c in counts if c.name == name):
-                series.append(float(count.bucket_ms), float(count.count))
-                peak = max(peak, count.count)
+            for bucket_ms, count in _with_empty_buckets(
+                [c for c in counts if c.name == name], counts, self._bucket_ms()
+            ):
+                series.append(float(bucket_ms), float(count))
+                peak = max(peak, count)
             chart.addSeries(series)
             series.attachAxis(x_axis)
             series.attachAxis(y_axis)
@@ -165,8 +169,11 @@ class ReportsPage(QWidget):
         _fit_count_axis(y_axis, peak + 1)
         chart.setTitle("Events over time" if counts else "No analytics events in this range")
 
+    def _bucket_ms(self) -> int:
+        return BUCKET_MS[self.bucket_box.currentData()]
+
     def _fit_time_axis(self, axis: QDateTimeAxis, counts: list[EventCount]) -> None:
-        size = BUCKET_MS[self.bucket_box.currentData()]
+        size = self._bucket_ms()
         if counts:
             first, last = min(c.bucket_ms for c in counts), max(c.bucket_ms for c in counts)
             axis.setRange(
@@ -182,8 +189,8 @@ class ReportsPage(QWidget):
         self.select_bucket(name, chosen.bucket_ms)
 
     def select_bucket(self, name: str, bucket_ms: int) -> None:
-        until = bucket_ms + BUCKET_MS[self.bucket_box.currentData()]
-        label = f"{name} · {absolute_time(bucket_ms)}"
+        until = bucket_ms + self._bucket_ms()
+        label = f"{name} · {absolute_time(bucket_ms)} – {absolute_time(until).split(', ')[-1]}"
         self.selection.setText(f"{label}: loading replays…")
         self._worker.call(
             lambda cache: _moment_rows(cache, cache.event_moments(name, bucket_ms, until)),
@@ -297,6 +304,17 @@ class ReportsPage(QWidget):
             self.results.addItem(item)
         self.selection.setText(f"{label}: {len(found)} users with replays")
         self.view_button.setEnabled(bool(found))
+
+
+def _with_empty_buckets(mine: list[EventCount], every: list[EventCount], size: int) -> list[tuple[int, int]]:
+    """The series' counts with zeros where nothing happened, so lines do not bridge empty buckets."""
+    if not every:
+        return []
+    first, last = min(c.bucket_ms for c in every), max(c.bucket_ms for c in every)
+    if (last - first) // size > MAX_POINTS:
+        return [(c.bucket_ms, c.count) for c in mine]
+    known = {c.bucket_ms: c.count for c in mine}
+    return [(at, known.get(at, 0)) for at in range(first, last + size, size)]
 
 
 def _fit_count_axis(axis: QValueAxis, top: int) -> None:
