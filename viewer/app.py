@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from viewer.player.environment import sandbox_problem
+from viewer.player.environment import display_problem, sandbox_problem
 from viewer.settings import load_settings
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ DAY_MS = 86_400_000
 
 
 def run_app(open_target: str | None) -> int:
-    problem = sandbox_problem()
+    problem = sandbox_problem() or display_problem()
     if problem:
         print(f"replay-viewer: error: {problem}", file=sys.stderr)
         return 2

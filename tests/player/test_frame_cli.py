@@ -92,3 +92,11 @@ def test_as_root_without_sandbox_switch_the_app_says_so_in_one_line() -> None:
     result = run("frame", str(VUE), "--at", "1", "--text", env=env)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "QTWEBENGINE_DISABLE_SANDBOX=1" in result.stderr
+
+
+def test_the_app_without_a_display_says_so_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+    result = run("open", str(VUE), env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "no display" in result.stderr

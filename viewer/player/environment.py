@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 SANDBOX_ENV = "QTWEBENGINE_DISABLE_SANDBOX"
 
@@ -22,3 +23,12 @@ def sandbox_problem() -> str | None:
 def use_offscreen_platform() -> None:
     """Headless work (frame export) renders offscreen unless a platform was chosen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def display_problem() -> str | None:
+    """A window needs a display; without one Qt would abort with a long message."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return "no display to open a window on (DISPLAY is not set); run it in a desktop session or under xvfb-run"
