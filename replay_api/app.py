@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from replay_api import ingest, query
+from replay_api import ingest, query, share
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.errors import install_error_handlers
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.include_router(ingest.router)
     app.include_router(query.router)
+    app.include_router(share.router)
     return app
 
 
