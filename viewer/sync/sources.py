@@ -145,10 +145,10 @@ def _store_key(name: str, key: str) -> str | None:
         keys[name] = key
         _save_file_keys(keys)
         warning = (
-            f"no working OS keychain ({exc or type(exc).__name__}); the key for {name!r} is stored in "
+            f"no working OS keychain ({type(exc).__name__}); the key for {name!r} is stored in "
             f"{keys_file_path()}, readable by you alone"
         )
-        log.warning("%s", warning)
+        log.info("%s", warning)  # the caller shows the warning
         return warning
     keys = _file_keys()
     if keys.pop(name, None) is not None:  # an older key left from a time without keychain
