@@ -44,6 +44,7 @@ def run_app(open_target: str | None) -> int:
         window.open_target(open_target)
     window.show()
     code = int(app.exec())
+    window.sync_runner.shutdown()
     window.worker.shutdown()
     return code
 
@@ -52,10 +53,14 @@ def build_main_window() -> MainWindow:
     """Settings, cache worker and window, wired; start-up work (retention, demo, feed) queued."""
     from viewer.ui.cache_worker import CacheWorker
     from viewer.ui.main_window import MainWindow
+    from viewer.ui.sync_runner import SyncRunner
 
     settings = load_settings()
     worker = CacheWorker()
     window = MainWindow(settings, worker)
+    runner = SyncRunner(window)
+    window.attach_sync(runner)
+    runner.start()
     worker.call(lambda cache: cache.moved_aside, lambda moved: _report_moved(window, moved))
     purge_expired(window)
     worker.call(lambda cache: cache.row_counts().get("replays", 0), lambda count: _first_run(window, count))

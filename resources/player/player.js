@@ -71,6 +71,23 @@
     }
   }
 
+  async function appendChunks(baseUrl, chunkCount, generation) {
+    const mine = load;
+    if (!mine || mine.generation !== generation || !replayer) return;
+    try {
+      for (let index = 0; index < chunkCount; index++) {
+        const events = await fetchChunk(baseUrl, index);
+        if (mine !== load) return;
+        for (const event of events) replayer.addEvent(event);
+        await Promise.resolve();
+        mine.loadedUntil = Math.max(mine.loadedUntil, events[events.length - 1].timestamp - mine.origin);
+      }
+      bridge.chunksLoaded(generation, -1, mine.loadedUntil);
+    } catch (err) {
+      if (mine === load) bridge.loadFailed(generation, String(err && err.message ? err.message : err));
+    }
+  }
+
   function createReplayer(events, speed, generation) {
     replayer = new rrweb.Replayer(events, {
       root: stage,
@@ -185,6 +202,7 @@
     bridge.speedRequested.connect(setSpeed);
     bridge.textRequested.connect(reportText);
     bridge.unloadRequested.connect(unload);
+    bridge.appendRequested.connect(appendChunks);
     bridge.pageReady();
   });
 })();

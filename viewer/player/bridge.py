@@ -19,6 +19,7 @@ class PlayerBridge(QObject):
     speedRequested = Signal(float)
     textRequested = Signal(int)  # request id
     unloadRequested = Signal()
+    appendRequested = Signal(str, int, int)  # base URL of more chunks, chunk count, generation
 
     # page -> Python, re-emitted for the app
     ready = Signal()

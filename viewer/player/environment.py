@@ -31,4 +31,6 @@ def display_problem() -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return "no display to open a window on (DISPLAY is not set); run it in a desktop session or under xvfb-run"
+    return (
+        "no display to open a window on (DISPLAY is not set); run it in a desktop session or under xvfb-run"
+    )

@@ -26,6 +26,7 @@ class ReplayView(QWebEngineView):
     textReady = Signal(int, str, str, float)  # request id, innerText, all text, replayer time
     viewportChanged = Signal(int, int)
     playbackEnded = Signal()
+    eventsAppended = Signal(float)  # the page now holds events up to this time (ms from the start)
 
     def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
         check_player_installed()
@@ -63,8 +64,12 @@ class ReplayView(QWebEngineView):
         if generation == self._generation:
             self.firstFrameShown.emit()
 
-    def _on_progress(self, generation: int, loaded: int, _until_ms: float) -> None:
-        if generation == self._generation:
+    def _on_progress(self, generation: int, loaded: int, until_ms: float) -> None:
+        if generation != self._generation:
+            return
+        if loaded < 0:  # the page says appended events are in
+            self.eventsAppended.emit(until_ms)
+        else:
             self.loadProgress.emit(loaded, self._chunk_count)
 
     def _on_failed(self, generation: int, message: str) -> None:
@@ -95,6 +100,13 @@ class ReplayView(QWebEngineView):
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation
         self.bridge.when_ready(lambda: self.bridge.loadRequested.emit(url, len(chunks), generation, speed))
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        """Events recorded after the ones shown (a replay still being recorded): add them, keep playing."""
+        chunks = EventChunks(events)
+        url = self.scheme_handler.add_replay(chunks)
+        generation = self._generation
+        self.bridge.when_ready(lambda: self.bridge.appendRequested.emit(url, len(chunks), generation))
 
     def clear(self) -> None:
         self._generation += 1

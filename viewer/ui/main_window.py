@@ -22,6 +22,9 @@ from viewer.recording import Recording, ReplaySummary, summarize
 from viewer.recording.links import LinkError, ShareLink, format_link, parse_link
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplayCache, ReplayRow
+from viewer.sync.service import SyncStatus
+from viewer.sync.sources import load_config
+from viewer.sync.syncer import SyncReport
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.feed_model import absolute_time, display_name
@@ -29,9 +32,14 @@ from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
 from viewer.ui.reports_page import ReportsPage
 from viewer.ui.settings_dialog import SettingsDialog
+from viewer.ui.sync_runner import SyncRunner
 
 RECORDING_FILTER = "Recordings (*.json *.ndjson *.jsonl *.gz *.req);;All files (*)"
 CachedReplay = tuple[Recording, ReplaySummary, ReplayRow]
+
+
+class EventsNotDownloaded(Exception):
+    """The replay is kept as metadata only (beyond the disk budget); its events must be fetched."""
 
 
 def load_cached_replay(cache: ReplayCache, replay_id: str, threshold_ms: float) -> CachedReplay | None:
@@ -39,6 +47,8 @@ def load_cached_replay(cache: ReplayCache, replay_id: str, threshold_ms: float) 
     row = cache.get_replay(replay_id)
     if row is None:
         return None
+    if not cache.has_events(replay_id):
+        raise EventsNotDownloaded(replay_id)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
     return recording, summarize(recording, threshold_ms), row
 
@@ -54,6 +64,16 @@ def _import_all(cache: ReplayCache, paths: list[Path]) -> str:
         reasons = failed[0].problems or [reason for _, reason in failed[0].result.skipped]
         text += f"; {failed[0].name}: {reasons[0] if reasons else 'failed'}"
     return text
+
+
+MISSING_EVENTS = "missing-events"
+
+
+def _load_or_missing(cache: ReplayCache, replay_id: str, threshold_ms: float) -> CachedReplay | str | None:
+    try:
+        return load_cached_replay(cache, replay_id, threshold_ms)
+    except EventsNotDownloaded:
+        return MISSING_EVENTS
 
 
 class MainWindow(QMainWindow):
@@ -165,6 +185,54 @@ class MainWindow(QMainWindow):
             away=[self.feed, self.player.header],
         )
 
+    # sync ---------------------------------------------------------------------------------------
+    def attach_sync(self, runner: SyncRunner) -> None:
+        self.sync_runner = runner
+        runner.statusChanged.connect(self._show_sync_status)
+        runner.synced.connect(self._after_sync)
+        self._load_source_urls()
+
+    def _load_source_urls(self) -> None:
+        self.source_urls = {source.name: source.url for source in load_config().sources}
+
+    def _show_sync_status(self, status: SyncStatus | None) -> None:
+        if status is None:
+            self.sync_label.setText("No sources — working from the local cache")
+            self.sync_progress.hide()
+            return
+        self.sync_label.setText(status.text())
+        self.sync_progress.setVisible(status.syncing and status.total > 0)
+        self.sync_progress.setRange(0, max(1, status.total))
+        self.sync_progress.setValue(status.done)
+
+    def _after_sync(self, reports: list[SyncReport]) -> None:
+        if any(
+            r.replays_added or r.replays_extended or r.replays_deleted or r.users_deleted for r in reports
+        ):
+            self.feed.refresh()
+        row = self.current_row
+        if row is not None and any(r.source == row.source and r.replays_extended for r in reports):
+            self.extend_current_replay()
+
+    def extend_current_replay(self) -> None:
+        """The open replay grew on the server: add its new events without restarting playback."""
+        row = self.current_row
+        if row is None:
+            return
+        threshold = self.settings.inactivity_threshold_s * 1000
+        self.worker.call(
+            lambda cache: load_cached_replay(cache, row.id, threshold),
+            lambda found: self._extend(row.id, found),
+        )
+
+    def _extend(self, replay_id: str, found: CachedReplay | None) -> None:
+        if found is None or self.current_row is None or self.current_row.id != replay_id:
+            return
+        recording, summary, row = found
+        if row.end_ms > self.current_row.end_ms:
+            self.current_row = row
+            self.player.extend_replay(recording, summary)
+
     def _restore_layout(self) -> None:
         if self.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
@@ -185,15 +253,18 @@ class MainWindow(QMainWindow):
         self.player.begin_loading(replay_id)
         threshold = self.settings.inactivity_threshold_s * 1000
         self.worker.call(
-            lambda cache: load_cached_replay(cache, replay_id, threshold),
+            lambda cache: _load_or_missing(cache, replay_id, threshold),
             lambda found: self._show_cached(replay_id, found, at_s, at_epoch_ms),
             lambda message: self.player.show_error("This replay cannot be read from the cache", message),
         )
 
     def _show_cached(
-        self, replay_id: str, found: CachedReplay | None, at_s: float | None, at_epoch_ms: float | None
+        self, replay_id: str, found: CachedReplay | str | None, at_s: float | None, at_epoch_ms: float | None
     ) -> None:
-        if found is None:
+        if found == MISSING_EVENTS:
+            self._fetch_then_open(replay_id, at_s, at_epoch_ms)
+            return
+        if not isinstance(found, tuple):
             self.player.show_error("Replay not found", f"Replay {replay_id} is not in the cache.")
             return
         recording, summary, row = found
@@ -205,6 +276,20 @@ class MainWindow(QMainWindow):
         self.player.show_replay(recording, summary, title, row.id, user, at_s)
         self.feed.select(row.id)
         self.setWindowTitle(f"{title} — Replay Viewer")
+
+    def _fetch_then_open(self, replay_id: str, at_s: float | None, at_epoch_ms: float | None) -> None:
+        runner = getattr(self, "sync_runner", None)
+        if runner is None:
+            self.player.show_error(
+                "Replay not downloaded", "Its events are not in the cache and no sync runs."
+            )
+            return
+        self.player.title.setText("Downloading the replay's events…")
+        runner.fetch_events(
+            replay_id,
+            lambda: self.open_replay(replay_id, at_s, at_epoch_ms),
+            lambda message: self.player.show_error("The replay could not be downloaded", message),
+        )
 
     def _open_moment(self, replay_id: str, at_epoch_ms: float) -> None:
         self.queue = []
@@ -345,6 +430,9 @@ class MainWindow(QMainWindow):
             dialog.apply()
             save_settings(self.settings)
             self.player.view.set_remote_assets(self.settings.load_remote_assets)
+        self._load_source_urls()
+        if dialog.sources_changed and getattr(self, "sync_runner", None) is not None:
+            self.sync_runner.sync_now()
 
     # fullscreen -------------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:

@@ -150,6 +150,21 @@ class PlayerPanel(QWidget):
             self.controller.seek(start_at_s * 1000)
         self.replayShown.emit(replay_id or recording.name)
 
+    def extend_replay(self, recording: Recording, summary: ReplaySummary) -> None:
+        """More of the open replay arrived: the page gets the new events, playback carries on."""
+        if self.recording is None:
+            return
+        latest = self.recording.end_ts
+        # Events that came in earlier than what the page has (late uploads) show on the next opening.
+        fresh = [e for e in recording.events if e["timestamp"] > latest]
+        self.recording = recording
+        if fresh:
+            self.view.append_events(fresh)
+        self.controls.timeline.set_replay(
+            summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
+        )
+        self.controller.extend(summary.duration_ms, summary.inactive_spans, summary.markers)
+
     def show_error(self, title: str, message: str) -> None:
         self.controller.pause()
         self.view.clear()

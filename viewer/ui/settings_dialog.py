@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -9,12 +10,21 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from viewer.settings import PLAYBACK_SPEEDS, Settings
+from viewer.sync.sources import SourceError, add_source, list_sources, remove_source
 
 
 class SettingsDialog(QDialog):
@@ -49,9 +59,62 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        self.extra = QVBoxLayout()
-        layout.addLayout(self.extra)
+        layout.addWidget(self._sources_box())
         layout.addWidget(buttons)
+        self.sources_changed = False
+
+    def _sources_box(self) -> QGroupBox:
+        box = QGroupBox("Replay API sources (synced every minute; keys live in the system keychain)")
+        self.sources = QListWidget()
+        add = QPushButton("Add…")
+        add.clicked.connect(self._add_source)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_source)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.sources)
+        layout.addLayout(buttons)
+        self._list_sources()
+        return box
+
+    def _list_sources(self) -> None:
+        self.sources.clear()
+        for source in list_sources():
+            item = QListWidgetItem(f"{source.name} — {source.url}")
+            item.setData(Qt.ItemDataRole.UserRole, source.name)
+            self.sources.addItem(item)
+
+    def _add_source(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add source", "Name:")
+        if not ok or not name.strip():
+            return
+        url, ok = QInputDialog.getText(
+            self, "Add source", "Replay API base URL:", text="http://127.0.0.1:8765"
+        )
+        if not ok:
+            return
+        key, ok = QInputDialog.getText(self, "Add source", "Secret API key:", QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        try:
+            warning = add_source(name.strip(), url.strip(), key.strip())
+        except SourceError as exc:
+            QMessageBox.warning(self, "Source not added", str(exc))
+            return
+        if warning:
+            QMessageBox.information(self, "Source added", warning)
+        self.sources_changed = True
+        self._list_sources()
+
+    def _remove_source(self) -> None:
+        item = self.sources.currentItem()
+        if item is not None:
+            remove_source(item.data(Qt.ItemDataRole.UserRole))
+            self.sources_changed = True
+            self._list_sources()
 
     def apply(self) -> None:
         """Copy the dialog's values into the settings (the caller saves and applies them)."""

@@ -1,0 +1,66 @@
+"""The app syncing from a real replay API on 127.0.0.1: the feed fills, an open replay grows, offline shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from pytestqt.qtbot import QtBot
+
+from replay_api.config import Settings as ServerSettings
+from tests.paths import MIXPANEL_CAPTURES
+from tests.replay_api.captures import load_capture, send
+from tests.replay_api.server import FakeClock, running_server
+from tests.sync.conftest import memory_keyring  # noqa: F401 (the keychain stand-in, autouse there)
+from viewer.sync.sources import add_source
+from viewer.ui.main_window import MainWindow
+from viewer.ui.sync_runner import SyncRunner
+
+pytestmark = pytest.mark.webengine
+IDLE_TIMEOUT = next(p for p in MIXPANEL_CAPTURES if "idle-timeout" in p.name)
+GROWING = "679b6dee-d796-4af3-8c58-d02585cde4b1"  # three /record batches in the capture
+
+
+def sync_and_wait(qtbot: QtBot, runner: SyncRunner) -> list:
+    with qtbot.waitSignal(runner.synced, timeout=30000) as blocker:
+        runner.sync_now()
+    return blocker.args[0]
+
+
+def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, memory_keyring: object  # noqa: F811
+) -> None:
+    requests = load_capture(IDLE_TIMEOUT)
+    last_batch = [r for r in requests if r.path.startswith("/record") and r.query.get("replay_id") == GROWING][-1]
+    first_part = [r for r in requests if r is not last_batch]
+    settings = ServerSettings(db_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", clock=FakeClock())
+    with running_server(settings) as server:
+        with httpx.Client(base_url=server.base_url, timeout=30) as page:
+            for request in first_part:
+                assert send(page, request).status_code == 200
+        add_source("team", server.base_url, server.project.secret)
+        runner = SyncRunner(window)
+        window.attach_sync(runner)
+        reports = sync_and_wait(qtbot, runner)
+        assert all(r.ok for r in reports), reports
+        qtbot.waitUntil(lambda: GROWING in window.feed.model.ids(), timeout=5000)
+        assert window.sync_label.text().startswith("Synced ")
+        with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+            window.open_replay(GROWING)
+        controller = window.player.controller
+        before = controller.duration_ms
+        controller.set_skip_inactivity(False)
+        controller.play()
+        qtbot.wait(500)
+        with httpx.Client(base_url=server.base_url, timeout=30) as page:
+            assert send(page, last_batch).status_code == 200
+        with qtbot.waitSignal(window.player.view.eventsAppended, timeout=30000):
+            sync_and_wait(qtbot, runner)
+        assert controller.duration_ms > before  # the timeline grew ...
+        assert controller.playing and 400 <= controller.position_ms < before  # ... and playback went on
+        assert window.share_link(with_time=False) == f"{server.base_url}/replays/{GROWING}"
+    sync_and_wait(qtbot, runner)  # the server is gone now
+    assert window.sync_label.text().startswith("Offline — last synced")
+    assert window.feed.model.ids(), "what was synced stays available offline"
+    runner.shutdown()
