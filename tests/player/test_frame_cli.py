@@ -100,3 +100,16 @@ def test_the_app_without_a_display_says_so_in_one_line() -> None:
     result = run("open", str(VUE), env=env)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "no display" in result.stderr
+
+
+def test_frame_of_a_cached_replay_by_id() -> None:
+    imported = run("import", str(VUE))
+    assert imported.returncode == 0, imported.stderr
+    listed = json.loads(run("list", "--json").stdout)
+    replay_id = listed[0]["id"]
+    frame = REFERENCE[VUE.name]["frames"][-2]
+    result = run("frame", replay_id, "--at", str(frame["at_ms"] / 1000), "--text")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == frame["text"] + "\n"
+    missing = run("frame", "no-such-replay", "--at", "1", "--text")
+    assert missing.returncode != 0 and "no replay with that id" in missing.stderr

@@ -151,3 +151,12 @@ def test_copy_link_then_open_it_returns_to_the_same_moment(qtbot: QtBot, window:
     assert window.player.replay_id == row.id
     assert window.player.controller.position_ms == pytest.approx(12_300)
     assert abs(page_time(qtbot, window) - 12_300) <= 50
+
+
+def test_typing_n_and_p_in_the_search_box_types_them(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
+    wait_for_feed(qtbot, window)
+    open_by_click(qtbot, window, 0)
+    window.feed.search.setFocus()
+    qtbot.keyClicks(window.feed.search, "np")
+    assert window.feed.search.text() == "np"
+    assert window.player.replay_id == feed_ids(window)[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from viewer.errors import CommandError
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
-from viewer.recording import read_recording
+from viewer.recording import Recording, read_recording
 from viewer.settings import load_settings
 
 
@@ -15,7 +15,7 @@ def render_frame(target: str, at_s: float, png: str | None, text: bool, timeout_
     problem = sandbox_problem()
     if problem:
         raise CommandError(problem)
-    recording = read_recording(Path(target))
+    recording = _recording_for(target)
     at_ms = at_s * 1000.0
     if at_ms > recording.duration_ms + 0.5:
         raise CommandError(
@@ -37,6 +37,21 @@ def render_frame(target: str, at_s: float, png: str | None, text: bool, timeout_
     finally:
         renderer.close()
     return 0
+
+
+def _recording_for(target: str) -> Recording:
+    """A recording file, or else the id of a replay in the cache."""
+    path = Path(target)
+    if path.exists() or any(sep in target for sep in ("/", "\\")) or target.endswith((".json", ".gz")):
+        return read_recording(path)
+    from viewer.storage import ReplayCache
+
+    with ReplayCache.open() as cache:
+        if cache.get_replay(target) is None:
+            raise CommandError(f"{target}: no such file, and no replay with that id in the cache")
+        if not cache.has_events(target):
+            raise CommandError(f"replay {target} has no events in the cache yet; open it in the app to fetch them")
+        return Recording(events=cache.events(target), name=target)
 
 
 def _check_writable(path: Path) -> None:
