@@ -13,6 +13,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
+from viewer.errors import CommandError
 from viewer.player.chunks import EventChunks
 
 SCHEME = b"replay-player"
@@ -31,7 +32,7 @@ _MIME = {".cjs": b"text/javascript", ".js": b"text/javascript", ".css": b"text/c
 _registered = False
 
 
-class PlayerUnavailable(RuntimeError):
+class PlayerUnavailable(CommandError):
     """The player page cannot be served (its rrweb bundle is not installed)."""
 
 
