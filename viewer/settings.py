@@ -6,12 +6,12 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from viewer import paths
+from viewer.files import write_atomically
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
@@ -75,16 +75,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write atomically: a crash mid-write leaves the previous file intact."""
     path = path or paths.settings_path()
     payload = json.dumps({"version": SETTINGS_VERSION, "values": asdict(settings)}, indent=2)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, payload, mode=0o600)
 
 
 def _set_aside(path: Path, why: str) -> None:

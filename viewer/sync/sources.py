@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import keyring
 import keyring.errors
 
 from viewer import paths
+from viewer.files import write_atomically
 from viewer.sync.syncer import DEFAULT_BUDGET_BYTES
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ def load_config(path: Path | None = None) -> SyncConfig:
 
 def save_config(config: SyncConfig, path: Path | None = None) -> None:
     payload = {"version": 1, **asdict(config)}
-    _write_atomically(path or config_path(), json.dumps(payload, indent=2), mode=0o644)
+    write_atomically(path or config_path(), json.dumps(payload, indent=2), mode=0o644)
 
 
 def list_sources() -> list[Source]:
@@ -169,20 +168,4 @@ def _file_keys() -> dict[str, str]:
 
 
 def _save_file_keys(keys: dict[str, str]) -> None:
-    _write_atomically(keys_file_path(), json.dumps(keys, indent=2), mode=0o600)
-
-
-def _write_atomically(path: Path, text: str, mode: int) -> None:
-    """Write a whole file or nothing; the file is created with `mode` (never readable by others first)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX; Windows keeps files in the user profile instead
-            os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(keys_file_path(), json.dumps(keys, indent=2), mode=0o600)
