@@ -41,7 +41,7 @@ def run_app(open_target: str | None) -> int:
     retention.timeout.connect(lambda: purge_expired(window))
     retention.start()
     if open_target:
-        window.open_target(open_target)
+        window.navigator.open_target(open_target)
     window.show()
     code = int(app.exec())
     window.sync_runner.shutdown()

@@ -23,7 +23,7 @@ REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"
 
 def open_and_wait(qtbot: QtBot, win: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(win.player.view.firstFrameShown, timeout=20000):
-        win.open_file(path)
+        win.navigator.open_file(path)
     assert win.player.pages.currentWidget() is win.player.stage
 
 
@@ -124,7 +124,7 @@ def test_bad_recordings_show_the_error_panel(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
-    window.open_file(bad)
+    window.navigator.open_file(bad)
     qtbot.waitUntil(lambda: window.player.pages.currentWidget() is window.player.error_panel, timeout=5000)
     assert message in window.player.error_panel.message.text()
     assert not window.player.controls.isEnabled()

@@ -47,7 +47,7 @@ def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
         qtbot.waitUntil(lambda: GROWING in window.feed.model.ids(), timeout=5000)
         assert window.sync_label.text().startswith("Synced ")
         with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
-            window.open_replay(GROWING)
+            window.navigator.open_replay(GROWING)
         controller = window.player.controller
         before = controller.duration_ms
         controller.set_skip_inactivity(False)
@@ -59,7 +59,7 @@ def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
             sync_and_wait(qtbot, runner)
         assert controller.duration_ms > before  # the timeline grew ...
         assert controller.playing and 400 <= controller.position_ms < before  # ... and playback went on
-        assert window.share_link(with_time=False) == f"{server.base_url}/replays/{GROWING}"
+        assert window.navigator.share_link(with_time=False) == f"{server.base_url}/replays/{GROWING}"
     sync_and_wait(qtbot, runner)  # the server is gone now
     assert window.sync_label.text().startswith("Offline — last synced")
     assert window.feed.model.ids(), "what was synced stays available offline"
