@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 
 from bench.memory import PeakMemory, our_processes
 from bench.workload import GAP_LIMIT_S, OPEN_REPEATS, PLAY_SECONDS, PLAY_SPEED, Workload, spread
@@ -34,6 +34,18 @@ def _ready_renderer() -> MomentRenderer:
     return renderer
 
 
+def _show_first_frame(renderer: MomentRenderer, recording: Recording) -> None:
+    """MomentRenderer.show up to the first frame, ended by the page's signal rather than a poll."""
+    loop = QEventLoop()
+    renderer.view.firstFrameShown.connect(loop.quit)
+    renderer.view.loadFailed.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    renderer.view.resize(*recording.viewport)
+    renderer.view.show()
+    renderer.view.show_events(recording.events)
+    loop.exec()
+
+
 def open_to_first_frame(path: Path) -> dict[str, float]:
     """ms from asking to open the file to its first page painted, as the app opens one today:
     read and validate the whole file, summarize it (spans, markers), then the page's first chunk."""
@@ -44,7 +56,7 @@ def open_to_first_frame(path: Path) -> dict[str, float]:
         read = time.perf_counter()
         summarize(recording)
         summarized = time.perf_counter()
-        renderer.show(recording, wait_for_all=False)
+        _show_first_frame(renderer, recording)
         shown = time.perf_counter()
     finally:
         renderer.close()
@@ -56,11 +68,26 @@ def open_to_first_frame(path: Path) -> dict[str, float]:
     }
 
 
+def _seek_and_wait(renderer: MomentRenderer, target: float) -> None:
+    """Seek and return the moment the page says it is there: a signal ends the wait, not a poll."""
+    loop = QEventLoop()
+    token = renderer.view.seek(target, False)
+
+    def landed(answered: int, _at_ms: float) -> None:
+        if answered == token:
+            loop.quit()
+
+    renderer.view.seekFinished.connect(landed)
+    QTimer.singleShot(60_000, loop.quit)
+    loop.exec()
+    renderer.view.seekFinished.disconnect(landed)
+
+
 def seek_latencies(renderer: MomentRenderer, targets: list[float]) -> list[float]:
     latencies = []
     for target in targets:
         started = time.perf_counter()
-        renderer.seek(target)
+        _seek_and_wait(renderer, target)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
 
