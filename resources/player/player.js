@@ -41,6 +41,7 @@
     destroyReplayer();
     load = { generation, loadedUntil: -Infinity, complete: false, pendingSeek: null, origin: 0, firstPage: 0 };
     const mine = load;
+    mine.ready = new Promise((resolve) => { mine.markReady = resolve; });
     loading.hidden = false;
     try {
       const first = await fetchChunk(baseUrl, 0);
@@ -52,7 +53,7 @@
       createReplayer(first, speed, generation);
       mine.loadedUntil = first[first.length - 1].timestamp - mine.origin;
       bridge.chunksLoaded(generation, 1, mine.loadedUntil);
-      mine.complete = chunkCount === 1;
+      mine.complete = chunkCount === 1 && !mine.appending;
       runPendingSeek(mine);
       for (let index = 1; index < chunkCount; index++) {
         const events = await fetchChunk(baseUrl, index);
@@ -64,16 +65,26 @@
         bridge.chunksLoaded(generation, index + 1, mine.loadedUntil);
         runPendingSeek(mine);
       }
-      mine.complete = true;
+      mine.complete = !mine.appending;
       runPendingSeek(mine);
     } catch (err) {
       if (mine === load) bridge.loadFailed(generation, String(err && err.message ? err.message : err));
+    } finally {
+      mine.markReady(); // appended events go after every event of the load
     }
   }
 
   async function appendChunks(baseUrl, chunkCount, generation) {
     const mine = load;
-    if (!mine || mine.generation !== generation || !replayer) return;
+    if (!mine || mine.generation !== generation) return;
+    // Seeks past what is here wait for these events; appends run in the order they were asked for.
+    mine.complete = false;
+    const previous = mine.appending || mine.ready;
+    let finish;
+    const appending = new Promise((resolve) => { finish = resolve; });
+    mine.appending = appending;
+    await previous;
+    if (mine !== load || !replayer) return;
     try {
       for (let index = 0; index < chunkCount; index++) {
         const events = await fetchChunk(baseUrl, index);
@@ -82,9 +93,16 @@
         await Promise.resolve();
         mine.loadedUntil = Math.max(mine.loadedUntil, events[events.length - 1].timestamp - mine.origin);
       }
+      if (mine.appending === appending) {
+        mine.appending = null;
+        mine.complete = true;
+      }
       bridge.chunksLoaded(generation, -1, mine.loadedUntil);
+      runPendingSeek(mine);
     } catch (err) {
       if (mine === load) bridge.loadFailed(generation, String(err && err.message ? err.message : err));
+    } finally {
+      finish();
     }
   }
 

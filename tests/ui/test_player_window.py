@@ -154,3 +154,23 @@ def test_the_view_follows_recorded_viewport_resizes(qtbot: QtBot, window: MainWi
     qtbot.waitUntil(lambda: window.player.view.recorded_viewport == expected, timeout=10000)
     window.player.controller.seek(0)
     qtbot.waitUntil(lambda: window.player.view.recorded_viewport == (1280, 800), timeout=10000)
+
+
+def test_a_long_file_shows_its_first_page_before_it_is_read_whole_then_plays_to_the_end(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    preact = next(p for p in RRWEB_FIXTURES if "preact" in p.name)
+    order: list[str] = []
+    panel = window.player
+    panel.loader.previewed.connect(lambda *_: order.append("preview"))
+    panel.loader.loaded.connect(lambda *_: order.append("whole"))
+    panel.view.firstFrameShown.connect(lambda: order.append("first frame"))
+    window.navigator.open_file(preact)
+    qtbot.waitUntil(lambda: "whole" in order and "first frame" in order, timeout=30000)
+    assert order.index("preview") < order.index("whole")
+    assert order.count("first frame") == 1  # the whole file did not make the page start over
+    last = REFERENCE[preact.name]["frames"][-1]
+    with qtbot.waitSignal(panel.view.seekFinished, timeout=30000):
+        panel.controller.seek(last["at_ms"])
+    visible, at = page_state(qtbot, window)
+    assert at == pytest.approx(last["at_ms"], abs=1) and visible == last["text"]

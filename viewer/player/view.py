@@ -102,7 +102,9 @@ class ReplayView(QWebEngineView):
         self.bridge.when_ready(lambda: self.bridge.loadRequested.emit(url, len(chunks), generation, speed))
 
     def append_events(self, events: Sequence[Event]) -> None:
-        """Events recorded after the ones shown (a replay still being recorded): add them, keep playing."""
+        """Events after the ones shown (the rest of a file, a replay still recording): add them, keep playing."""
+        if not events:
+            return
         chunks = EventChunks(events)
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation

@@ -82,15 +82,19 @@ class Recording:
 def read_recording(path: str | Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:
     """Read and validate the recording in `path`."""
     path = Path(path)
+    return parse_recording(read_file(path), name=path.name, max_bytes=max_bytes)
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of a recording file, or a RecordingError a user can act on."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise RecordingError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise RecordingError(f"{path}: is a folder, not a recording file") from None
     except OSError as exc:
         raise RecordingError(f"{path}: cannot be read ({exc.strerror})") from None
-    return parse_recording(raw, name=path.name, max_bytes=max_bytes)
 
 
 def parse_recording(raw: bytes, name: str = "", max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:

@@ -7,11 +7,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.recording import RecordingError, read_recording
+from viewer.recording import RecordingError, parse_recording
+from viewer.recording.preview import read_preview
+from viewer.recording.reader import read_file
 from viewer.recording.summary import summarize
 
 
 class RecordingLoader(QObject):
+    previewed = Signal(int, object)  # request, Recording of the first page only (before the rest is parsed)
     loaded = Signal(int, object, object)  # request, Recording, ReplaySummary
     failed = Signal(int, str)  # request, one-line reason
 
@@ -28,7 +31,11 @@ class RecordingLoader(QObject):
 
     def _read(self, request: int, path: Path, threshold_ms: float) -> None:
         try:
-            recording = read_recording(path)
+            raw = read_file(path)
+            preview = read_preview(raw, name=path.name)
+            if preview is not None:
+                self.previewed.emit(request, preview)
+            recording = parse_recording(raw, name=path.name)
             summary = summarize(recording, threshold_ms)
         except RecordingError as exc:
             self.failed.emit(request, str(exc))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, 
 from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
 from viewer.recording import Recording, ReplaySummary
+from viewer.recording.events import Event
 from viewer.settings import Settings, save_settings
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel
@@ -41,6 +42,7 @@ class PlayerPanel(QWidget):
         self.replay_id: str | None = None
         self._request = 0
         self._pending_start_s: float | None = None
+        self._previewed: list[Event] | None = None  # events the page shows ahead of the whole file
         self._was_playing = False
         self._build()
         self._connect()
@@ -98,6 +100,7 @@ class PlayerPanel(QWidget):
         self.controller.on_notice(self.notice.show_notice)
         self.controller.on_change(self._on_controller_change)
         self.controls.fullscreenRequested.connect(self.fullscreenRequested)
+        self.loader.previewed.connect(self._on_file_previewed)
         self.loader.loaded.connect(self._on_file_loaded)
         self.loader.failed.connect(self._on_file_failed)
         self.view.loadFailed.connect(self._on_player_failed)
@@ -113,7 +116,15 @@ class PlayerPanel(QWidget):
     def begin_loading(self, title: str) -> None:
         self.controller.pause()
         self._request += 1
+        self._previewed = None
         self.title.setText(f"Loading {title}…")
+
+    def _on_file_previewed(self, request: int, preview: Recording) -> None:
+        """The first page, decoded from the file's head: show it while the rest is read."""
+        if request == self._request:
+            self.pages.setCurrentWidget(self.stage)
+            self.view.show_events(preview.events, self.controller.speed)
+            self._previewed = preview.events
 
     def _on_file_loaded(self, request: int, recording: Recording, summary: ReplaySummary) -> None:
         if request == self._request:
@@ -144,7 +155,11 @@ class PlayerPanel(QWidget):
         self.controls.timeline.set_replay(
             summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
         )
-        self.view.show_events(recording.events, self.controller.speed)
+        shown, self._previewed = self._previewed, None
+        if shown and recording.events[: len(shown)] == shown:
+            self.view.append_events(recording.events[len(shown) :])  # the page already has the first page
+        else:
+            self.view.show_events(recording.events, self.controller.speed)
         self.controller.load(summary.duration_ms, summary.inactive_spans, summary.markers)
         if start_at_s is not None:
             self.controller.seek(start_at_s * 1000)

@@ -1,0 +1,107 @@
+"""The first page of a recording, read from the head of the file before the rest is parsed (no Qt).
+
+A long recording is megabytes of JSON; the player can show its first page as soon as the first
+FullSnapshot and a few events after it are decoded. Anything unusual returns None, and the caller
+waits for the whole, validated recording instead.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+from viewer.recording.events import Event, EventType
+from viewer.recording.reader import Recording, RecordingError, event_problem, prepare_events
+
+PREVIEW_EXTRA_EVENTS = 50
+HEAD_SIZES = (256 << 10, 2 << 20, 8 << 20)  # bytes of the file's head to look at, in turn
+_WHITESPACE = " \t\r\n"
+_decoder = json.JSONDecoder()
+
+
+def read_preview(raw: bytes, name: str = "", extra: int = PREVIEW_EXTRA_EVENTS) -> Recording | None:
+    """Events up to the first FullSnapshot and `extra` more, decoded from the head of `raw`."""
+    events = None
+    for size in HEAD_SIZES:  # most first pages fit in the smallest head; decoding less is faster
+        text = _head_text(raw, size)
+        if text is None:
+            return None
+        events = _events_in(text, extra)
+        if events or len(text) < size // 2:
+            break
+    if not events:
+        return None
+    try:
+        return prepare_events(events, name=name)
+    except RecordingError:
+        return None
+
+
+def _events_in(text: str, extra: int) -> list[Event] | None:
+    start = _skip(text, 0)
+    if start < len(text) and text[start] == "[":
+        return _array_head(text, start + 1, extra)
+    if start < len(text) and text[start] == "{":
+        return _lines_head(text, extra)
+    return None
+
+
+def _head_text(raw: bytes, size: int) -> str | None:
+    if raw.startswith(b"\x1f\x8b"):
+        try:
+            raw = zlib.decompressobj(wbits=31).decompress(raw, size)
+        except zlib.error:
+            return None
+    return raw[:size].decode("utf-8", errors="ignore")
+
+
+def _skip(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _WHITESPACE:
+        index += 1
+    return index
+
+
+def _array_head(text: str, index: int, extra: int) -> list[Event] | None:
+    events: list[Event] = []
+    after_snapshot = -1
+    while after_snapshot < extra:
+        index = _skip(text, index)
+        if index >= len(text) or text[index] == "]":
+            return events if after_snapshot >= 0 else None
+        try:
+            event, index = _decoder.raw_decode(text, index)
+        except json.JSONDecodeError:
+            return events if after_snapshot >= 0 else None  # the head ends mid-event
+        if event_problem(event):
+            return None
+        events.append(event)
+        after_snapshot = _count_after_snapshot(event, after_snapshot)
+        index = _skip(text, index)
+        if index < len(text) and text[index] == ",":
+            index += 1
+    return events
+
+
+def _lines_head(text: str, extra: int) -> list[Event] | None:
+    events: list[Event] = []
+    after_snapshot = -1
+    for line in text.split("\n"):
+        if after_snapshot >= extra:
+            break
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            break
+        if event_problem(event):
+            return None
+        events.append(event)
+        after_snapshot = _count_after_snapshot(event, after_snapshot)
+    return events if after_snapshot >= 0 else None
+
+
+def _count_after_snapshot(event: Event, after_snapshot: int) -> int:
+    if after_snapshot >= 0:
+        return after_snapshot + 1
+    return 0 if event["type"] == EventType.FULL_SNAPSHOT else -1
