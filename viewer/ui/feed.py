@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -96,6 +97,7 @@ class ReplayRowDelegate(QStyledItemDelegate):
 
 class ReplayFeed(QWidget):
     replayActivated = Signal(str)
+    userRequested = Signal(str)  # "Show user profile" on a row
 
     def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +126,8 @@ class ReplayFeed(QWidget):
         self.search.returnPressed.connect(self.apply_query)
         self.sort.activated.connect(self.apply_query)
         self.list.clicked.connect(self._on_clicked)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._row_menu)
         self.model.loaded.connect(self._update_empty_state)
         self.model.rowsInserted.connect(self._update_empty_state)
 
@@ -149,6 +153,16 @@ class ReplayFeed(QWidget):
         row = index.data(ROW_ROLE)
         if row is not None:
             self.replayActivated.emit(row.id)
+
+    def _row_menu(self, position: QPoint) -> None:
+        row = self.list.indexAt(position).data(ROW_ROLE)
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Play", lambda: self.replayActivated.emit(row.id))
+        profile = menu.addAction("Show user profile", lambda: self.userRequested.emit(row.user_id))
+        profile.setEnabled(bool(row.user_id))
+        menu.exec(self.list.viewport().mapToGlobal(position))
 
     def select(self, replay_id: str) -> None:
         position = self.model.position_of(replay_id)

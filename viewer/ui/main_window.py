@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         nav = self.navigator
         self.feed.replayActivated.connect(nav.open_from_feed)
+        self.feed.userRequested.connect(self.show_profile)
         nav.playerWanted.connect(lambda: self.pages.setCurrentWidget(self.player))
         nav.titleChanged.connect(lambda title: self.setWindowTitle(f"{title} — Replay Viewer"))
         nav.message.connect(lambda text: self.statusBar().showMessage(text, 10000))

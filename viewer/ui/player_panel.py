@@ -86,7 +86,6 @@ class PlayerPanel(QWidget):
         hint = QLabel(
             "Pick a replay in the feed, or open a recording file: rrweb JSON, NDJSON, gzip, a mixpanel batch."
         )
-        hint.setWordWrap(True)
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         button = QPushButton("Open recording…")
         button.clicked.connect(self.openFileRequested)
