@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from viewer.recording.events import Event, IncrementalSource, incremental_source
+from viewer.recording.events import Event, EventType, IncrementalSource, incremental_source
 
 DEFAULT_INACTIVITY_THRESHOLD_MS = 5000.0
 
@@ -62,7 +62,11 @@ def inactive_spans(
         return []
     origin = float(events[0]["timestamp"])
     end = float(events[-1]["timestamp"]) - origin
-    moments = [float(e["timestamp"]) - origin for e in events if is_user_interaction(e)]
+    moments = [
+        float(e["timestamp"]) - origin
+        for e in events
+        if e["type"] == EventType.INCREMENTAL_SNAPSHOT and e["data"].get("source") in INTERACTION_SOURCES
+    ]
     bounds = [0.0, *moments, end]
     return [
         InactiveSpan(before, after)

@@ -14,7 +14,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
 # Epoch milliseconds pass 1e11 in 1973; anything below is a recording timed in seconds.
 _SECONDS_LIMIT = 1e11
+# Anything timed past the year 5000 is not a time (and rules out infinity without math.isfinite).
+_FAR_FUTURE_MS = 1e14
 # Events sharing a timestamp are compared pairwise up to this many, hashed beyond it.
 _SMALL_GROUP = 8
 _TYPES_WITH_DATA = {
@@ -219,9 +220,28 @@ def captured_record_body(request: dict[str, Any]) -> bytes:
 def validate_events(events: Iterable[Any]) -> None:
     """Raise RecordingError naming the first event that is not a well-formed rrweb event."""
     for index, event in enumerate(events):
-        problem = event_problem(event)
-        if problem:
-            raise RecordingError(f"event {index}: {problem}")
+        if not _plainly_valid(event):
+            problem = event_problem(event)
+            if problem:
+                raise RecordingError(f"event {index}: {problem}")
+
+
+def _plainly_valid(event: Any) -> bool:
+    """The common shapes, checked inline: a recording is tens of thousands of these (event_problem decides
+    every other case and words the error)."""
+    if type(event) is not dict:
+        return False
+    kind, data = event.get("type"), event.get("data")
+    stamp: Any = event.get("timestamp")
+    if type(kind) is not int or type(stamp) not in (int, float):
+        return False
+    if not 0 < stamp < _FAR_FUTURE_MS:  # NaN fails this too
+        return False
+    if kind == EventType.INCREMENTAL_SNAPSHOT:
+        return type(data) is dict and type(data.get("source")) is int
+    if kind in (EventType.META, EventType.CUSTOM, EventType.PLUGIN):
+        return type(data) is dict
+    return kind in (EventType.DOM_CONTENT_LOADED, EventType.LOAD, EventType.ASSET)
 
 
 def event_problem(event: Any) -> str | None:
@@ -252,8 +272,9 @@ def prepare_events(events: list[Event], name: str = "") -> Recording:
     """Order validated events for replay: sort by time, drop exact duplicates and orphan Metas."""
     if not events:
         raise RecordingError("the recording holds no events")
-    _check_milliseconds(events)
-    ordered = _drop_duplicates(sorted(events, key=lambda e: e["timestamp"]))
+    ordered = sorted(events, key=_timestamp)
+    _check_milliseconds(ordered[-1]["timestamp"])
+    ordered = _drop_duplicates(ordered)
     warnings: list[str] = []
     ordered = _drop_orphan_metas(ordered, warnings)
     if not any(e["type"] == EventType.FULL_SNAPSHOT for e in ordered):
@@ -261,8 +282,12 @@ def prepare_events(events: list[Event], name: str = "") -> Recording:
     return Recording(events=ordered, name=name, warnings=warnings)
 
 
-def _check_milliseconds(events: list[Event]) -> None:
-    latest = max(e["timestamp"] for e in events)
+def _timestamp(event: Event) -> float:
+    stamp: float = event["timestamp"]
+    return stamp
+
+
+def _check_milliseconds(latest: float) -> None:
     if latest < _SECONDS_LIMIT:
         raise RecordingError(
             f"timestamps look like seconds, not milliseconds (latest is {latest}); "
@@ -273,30 +298,43 @@ def _check_milliseconds(events: list[Event]) -> None:
 def _drop_duplicates(ordered: list[Event]) -> list[Event]:
     """Remove events equal to an earlier one; equal events share a timestamp, so compare within it."""
     kept: list[Event] = []
-    for _, same_time in groupby(ordered, key=lambda e: e["timestamp"]):
-        group = list(same_time)
-        if len(group) <= _SMALL_GROUP:
-            for index, event in enumerate(group):
-                if event not in group[:index]:
-                    kept.append(event)
-            continue
-        seen: set[bytes] = set()
-        for event in group:
-            key = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
-            if key not in seen:
-                seen.add(key)
-                kept.append(event)
+    count = len(ordered)
+    index = 0
+    while index < count:
+        stamp = ordered[index]["timestamp"]
+        end = index + 1
+        while end < count and ordered[end]["timestamp"] == stamp:
+            end += 1
+        if end - index == 1:
+            kept.append(ordered[index])
+        else:
+            kept.extend(_distinct(ordered[index:end]))
+        index = end
     return kept
+
+
+def _distinct(group: list[Event]) -> list[Event]:
+    if len(group) <= _SMALL_GROUP:
+        return [event for position, event in enumerate(group) if event not in group[:position]]
+    seen: set[bytes] = set()
+    distinct = []
+    for event in group:
+        key = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(event)
+    return distinct
 
 
 def _drop_orphan_metas(ordered: list[Event], warnings: list[str]) -> list[Event]:
     """rrweb's Replayer restarts seeks from a Meta not followed by a FullSnapshot and loses state."""
-    kept: list[Event] = []
-    for index, event in enumerate(ordered):
-        if event["type"] == EventType.META:
-            following = ordered[index + 1] if index + 1 < len(ordered) else None
-            if following is None or following["type"] != EventType.FULL_SNAPSHOT:
-                warnings.append(f"dropped a Meta event at {event['timestamp']} with no FullSnapshot after it")
-                continue
-        kept.append(event)
-    return kept
+    last = len(ordered) - 1
+    orphans = {
+        index
+        for index, event in enumerate(ordered)
+        if event["type"] == EventType.META
+        and (index == last or ordered[index + 1]["type"] != EventType.FULL_SNAPSHOT)
+    }
+    for index in sorted(orphans):
+        warnings.append(f"dropped a Meta event at {ordered[index]['timestamp']} with no FullSnapshot after it")
+    return [event for index, event in enumerate(ordered) if index not in orphans] if orphans else ordered
