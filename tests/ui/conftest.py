@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from viewer.settings import Settings, load_settings, save_settings
+from viewer.settings import load_settings
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.main_window import MainWindow
 
@@ -37,7 +37,3 @@ def make_window(qtbot: QtBot, data_dir: Path) -> Iterator[MakeWindow]:
 @pytest.fixture()
 def window(make_window: MakeWindow) -> MainWindow:
     return make_window()
-
-
-def remember(settings: Settings) -> None:
-    save_settings(settings)
