@@ -35,7 +35,15 @@ def run_app(open_target: str | None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Replay Viewer")
     app.setDesktopFileName("replay-viewer")
+    from viewer.ui.instance import InstanceServer, hand_over
+
+    if open_target and hand_over(open_target):
+        print("replay-viewer: opened in the Replay Viewer already running")
+        return 0
     window = build_main_window()
+    instance = InstanceServer(parent=window)
+    instance.targetReceived.connect(lambda target: _bring_up(window, target))
+    instance.listen()
     retention = QTimer(window)
     retention.setInterval(DAY_MS)
     retention.timeout.connect(lambda: purge_expired(window))
@@ -65,6 +73,15 @@ def build_main_window() -> MainWindow:
     purge_expired(window)
     worker.call(lambda cache: cache.row_counts().get("replays", 0), lambda count: _first_run(window, count))
     return window
+
+
+def _bring_up(window: MainWindow, target: str) -> None:
+    window.navigator.open_target(target)
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def purge_expired(window: MainWindow) -> None:

@@ -1,0 +1,63 @@
+"""One app per user and data folder: a second start (a clicked replay-viewer:// link) hands its target over."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from viewer import paths
+
+CONNECT_MS = 500
+
+
+def instance_name() -> str:
+    """A socket name for this user and data folder (tests and several caches don't collide)."""
+    folder = hashlib.sha1(str(paths.data_dir()).encode()).hexdigest()[:12]
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    return f"replay-viewer-{user}-{folder}"
+
+
+def hand_over(target: str, name: str | None = None) -> bool:
+    """Give `target` to an app already running; False when there is none to take it."""
+    socket = QLocalSocket()
+    socket.connectToServer(name or instance_name())
+    if not socket.waitForConnected(CONNECT_MS):
+        return False
+    socket.write(target.encode("utf-8") + b"\n")
+    delivered = socket.waitForBytesWritten(CONNECT_MS)
+    socket.disconnectFromServer()
+    return delivered
+
+
+class InstanceServer(QObject):
+    """Listens for targets handed over by later starts of the app."""
+
+    targetReceived = Signal(str)
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or instance_name()
+        self._server = QLocalServer(self)
+        self._server.newConnection.connect(self._accept)
+
+    def listen(self) -> bool:
+        QLocalServer.removeServer(self.name)  # a socket file left by an app that crashed
+        return self._server.listen(self.name)
+
+    def _accept(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _read(self, socket: QLocalSocket) -> None:
+        while socket.canReadLine():
+            target = bytes(socket.readLine().data()).decode("utf-8", "replace").strip()
+            if target:
+                self.targetReceived.emit(target)
+
+    def close(self) -> None:
+        self._server.close()
