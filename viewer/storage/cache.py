@@ -132,6 +132,15 @@ class ReplayCache:
         with self.reading() as conn:
             return feed.list_replays(conn, query or ReplayQuery(), cursor, self.tz)
 
+    def replay_ids(self, query: ReplayQuery | None = None) -> list[str]:
+        """Every replay the query finds, in the feed's order (ids only: the feed loads rows as it scrolls)."""
+        with self.reading() as conn:
+            return feed.replay_ids(conn, query or ReplayQuery(), self.tz)
+
+    def rows_by_id(self, ids: list[str]) -> list[ReplayRow]:
+        with self.reading() as conn:
+            return feed.rows_by_id(conn, ids)
+
     def all_replays(self, query: ReplayQuery | None = None) -> list[ReplayRow]:
         """Every page of a query, for the command line and tests; the app pages lazily instead."""
         query = query or ReplayQuery(limit=500)

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -50,7 +50,11 @@ class ReplayRowDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         row: ReplayRow | None = index.data(ROW_ROLE)
-        if row is None:
+        if row is None:  # not fetched yet: the model has asked the cache thread for its page
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(option.rect.adjusted(10, 6, -10, -6), Qt.AlignmentFlag.AlignLeft, "Loading…")
+            painter.restore()
             return
         style = option.widget.style() if option.widget else None
         if style is not None:
@@ -108,10 +112,12 @@ class ReplayFeed(QWidget):
         self.sort = QComboBox()
         for label, sort in SORTS:
             self.sort.addItem(label, sort)
-        self.list = QListView()
+        self.list = QTreeView()  # handles 100,000 rows of uniform height without laying all of them out
+        self.list.setHeaderHidden(True)
+        self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
         self.list.setModel(self.model)
         self.list.setItemDelegate(ReplayRowDelegate(self.list))
-        self.list.setUniformItemSizes(True)
         self.list.setMouseTracking(True)
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.empty = QLabel(self.list)
@@ -129,7 +135,6 @@ class ReplayFeed(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._row_menu)
         self.model.loaded.connect(self._update_empty_state)
-        self.model.rowsInserted.connect(self._update_empty_state)
 
     def _lay_out(self) -> None:
         bar = QHBoxLayout()
@@ -179,8 +184,6 @@ class ReplayFeed(QWidget):
         if replay_id not in ids:
             return ids[0] if step > 0 else None
         position = ids.index(replay_id) + step
-        if position >= len(ids) and self.model.canFetchMore():
-            self.model.fetchMore()
         return ids[position] if 0 <= position < len(ids) else None
 
     def _update_empty_state(self) -> None:

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from viewer.storage import ReplayPage, ReplayQuery, ReplayRow
+from viewer.storage import ReplayQuery, ReplayRow
 from viewer.ui.cache_worker import CacheWorker
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # rows fetched together when the list first shows one of them
+KEEP_ROWS = 5000  # rows kept in memory; others are fetched again if scrolled back to
 Index = QModelIndex | QPersistentModelIndex
 
 
 class ReplayFeedModel(QAbstractListModel):
-    """Holds the rows loaded so far and the cursor of the next page; asks the cache for more lazily."""
+    """Holds the ids of every replay the query finds and fetches rows from the cache by page, when shown."""
 
-    loaded = Signal()  # a query's first page arrived (rows may be zero)
+    loaded = Signal()  # a query's ids arrived (possibly none)
 
     def __init__(self, worker: CacheWorker, parent: Any = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._rows: list[ReplayRow] = []
-        self._cursor: str | None = None
-        self._query = ReplayQuery(limit=PAGE_SIZE)
+        self._ids: list[str] = []
+        self._rows: OrderedDict[str, ReplayRow] = OrderedDict()
+        self._pending: set[int] = set()  # pages asked for and not yet answered
+        self._query = ReplayQuery()
         self._generation = 0
-        self._fetching = False
         self.error: str | None = None
 
     @property
@@ -37,70 +39,88 @@ class ReplayFeedModel(QAbstractListModel):
         return self._query
 
     def set_query(self, query: ReplayQuery) -> None:
-        """Start over with another search or sort; the first page replaces the rows when it arrives."""
-        self._query = replace(query, limit=PAGE_SIZE)
+        """Another search or sort: the ids replace the list when they arrive."""
+        self._query = query
         self.refresh()
 
     def refresh(self) -> None:
+        """The first page shows at once; the ids of every other match follow (all 100,000 take longer)."""
         self._generation += 1
-        generation = self._generation
-        query = self._query
-        self._fetching = True
+        generation, query = self._generation, self._query
+        first_page = replace(query, limit=PAGE_SIZE)
         self._worker.call(
-            lambda cache: cache.list_replays(query),
-            lambda page: self._first_page(generation, page),
+            lambda cache: cache.list_replays(first_page).rows,
+            lambda rows: self._reset(generation, rows),
+            lambda message: self._failed(generation, message),
+        )
+        self._worker.call(
+            lambda cache: cache.replay_ids(query),
+            lambda ids: self._complete(generation, ids),
             lambda message: self._failed(generation, message),
         )
 
-    def _first_page(self, generation: int, page: ReplayPage) -> None:
+    def _reset(self, generation: int, first: list[ReplayRow]) -> None:
         if generation != self._generation:
             return
         self.beginResetModel()
-        self._rows = list(page.rows)
-        self._cursor = page.next_cursor
-        self._fetching = False
-        self.error = None
+        self._ids, self._pending, self.error = [row.id for row in first], set(), None
+        self._rows = OrderedDict((row.id, row) for row in first)
         self.endResetModel()
         self.loaded.emit()
 
+    def _complete(self, generation: int, ids: list[str]) -> None:
+        if generation != self._generation:
+            return
+        shown = len(self._ids)
+        if ids[:shown] != self._ids:  # the cache changed in between: start over with what it holds now
+            self.beginResetModel()
+            self._ids, self._pending = ids, set()
+            self.endResetModel()
+        elif len(ids) > shown:
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self.endInsertRows()
+
     def _failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
-            self._fetching = False
             self.error = message
             self.loaded.emit()
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008 (Qt override)
-        return not parent.isValid() and self._cursor is not None and not self._fetching
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802, B008 (Qt override)
-        if not self.canFetchMore(parent):
+    def _fetch_page(self, page: int) -> None:
+        if page in self._pending:
             return
-        self._fetching = True
-        generation, query, cursor = self._generation, self._query, self._cursor
+        self._pending.add(page)
+        generation = self._generation
+        ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         self._worker.call(
-            lambda cache: cache.list_replays(query, cursor),
-            lambda page: self._next_page(generation, page),
+            lambda cache: cache.rows_by_id(ids),
+            lambda rows: self._page_arrived(generation, page, rows),
             lambda message: self._failed(generation, message),
         )
 
-    def _next_page(self, generation: int, page: ReplayPage) -> None:
+    def _page_arrived(self, generation: int, page: int, rows: list[ReplayRow]) -> None:
         if generation != self._generation:
             return
-        self._fetching = False
-        if page.rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-            self._rows.extend(page.rows)
-            self.endInsertRows()
-        self._cursor = page.next_cursor
+        self._pending.discard(page)
+        for row in rows:
+            self._rows[row.id] = row
+        while len(self._rows) > KEEP_ROWS:
+            self._rows.popitem(last=False)
+        first = page * PAGE_SIZE
+        last = min(len(self._ids), first + PAGE_SIZE) - 1
+        self.dataChanged.emit(self.index(first), self.index(last))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt override)
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid() or index.row() >= len(self._ids):
             return None
-        row = self._rows[index.row()]
+        row = self._rows.get(self._ids[index.row()])
+        if row is None:
+            self._fetch_page(index.row() // PAGE_SIZE)
+            return "Loading…" if role == Qt.ItemDataRole.DisplayRole else None
+        self._rows.move_to_end(row.id)
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.DisplayRole:
@@ -110,13 +130,19 @@ class ReplayFeedModel(QAbstractListModel):
         return None
 
     def row_at(self, position: int) -> ReplayRow | None:
-        return self._rows[position] if 0 <= position < len(self._rows) else None
+        """The row at `position` if it is loaded (the list asks for it when it comes into view)."""
+        if not 0 <= position < len(self._ids):
+            return None
+        return self._rows.get(self._ids[position])
 
     def position_of(self, replay_id: str) -> int | None:
-        return next((i for i, r in enumerate(self._rows) if r.id == replay_id), None)
+        try:
+            return self._ids.index(replay_id)
+        except ValueError:
+            return None
 
     def ids(self) -> list[str]:
-        return [r.id for r in self._rows]
+        return list(self._ids)
 
 
 def relative_time(start_ms: float, now_s: float | None = None) -> str:
