@@ -190,7 +190,7 @@ class ReportsPage(QWidget):
 
     def select_bucket(self, name: str, bucket_ms: int) -> None:
         until = bucket_ms + self._bucket_ms()
-        label = f"{name} · {absolute_time(bucket_ms)} – {absolute_time(until).split(', ')[-1]}"
+        label = f"{name} · {_bucket_label(bucket_ms, until, self.bucket_box.currentData())}"
         self.selection.setText(f"{label}: loading replays…")
         self._worker.call(
             lambda cache: _moment_rows(cache, cache.event_moments(name, bucket_ms, until)),
@@ -304,6 +304,14 @@ class ReportsPage(QWidget):
             self.results.addItem(item)
         self.selection.setText(f"{label}: {len(found)} users with replays")
         self.view_button.setEnabled(bool(found))
+
+
+def _bucket_label(start_ms: int, end_ms: int, bucket: str) -> str:
+    """'Tue 24 Nov 2026' for a day, 'Tue 24 Nov 2026, 14:00–15:00' for an hour."""
+    start = datetime.fromtimestamp(start_ms / 1000)
+    if bucket == "day":
+        return start.strftime("%a %d %b %Y")
+    return f"{start:%a %d %b %Y, %H:%M}–{datetime.fromtimestamp(end_ms / 1000):%H:%M}"
 
 
 def _with_empty_buckets(mine: list[EventCount], every: list[EventCount], size: int) -> list[tuple[int, int]]:
