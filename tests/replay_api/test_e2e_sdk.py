@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from bench.browser import CHROMIUM, launch_chromium
 from tests.paths import REPO
 from tests.replay_api.helpers import TOKEN, feed_all, replay_lines
 from tests.replay_api.server import RunningServer
@@ -21,27 +22,14 @@ from tests.replay_api.server import RunningServer
 pytestmark = pytest.mark.e2e
 SDK_PAGE = REPO / "tests" / "e2e" / "sdk-page"
 SDK_BUNDLE = SDK_PAGE / "node_modules" / "mixpanel-browser" / "dist" / "mixpanel.umd.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TYPED = "secret text"
 T = TypeVar("T")
 
+# `make test` installs both; a missing one must fail the run, not skip the end-to-end tests quietly.
 if not SDK_BUNDLE.is_file():
-    pytest.skip(
-        "the SDK page is not installed: run `make setup` (npm ci in tests/e2e/sdk-page)",
-        allow_module_level=True,
-    )
+    raise RuntimeError("the SDK page is not installed: run `make setup` (npm ci in tests/e2e/sdk-page)")
 if not shutil.which(CHROMIUM):
-    pytest.skip(
-        "Debian chromium is not installed: run scripts/ensure-system-packages", allow_module_level=True
-    )
+    raise RuntimeError("Debian chromium is not installed: run scripts/ensure-system-packages")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -66,7 +54,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 
