@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import zlib
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import Request
 
 from replay_api.errors import ApiError, bad_request
+from viewer.recording import mixpanel
+from viewer.recording.mixpanel import strict_json
+from viewer.recording.reader import RecordingError
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 256 << 10
@@ -70,18 +69,12 @@ def _inflate_member(data: bytes, out: bytearray, limit: int) -> bytes:
     return inflater.unused_data + bytes(view[pos:])
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
 def loads(data: bytes | str, what: str) -> Any:
     """Parse JSON strictly (no NaN/Infinity), as a 400 naming `what` on failure."""
     try:
-        return json.loads(data, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise bad_request(f"{what} is not UTF-8 text") from None
-    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        raise bad_request(f"{what} is not valid JSON ({exc})") from None
+        return strict_json(data, what)
+    except RecordingError as exc:
+        raise bad_request(str(exc)) from None
 
 
 def clean_text(value: str, limit: int) -> str:
@@ -91,14 +84,7 @@ def clean_text(value: str, limit: int) -> str:
 
 def basic_auth_token(authorization: str) -> str:
     """The user part of `Authorization: Basic base64("<token>:")`, or "" when absent or malformed."""
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "basic" or not value.strip():
-        return ""
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return ""
-    return decoded.partition(":")[0]
+    return mixpanel.basic_auth_token(authorization) or ""
 
 
 def bearer_token(authorization: str) -> str:
@@ -108,40 +94,12 @@ def bearer_token(authorization: str) -> str:
 
 def decode_data_payload(body: bytes, query_data: str | None) -> list[dict[str, Any]]:
     """The items of a /track/ or /engage/ request: `data=` (base64 or JSON) in the body or query, or JSON."""
-    text = _body_text(body)
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        data: str | None = stripped
-    else:
-        fields = parse_qs(text, keep_blank_values=True)
-        data = fields["data"][0] if "data" in fields else query_data
-    if data is None or not data.strip():
-        raise bad_request("no 'data' field: expected data=<base64 or JSON> in the body or the query")
-    document = loads(_unwrap_base64(data.strip()), "the 'data' payload")
+    try:
+        document = mixpanel.decode_data_payload(body, query_data)
+    except RecordingError as exc:
+        raise bad_request(str(exc)) from None
     items = document if isinstance(document, list) else [document]
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise bad_request(f"item {index} of 'data' is a {type(item).__name__}, not an object")
     return items
-
-
-def _body_text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise bad_request("the request body is not UTF-8 text") from None
-
-
-def _unwrap_base64(data: str) -> str:
-    """JSON passes through; base64 (standard or URL-safe, padded or not) is decoded to its UTF-8 text."""
-    if data.startswith(("[", "{")):
-        return data
-    # A literal '+' becomes a space in form decoding when the sender did not percent-encode it.
-    cleaned = data.replace(" ", "+").replace("-", "+").replace("_", "/")
-    cleaned += "=" * (-len(cleaned) % 4)
-    try:
-        return base64.b64decode(cleaned, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        raise bad_request("'data' is neither JSON nor base64") from None
-    except UnicodeDecodeError:
-        raise bad_request("'data' decodes to bytes that are not UTF-8 text") from None

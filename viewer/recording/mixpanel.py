@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, unquote_plus
+from urllib.parse import parse_qs
 
 from viewer.recording.events import Event
 from viewer.recording.reader import RecordingError, decompress_if_gzip, parse_events
@@ -71,14 +71,14 @@ def parse_query(query_string: str) -> QueryParams:
 
 def basic_auth_token(authorization: str | None) -> str | None:
     """The project token from `Authorization: Basic base64("<token>:")`, or None."""
-    if not authorization or not authorization.lower().startswith("basic "):
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
         return None
     try:
-        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    token = decoded.split(":", 1)[0]
-    return token or None
+    return decoded.partition(":")[0] or None
 
 
 def parse_record_batch(params: QueryParams, body: bytes, authorization: str | None = None) -> RecordBatch:
@@ -114,36 +114,51 @@ def _seconds_to_ms(value: Any) -> float | None:
     return seconds * 1000.0 if math.isfinite(seconds) else None
 
 
-def decode_data_payload(body: bytes) -> Any:
-    """The JSON carried by a `/track/` or `/engage/` body: `data=<base64 JSON>`, `data=<JSON>` or JSON."""
-    text = decompress_if_gzip(body).decode("utf-8", errors="replace").strip()
-    if text[:1] in ("[", "{"):
-        return _json_or_base64_json(text)
-    value = _form_field(text, "data")
-    return _json_or_base64_json(text if value is None else value)
-
-
-def _form_field(text: str, name: str) -> str | None:
-    """One field of a form body; a raw '+' stays a '+' in base64, a space in form-encoded JSON."""
-    for part in text.split("&"):
-        key, _, value = part.partition("=")
-        if key == name:
-            decoded = unquote(value)
-            return unquote_plus(value) if decoded.lstrip()[:1] in ("[", "{") else decoded
-    return None
-
-
-def _json_or_base64_json(value: str) -> Any:
-    value = value.strip()
-    if value[:1] in ("[", "{"):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise RecordingError(f"a data payload that is not valid JSON ({exc})") from None
+def decode_data_payload(body: bytes, query_data: str | None = None) -> Any:
+    """The JSON a `/track/` or `/engage/` request carries: `data=` (base64 or JSON) in the body or the
+    query string, or a plain JSON body. Shared by the server and the importer of captured requests."""
     try:
-        return json.loads(base64.b64decode(value + "=" * (-len(value) % 4)))
-    except (binascii.Error, ValueError) as exc:
-        raise RecordingError(f"a data payload that is neither JSON nor base64 JSON ({exc})") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RecordingError("the request body is not UTF-8 text") from None
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        data: str | None = stripped
+    else:
+        fields = parse_qs(text, keep_blank_values=True)
+        data = fields["data"][0] if "data" in fields else query_data
+    if data is None or not data.strip():
+        raise RecordingError("no 'data' field: expected data=<base64 or JSON> in the body or the query")
+    return strict_json(_unwrap_base64(data.strip()), "the 'data' payload")
+
+
+def _unwrap_base64(data: str) -> str:
+    """JSON passes through; base64 (standard or URL-safe, padded or not) is decoded to its UTF-8 text."""
+    if data.startswith(("[", "{")):
+        return data
+    # A literal '+' becomes a space in form decoding when the sender did not percent-encode it.
+    cleaned = data.replace(" ", "+").replace("-", "+").replace("_", "/")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise RecordingError("'data' is neither JSON nor base64") from None
+    except UnicodeDecodeError:
+        raise RecordingError("'data' decodes to bytes that are not UTF-8 text") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def strict_json(data: bytes | str, what: str) -> Any:
+    """Parse JSON strictly (no NaN or Infinity); a RecordingError naming `what` on failure."""
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise RecordingError(f"{what} is not UTF-8 text") from None
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        raise RecordingError(f"{what} is not valid JSON ({exc})") from None
 
 
 def _as_items(payload: Any) -> list[dict[str, Any]]:
@@ -154,7 +169,7 @@ def _as_items(payload: Any) -> list[dict[str, Any]]:
 def parse_track_events(body: bytes) -> list[TrackedEvent]:
     """The analytics events of a `/track/` body (a batch or one event); malformed items are skipped."""
     found = []
-    for item in _as_items(decode_data_payload(body)):
+    for item in _as_items(decode_data_payload(decompress_if_gzip(body))):
         name = item.get("event")
         props = item.get("properties")
         if not isinstance(name, str) or not isinstance(props, dict):
@@ -192,7 +207,7 @@ def _text(value: Any) -> str | None:
 def parse_profile_updates(body: bytes) -> list[ProfileUpdate]:
     """The profile operations of an `/engage/` body, in the order sent."""
     found = []
-    for item in _as_items(decode_data_payload(body)):
+    for item in _as_items(decode_data_payload(decompress_if_gzip(body))):
         distinct_id = _text(item.get("$distinct_id"))
         if distinct_id is None:
             continue
