@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 from fastapi import Request
@@ -10,10 +9,9 @@ from fastapi import Request
 from replay_api.errors import ApiError, bad_request
 from viewer.recording import mixpanel
 from viewer.recording.mixpanel import strict_json
-from viewer.recording.reader import RecordingError
+from viewer.recording.reader import RecordingError, RecordingTooLarge, inflate_gzip
 
 GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 256 << 10
 
 
 def _too_large(what: str, limit: int) -> ApiError:
@@ -34,39 +32,13 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def inflate(raw: bytes, limit: int) -> tuple[bytes, bool]:
-    """Inflate a gzip body in bounded steps; also says whether `raw` was one clean gzip member."""
-    out = bytearray()
-    rest = raw
-    members = 0
-    while rest.startswith(GZIP_MAGIC):
-        rest = _inflate_member(rest, out, limit)
-        members += 1
-    if rest.strip(b"\x00"):
-        raise bad_request("the gzip body has trailing bytes that are not gzip")
-    return bytes(out), members == 1 and not rest
-
-
-def _inflate_member(data: bytes, out: bytearray, limit: int) -> bytes:
-    """Append one gzip member of `data` to `out`, never past `limit`; return the bytes after it."""
-    inflater = zlib.decompressobj(wbits=31)
-    view = memoryview(data)
-    pos = 0
+    """Inflate a gzip body in bounded steps (413 past `limit`); also says whether it was one clean member."""
     try:
-        while not inflater.eof and (pos < len(view) or inflater.unconsumed_tail):
-            if inflater.unconsumed_tail:
-                piece: bytes | memoryview = inflater.unconsumed_tail
-            else:
-                piece = view[pos : pos + _CHUNK]
-                pos += len(piece)
-            # max_length is at least 1 here: 0 would mean "no limit" to zlib.
-            out += inflater.decompress(piece, limit + 1 - len(out))
-            if len(out) > limit:
-                raise _too_large("the inflated body", limit)
-    except zlib.error as exc:
-        raise bad_request(f"corrupt gzip body ({exc})") from None
-    if not inflater.eof:
-        raise bad_request("truncated gzip body: the compressed stream ends early")
-    return inflater.unused_data + bytes(view[pos:])
+        return inflate_gzip(raw, limit)
+    except RecordingTooLarge:
+        raise _too_large("the inflated body", limit) from None
+    except RecordingError as exc:
+        raise bad_request(str(exc).replace("gzip data", "gzip body")) from None
 
 
 def loads(data: bytes | str, what: str) -> Any:

@@ -116,3 +116,10 @@ def test_every_fixture_reads(path: Path) -> None:
     assert len(recording.events) == len(events)
     assert recording.duration_ms == max(e["timestamp"] for e in events) - min(e["timestamp"] for e in events)
     assert recording.start_url.startswith("http://127.0.0.1:8780/todomvc/")
+
+
+def test_bytes_after_the_gzip_data_are_refused_not_ignored() -> None:
+    packed = gzip.compress(VUE.read_bytes())
+    assert parse_recording(packed + b"\x00\x00").events  # padding NULs, as some writers leave, are fine
+    with pytest.raises(RecordingError, match="trailing bytes"):
+        parse_recording(packed + b"not gzip")

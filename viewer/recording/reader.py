@@ -24,6 +24,7 @@ from viewer.recording.events import Event, EventType
 # A recording larger than this once decompressed is refused: it protects against gzip bombs.
 MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
+_INFLATE_STEP = 256 << 10  # compressed bytes fed to zlib at a time
 # Epoch milliseconds pass 1e11 in 1973; anything below is a recording timed in seconds.
 _SECONDS_LIMIT = 1e11
 # Anything timed past the year 5000 is not a time (and rules out infinity without math.isfinite).
@@ -41,6 +42,10 @@ _TYPES_WITH_DATA = {
 
 class RecordingError(ValueError):
     """A recording that cannot be played, with a one-line reason a user can act on."""
+
+
+class RecordingTooLarge(RecordingError):
+    """A recording, or its inflated gzip, past the size limit."""
 
 
 @dataclass
@@ -119,29 +124,52 @@ def decompress_if_gzip(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> b
     """Inflate gzip data (possibly several members) without ever holding more than `max_bytes`."""
     if not raw.startswith(_GZIP_MAGIC):
         if len(raw) > max_bytes:
-            raise RecordingError(f"the recording is larger than the {_mib(max_bytes)} limit")
+            raise RecordingTooLarge(f"the recording is larger than the {_mib(max_bytes)} limit")
         return raw
+    return inflate_gzip(raw, max_bytes)[0]
+
+
+def inflate_gzip(raw: bytes, max_bytes: int) -> tuple[bytes, bool]:
+    """Inflate every gzip member of `raw` in bounded steps; also says whether it was one clean member.
+
+    RecordingTooLarge past `max_bytes` (a gzip bomb); RecordingError for corrupt, truncated or trailing data.
+    """
     out = bytearray()
     rest = raw
+    members = 0
     while rest.startswith(_GZIP_MAGIC):
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            chunk = inflater.decompress(rest, max_bytes + 1 - len(out))
-            out += chunk
-            while inflater.unconsumed_tail and len(out) <= max_bytes:
-                out += inflater.decompress(inflater.unconsumed_tail, max_bytes + 1 - len(out))
-        except zlib.error as exc:
-            raise RecordingError(f"corrupt gzip data ({exc})") from None
-        if len(out) > max_bytes:
-            raise RecordingError(f"the recording inflates past the {_mib(max_bytes)} limit")
-        if not inflater.eof:
-            raise RecordingError("truncated gzip data: the compressed stream ends early")
-        rest = inflater.unused_data
-    return bytes(out)
+        rest = _inflate_member(rest, out, max_bytes)
+        members += 1
+    if rest.strip(b"\x00"):
+        raise RecordingError("the gzip data has trailing bytes that are not gzip")
+    return bytes(out), members == 1 and not rest
+
+
+def _inflate_member(data: bytes, out: bytearray, max_bytes: int) -> bytes:
+    """Append one gzip member of `data` to `out`, never past `max_bytes`; return the bytes after it."""
+    inflater = zlib.decompressobj(wbits=31)
+    view = memoryview(data)
+    position = 0
+    try:
+        while not inflater.eof and (position < len(view) or inflater.unconsumed_tail):
+            if inflater.unconsumed_tail:
+                piece: bytes | memoryview = inflater.unconsumed_tail
+            else:
+                piece = view[position : position + _INFLATE_STEP]
+                position += len(piece)
+            # max_length is at least 1 here: 0 would mean "no limit" to zlib.
+            out += inflater.decompress(piece, max_bytes + 1 - len(out))
+            if len(out) > max_bytes:
+                raise RecordingTooLarge(f"the recording inflates past the {_mib(max_bytes)} limit")
+    except zlib.error as exc:
+        raise RecordingError(f"corrupt gzip data ({exc})") from None
+    if not inflater.eof:
+        raise RecordingError("truncated gzip data: the compressed stream ends early")
+    return inflater.unused_data + bytes(view[position:])
 
 
 def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.0f} MiB"
+    return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n}-byte"
 
 
 def _load_json(data: bytes) -> tuple[Any, list[Event] | None]:
