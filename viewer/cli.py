@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from viewer import cache_commands, sync_commands
 from viewer.errors import CommandError
 from viewer.recording import RecordingError
 
@@ -32,25 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
     frame.set_defaults(handler=_run_frame)
 
-    for register in _optional_command_modules():
-        register(commands)
+    cache_commands.register(commands)
+    sync_commands.register(commands)
     return parser
-
-
-def _optional_command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Command groups that live beside their own package (cache, sync), each with a `register`."""
-    import importlib
-
-    found = []
-    for name in ("viewer.cache_commands", "viewer.sync_commands"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        found.append(module.register)
-    return found
 
 
 def _run_app(args: argparse.Namespace) -> int:
