@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -57,7 +58,8 @@ def run_import(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, len(targets))
     with open_cache() as cache:
         progress.show(0, targets[0].name if targets else "")
-        outcomes = import_paths(cache, targets)
+        # This process runs no other threads, so files can be prepared in one worker process per core.
+        outcomes = import_paths(cache, targets, workers=os.cpu_count() or 1)
         for done, outcome in enumerate(outcomes, start=1):
             progress.clear()
             print(outcome.summary_line(), file=sys.stderr if outcome.failed else sys.stdout, flush=True)
