@@ -40,7 +40,7 @@ run: setup
 	$(ROOT_ENV) $(VENV)/bin/replay-viewer
 
 lint: setup
-	$(VENV)/bin/ruff check viewer replay_api tests bench
+	$(VENV)/bin/ruff check viewer replay_api tests bench scripts
 	$(VENV)/bin/mypy
 
 test: lint
