@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -246,11 +248,11 @@ def import_paths(cache: ReplayCache, paths: Sequence[Path], workers: int = 1) ->
     """Import each path in order, one transaction per file or capture folder.
 
     With `workers` > 1, files are read, validated, summarized and compressed in that many processes
-    while this one stores them, in order. Only for a process of its own (the command line): forking
-    a process that runs other threads, like the app, is not safe.
+    while this one stores them, in order. A process running other threads (the app, a test run) imports
+    in one process instead: forking it would not be safe.
     """
     files = [p for p in paths if not p.is_dir()]
-    if workers <= 1 or len(files) < 2:
+    if workers <= 1 or len(files) < 2 or not _single_threaded():
         for path in paths:
             yield import_path(cache, path)
         return
@@ -261,6 +263,14 @@ def import_paths(cache: ReplayCache, paths: Sequence[Path], workers: int = 1) ->
             yield _import_prepared(cache, path, prepared[path].result()) if path in prepared else import_path(
                 cache, path
             )
+
+
+def _single_threaded() -> bool:
+    """Forking is only safe from a process with one thread (Qt, the app's workers and pytest-qt add some)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def _prepare_file(path: Path) -> tuple[int, str, EncodedNewReplay | None] | str:
