@@ -175,7 +175,7 @@ def _mib(n: int) -> str:
 def _load_json(data: bytes) -> tuple[Any, list[Event] | None]:
     """Parse a JSON document, or NDJSON when the text is one event per line."""
     try:
-        with _collector_paused():
+        with collector_paused():
             return orjson.loads(data), None
     except orjson.JSONDecodeError as exc:
         if "UTF-8" in str(exc):
@@ -187,7 +187,7 @@ def _load_json(data: bytes) -> tuple[Any, list[Event] | None]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Parsing makes a great many small objects; the cyclic collector would scan them over and over."""
     enabled = gc.isenabled()
     gc.disable()
