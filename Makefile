@@ -20,7 +20,7 @@ $(STAMPS)/system: scripts/ensure-system-packages
 $(VENV)/.installed: pyproject.toml
 	./scripts/find-python --check $(PY) || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,server]'
+	$(PY) -m pip install -q -e '.[app,server,dev]'
 	touch $@
 
 $(STAMPS)/npm: $(PLAYER)/package.json $(PLAYER)/package-lock.json
@@ -40,8 +40,9 @@ run: setup
 	$(ROOT_ENV) $(VENV)/bin/replay-viewer
 
 lint: setup
-	$(VENV)/bin/ruff check viewer replay_api tests bench scripts
+	$(VENV)/bin/ruff check replay_core viewer replay_api tests bench scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q

@@ -32,8 +32,8 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 def main() -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from replay_core import read_recording
     from viewer.player.moment import MomentRenderer
-    from viewer.recording import read_recording
 
     path = _largest_fixture()
     first_frames: list[float] = []

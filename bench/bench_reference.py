@@ -17,8 +17,8 @@ from bench import ours, reference
 from bench.browser import chromium_version
 from bench.make_long_recordings import ensure_recordings
 from bench.workload import GAP_LIMIT_S, OPEN_REPEATS, PLAY_FROM, PLAY_SECONDS, PLAY_SPEED, SEEKS, Workload
+from replay_core import read_recording
 from tests.paths import RRWEB_FIXTURES
-from viewer.recording import read_recording
 
 GOALS = {"open_to_first_frame": 0.5, "seek_p95": 0.3}
 

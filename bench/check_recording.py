@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from viewer.recording import Recording, inactive_spans, read_recording
+from replay_core import Recording, inactive_spans, read_recording
 
 # A moment this long after an action, the action's text must be on the replayed page.
 SETTLE_MS = 1500.0

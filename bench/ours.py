@@ -16,12 +16,12 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from bench.memory import PeakMemory, our_processes
 from bench.workload import GAP_LIMIT_S, OPEN_REPEATS, PLAY_SECONDS, PLAY_SPEED, Workload, spread
+from replay_core import Recording, inactive_spans, parse_recording, read_recording, summarize
+from replay_core.preview import read_preview
+from replay_core.reader import read_file
 from viewer.player.controller import PlaybackController
 from viewer.player.headless import wait_until
 from viewer.player.moment import MomentRenderer
-from viewer.recording import Recording, inactive_spans, parse_recording, read_recording, summarize
-from viewer.recording.preview import read_preview
-from viewer.recording.reader import read_file
 
 # How often the player panel ticks its controller while playing.
 TICK_MS = 50
@@ -50,7 +50,7 @@ def _show_first_frame(renderer: MomentRenderer, recording: Recording) -> None:
 
 def open_to_first_frame(path: Path) -> dict[str, float]:
     """ms from asking to open the file to its first page painted, as the app opens one: read the file,
-    decode its head up to the first page (viewer.recording.preview) and show that while the rest is read.
+    decode its head up to the first page (replay_core.preview) and show that while the rest is read.
     Also how long until the whole file is read, validated and summarized (the controls come alive then)."""
     renderer = _ready_renderer()
     try:

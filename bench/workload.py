@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from viewer.recording import Recording, inactive_spans
+from replay_core import Recording, inactive_spans
 
 SEED = 20261128
 SEEKS = 30

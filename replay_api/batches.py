@@ -8,13 +8,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from replay_api.activity import Run, interaction_runs
 from replay_api.errors import bad_request
 from replay_api.wire import GZIP_MAGIC, clean_text, inflate, loads
-from viewer.recording.activity import is_user_interaction
-from viewer.recording.events import Event, EventType
-from viewer.recording.markers import MarkerKind, markers_for
-from viewer.recording.reader import event_problem
+from replay_core.activity import is_user_interaction
+from replay_core.events import Event, EventType
+from replay_core.markers import MarkerKind, markers_for
+from replay_core.reader import event_problem
+from replay_core.runs import Run, interaction_runs
 
 # Epoch milliseconds pass 1e11 in 1973; smaller timestamps are seconds, which rrweb never records.
 _SECONDS_LIMIT = 1e11

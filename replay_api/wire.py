@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import Request
 
 from replay_api.errors import ApiError, bad_request
-from viewer.recording import mixpanel
-from viewer.recording.mixpanel import strict_json
-from viewer.recording.reader import RecordingError, RecordingTooLarge, inflate_gzip
+from replay_core import ingest as mixpanel
+from replay_core.ingest import strict_json
+from replay_core.reader import RecordingError, RecordingTooLarge, inflate_gzip
 
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -12,8 +12,8 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from replay_core import EventType, IncrementalSource, inactive_spans, parse_recording
 from viewer import demo
-from viewer.recording import EventType, IncrementalSource, inactive_spans, parse_recording
 from viewer.storage import ReplayCache
 from viewer.storage.schema import analytics_events
 

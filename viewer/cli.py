@@ -1,69 +1,98 @@
-"""The `replay-viewer` command line: argument parsing and dispatch; Qt is imported only when needed."""
+"""The `replay-viewer` command line: the arguments of every command, dispatched to `viewer.commands`.
+
+Handlers are named, not imported, so only the command that runs is loaded (and `list` never loads Qt).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from viewer import cache_commands, sync_commands
+from replay_core import RecordingError
 from viewer.errors import CommandError
-from viewer.recording import RecordingError
+from viewer.storage.models import ReplaySort
 
 Handler = Callable[[argparse.Namespace], int]
 PROG = "replay-viewer"
 __all__ = ["CommandError", "build_parser", "main"]
 
 
+def _command(
+    commands: argparse._SubParsersAction, name: str, handler: str, help_text: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Watch rrweb session replays.")
-    parser.set_defaults(handler=_run_app)
+    parser.set_defaults(handler="window:run_app")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    open_cmd = commands.add_parser("open", help="open a recording file or a share link in the player")
-    open_cmd.add_argument("target", metavar="PATH|LINK")
-    open_cmd.set_defaults(handler=_run_open)
+    opener = _command(commands, "open", "window:run_open", "open a recording file or a share link in the player")
+    opener.add_argument("target", metavar="PATH|LINK")
 
-    frame = commands.add_parser("frame", help="render one moment of a recording headlessly")
+    frame = _command(commands, "frame", "frame:run_frame", "render one moment of a recording headlessly")
     frame.add_argument("target", metavar="PATH|ID")
     frame.add_argument("--at", type=float, required=True, metavar="SECONDS", help="the moment, in seconds")
     output = frame.add_mutually_exclusive_group(required=True)
     output.add_argument("--png", metavar="OUT", help="write a PNG of the replayed viewport")
     output.add_argument("--text", action="store_true", help="print the replayed page's visible text")
     frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
-    frame.set_defaults(handler=_run_frame)
 
-    cache_commands.register(commands)
-    sync_commands.register(commands)
+    _cache_commands(commands)
+    _sync_commands(commands)
     return parser
 
 
-def _run_app(args: argparse.Namespace) -> int:
-    from viewer.app import run_app
+def _cache_commands(commands: argparse._SubParsersAction) -> None:
+    importer = _command(
+        commands, "import", "cache:run_import", "import recording files or capture folders into the cache"
+    )
+    importer.add_argument("paths", nargs="+", metavar="PATH", type=Path)
 
-    return run_app(open_target=None)
+    lister = _command(commands, "list", "cache:run_list", "list the cached replays, newest first")
+    lister.add_argument("--search", default="", metavar="Q", help="user name, email, user id or a date")
+    lister.add_argument("--sort", choices=[s.value for s in ReplaySort], default=ReplaySort.RECENT.value)
+    lister.add_argument("--json", action="store_true", help="print a JSON array")
+
+    deleter = _command(
+        commands, "delete-user", "cache:run_delete_user", "delete a user's profile, replays and events"
+    )
+    deleter.add_argument("user_id", metavar="USER_ID")
 
 
-def _run_open(args: argparse.Namespace) -> int:
-    from viewer.app import run_app
+def _sync_commands(commands: argparse._SubParsersAction) -> None:
+    source = commands.add_parser("source", help="configure the replay API servers to sync from")
+    actions = source.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = _command(
+        actions, "add", "sync:run_source_add", "add (or replace) a source; the API key is read from stdin or asked"
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("url", metavar="URL", help="the server's base URL, e.g. https://replays.example.com")
+    _command(actions, "list", "sync:run_source_list", "list the sources")
+    remove = _command(actions, "remove", "sync:run_source_remove", "remove a source and its stored key")
+    remove.add_argument("name", metavar="NAME")
 
-    return run_app(open_target=args.target)
+    sync = _command(commands, "sync", "sync:run_sync", "sync the configured sources into the cache")
+    sync.add_argument("--once", action="store_true", help="sync once and exit (default: every 60 s)")
 
 
-def _run_frame(args: argparse.Namespace) -> int:
-    if args.at < 0:
-        raise CommandError("--at must be zero or more seconds")
-    from viewer.player.frame import render_frame
-
-    return render_frame(args.target, at_s=args.at, png=args.png, text=args.text, timeout_s=args.timeout)
+def _handler(name: str) -> Handler:
+    module, _, function = name.partition(":")
+    handler: Handler = getattr(importlib.import_module(f"viewer.commands.{module}"), function)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Handler = args.handler
     try:
-        return handler(args)
+        return _handler(args.handler)(args)
     except (CommandError, RecordingError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from viewer.recording.events import Event
+from replay_core.events import Event
 from viewer.storage import AnalyticsEvent, CacheUpdate, ProfileChange, ReplayBatch, ReplayCache
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "resources" / "demo" / "demo-replays.json.gz"

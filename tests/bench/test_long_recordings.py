@@ -8,7 +8,7 @@ import pytest
 
 from bench.check_recording import check_idle_gap, checkpoints
 from bench.make_long_recordings import Plan, record, timeline_of
-from viewer.recording import EventType, read_recording
+from replay_core import EventType, read_recording
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from replay_core import read_recording
+from replay_core.events import Event
 from tests.paths import FIXTURES, RRWEB_FIXTURES
 from viewer.player.moment import MomentRenderer
-from viewer.recording import read_recording
-from viewer.recording.events import Event
 
 pytestmark = pytest.mark.webengine
 REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from replay_core.activity import InactiveSpan
+from replay_core.markers import Marker, MarkerKind
 from viewer.player.controller import PlaybackController, format_duration
-from viewer.recording.activity import InactiveSpan
-from viewer.recording.markers import Marker, MarkerKind
 
 
 @dataclass

@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from replay_core.reader import prepare_events
 from viewer.player.headless import wait_until
 from viewer.player.moment import MomentRenderer
 from viewer.player.scheme import PAGE_URL
-from viewer.recording.reader import prepare_events
 
 pytestmark = pytest.mark.webengine
 T0 = 1_750_000_000_000

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
+from replay_core import parse_recording, summarize
+from replay_core.reader import prepare_events
 from tests.paths import MIXPANEL_CAPTURES
 from tests.replay_api.captures import load_capture, record_posts, send
 from tests.replay_api.helpers import feed_all, replay_lines
 from tests.replay_api.server import RunningServer
-from viewer.recording import parse_recording, summarize
-from viewer.recording.reader import prepare_events
 
 # (replay_id prefix, batches, events) per capture, from the fixtures' MANIFEST.
 EXPECTED = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from replay_core import read_recording, summarize
 from tests.paths import RRWEB_FIXTURES
 from tests.storage.helpers import synthetic_events
-from viewer.recording import read_recording, summarize
 from viewer.storage import ReplayBatch, ReplayCache
 from viewer.storage.chunks import CHUNK_TARGET_BYTES
 

@@ -9,8 +9,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert
 
+from replay_core import read_recording
 from tests.paths import RRWEB_FIXTURES
-from viewer.recording import read_recording
 from viewer.storage import ReplayCache, ReplayQuery
 from viewer.storage.chunks import encode_replay
 from viewer.storage.database import HEAD_REVISION, current_revision, make_engine, migrate

@@ -10,15 +10,15 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.storage.helpers import synthetic_events
-from viewer.recording import RecordingError
-from viewer.recording.mixpanel import (
+from replay_core import RecordingError
+from replay_core.ingest import (
     basic_auth_token,
     decode_data_payload,
     parse_query,
     parse_record_batch,
     parse_track_events,
 )
+from tests.storage.helpers import synthetic_events
 from viewer.storage import CacheUpdate, ProfileChange, ReplayCache, ReplayQuery
 from viewer.storage.importer import analytics_event
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+from viewer.commands.sync import PAUSE_ENV
 
 from tests.paths import REPO
 from tests.replay_api.server import RunningServer
@@ -22,7 +23,6 @@ from tests.sync.helpers import (
     server_state,
 )
 from viewer.storage import ReplayCache
-from viewer.sync_commands import PAUSE_ENV
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -9,8 +9,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from replay_core.links import parse_link
 from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
-from viewer.recording.links import parse_link
 from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
 from viewer.storage.importer import import_paths
 from viewer.ui.main_window import MainWindow

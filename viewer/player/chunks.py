@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from viewer.recording.events import Event, EventType
+from replay_core.events import Event, EventType
 
 # The first chunk holds the first page and a little more, so the first frame shows at once.
 FIRST_CHUNK_EXTRA_EVENTS = 200

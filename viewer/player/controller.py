@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from viewer.recording.activity import InactiveSpan
-from viewer.recording.markers import Marker
+from replay_core.activity import InactiveSpan
+from replay_core.markers import Marker
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 STEP_MS = 5000.0

@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from replay_core import Recording
 from viewer.errors import CommandError
 from viewer.player.headless import wait_until
 from viewer.player.scheme import register_player_scheme
 from viewer.player.view import ReplayView
-from viewer.recording import Recording
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
+from replay_core.events import Event
 from viewer.player.bridge import PlayerBridge
 from viewer.player.chunks import EventChunks
 from viewer.player.page import LockedPage, make_player_profile
 from viewer.player.scheme import PAGE_URL, check_player_installed
-from viewer.recording.events import Event
 
 
 class ReplayView(QWebEngineView):

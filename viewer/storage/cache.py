@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
-from viewer.recording.events import Event
+from replay_core.events import Event
 from viewer.storage import analytics, budget, feed, removal, writes
 from viewer.storage.chunks import decode_chunk
 from viewer.storage.database import MovedAside, open_engine

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import orjson
 import zstandard
 
-from viewer.recording import Recording, ReplaySummary, summarize
-from viewer.recording.events import Event
+from replay_core import Recording, ReplaySummary, summarize
+from replay_core.events import Event
 
 # ~256 KiB of JSON per chunk: large enough to compress well (zstd finds repeats across events),
 # small enough that the player's first frame does not wait for the whole replay.

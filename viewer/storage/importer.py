@@ -19,9 +19,9 @@ from typing import Any
 
 import orjson
 
-from viewer.recording import RecordingError
-from viewer.recording.events import Event
-from viewer.recording.mixpanel import (
+from replay_core import RecordingError
+from replay_core.events import Event
+from replay_core.ingest import (
     CapturedRequest,
     TrackedEvent,
     parse_captured_request,
@@ -29,7 +29,7 @@ from viewer.recording.mixpanel import (
     parse_record_batch,
     parse_track_events,
 )
-from viewer.recording.reader import (
+from replay_core.reader import (
     collector_paused,
     decompress_if_gzip,
     parse_events,

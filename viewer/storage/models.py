@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from viewer.recording.events import Event
+from replay_core.events import Event
 from viewer.storage.chunks import EncodedReplay
 
 DEFAULT_SOURCE = "local"

@@ -10,9 +10,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from viewer.recording import RecordingError
-from viewer.recording.events import Event
-from viewer.recording.reader import prepare_events
+from replay_core import RecordingError
+from replay_core.events import Event
+from replay_core.reader import prepare_events
 from viewer.storage import budget, removal
 from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, UpdateResult

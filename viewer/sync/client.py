@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from viewer.recording.events import Event
+from replay_core.events import Event
 from viewer.sync.transport import SyncError, Transport
 
 REPLAY, USER, EVENT = "replay", "user", "event"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.recording import RecordingError, parse_recording
-from viewer.recording.preview import read_preview
-from viewer.recording.reader import read_file
-from viewer.recording.summary import summarize
+from replay_core import RecordingError, parse_recording
+from replay_core.preview import read_preview
+from replay_core.reader import read_file
+from replay_core.summary import summarize
 
 
 class RecordingLoader(QObject):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.recording.links import LinkError, format_link, parse_link
+from replay_core.links import LinkError, format_link, parse_link
 from viewer.settings import Settings
 from viewer.storage import ReplayRow
 from viewer.ui.cache_worker import CacheWorker

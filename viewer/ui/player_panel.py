@@ -7,10 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from replay_core import Recording, ReplaySummary
+from replay_core.events import Event
 from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
-from viewer.recording import Recording, ReplaySummary
-from viewer.recording.events import Event
 from viewer.settings import Settings, save_settings
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel

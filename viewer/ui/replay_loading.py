@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from viewer.recording import Recording, ReplaySummary, summarize
+from replay_core import Recording, ReplaySummary, summarize
 from viewer.storage import ReplayCache, ReplayRow
 
 CachedReplay = tuple[Recording, ReplaySummary, ReplayRow]

@@ -8,8 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from viewer.recording.activity import InactiveSpan
-from viewer.recording.markers import Marker, MarkerKind
+from replay_core.activity import InactiveSpan
+from replay_core.markers import Marker, MarkerKind
 
 MARKER_COLORS = {
     MarkerKind.CLICK: QColor("#4c8bf5"),

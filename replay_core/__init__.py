@@ -1,20 +1,20 @@
-"""rrweb knowledge without Qt: reading recordings, activity, markers and summaries."""
+"""The Qt-free core of the app and the server: rrweb events, reading, activity, markers and ingest."""
 
-from viewer.recording.activity import (
+from replay_core.activity import (
     DEFAULT_INACTIVITY_THRESHOLD_MS,
     InactiveSpan,
     inactive_spans,
     is_user_interaction,
 )
-from viewer.recording.events import EventType, IncrementalSource, MouseInteraction
-from viewer.recording.markers import Marker, MarkerKind, markers_for
-from viewer.recording.reader import (
+from replay_core.events import EventType, IncrementalSource, MouseInteraction
+from replay_core.markers import Marker, MarkerKind, markers_for
+from replay_core.reader import (
     Recording,
     RecordingError,
     parse_recording,
     read_recording,
 )
-from viewer.recording.summary import ReplaySummary, summarize
+from replay_core.summary import ReplaySummary, summarize
 
 __all__ = [
     "DEFAULT_INACTIVITY_THRESHOLD_MS",

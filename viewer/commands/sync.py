@@ -1,4 +1,4 @@
-"""Sync commands of `replay-viewer`: `source add|list|remove` and `sync [--once]`. No Qt here."""
+"""The sync commands: `source add|list|remove` and `sync [--once]`. No Qt here."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import getpass
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
+from viewer.commands.progress import TerminalProgress
 from viewer.errors import CommandError
 
 if TYPE_CHECKING:
@@ -17,26 +18,6 @@ if TYPE_CHECKING:
 
 # Tests only: seconds to pause after each committed transaction, so that a sync can be killed mid-way.
 PAUSE_ENV = "REPLAY_VIEWER_SYNC_TEST_PAUSE_S"
-_BAR_WIDTH = 30
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the sync commands to the `replay-viewer` parser."""
-    source = subparsers.add_parser("source", help="configure the replay API servers to sync from")
-    actions = source.add_subparsers(title="actions", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add (or replace) a source; the API key is read from stdin or asked")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("url", metavar="URL", help="the server's base URL, e.g. https://replays.example.com")
-    add.set_defaults(handler=run_source_add)
-    lister = actions.add_parser("list", help="list the sources")
-    lister.set_defaults(handler=run_source_list)
-    remove = actions.add_parser("remove", help="remove a source and its stored key")
-    remove.add_argument("name", metavar="NAME")
-    remove.set_defaults(handler=run_source_remove)
-
-    sync = subparsers.add_parser("sync", help="sync the configured sources into the cache")
-    sync.add_argument("--once", action="store_true", help="sync once and exit (default: every 60 s)")
-    sync.set_defaults(handler=run_sync)
 
 
 def run_source_add(args: argparse.Namespace) -> int:
@@ -92,12 +73,12 @@ def _sources() -> list[Source]:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from viewer.cache_commands import open_cache
+    from viewer.commands.cache import open_cache
     from viewer.sync.service import SyncService
 
     if not _sources():
         raise CommandError("no sources configured: add one with `replay-viewer source add NAME URL`")
-    bar = SyncBar(sys.stderr)
+    bar = TerminalProgress(sys.stderr, "replays")
     with open_cache() as cache:
         service = SyncService(cache, pause_s=float(os.environ.get(PAUSE_ENV) or 0))
         if args.once:
@@ -114,7 +95,7 @@ def run_sync(args: argparse.Namespace) -> int:
         return 0
 
 
-def _after_sync(bar: SyncBar, reports: list[SyncReport]) -> None:
+def _after_sync(bar: TerminalProgress, reports: list[SyncReport]) -> None:
     bar.clear()
     _print_reports(reports)
 
@@ -131,23 +112,3 @@ def _print_reports(reports: list[SyncReport]) -> int:
             print(f"replay-viewer: error: {report.source}: {error}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
-
-
-class SyncBar:
-    """A one-line progress bar of replays synced, drawn only on a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-
-    def show(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        filled = round(_BAR_WIDTH * min(done, total) / total)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {done}/{total} replays\x1b[K")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()

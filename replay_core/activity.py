@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from viewer.recording.events import Event, EventType, IncrementalSource, incremental_source
+from replay_core.events import Event, EventType, IncrementalSource, incremental_source
 
 DEFAULT_INACTIVITY_THRESHOLD_MS = 5000.0
 

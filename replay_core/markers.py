@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from viewer.recording.events import Event, EventType, IncrementalSource, MouseInteraction
+from replay_core.events import Event, EventType, IncrementalSource, MouseInteraction
 
 # Keystrokes into the same field closer together than this make one input marker.
 INPUT_MERGE_MS = 3000.0

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from viewer.recording.events import Event, EventType
+from replay_core.events import Event, EventType
 
 # A recording larger than this once decompressed is refused: it protects against gzip bombs.
 MAX_DECOMPRESSED_BYTES = 1 << 30

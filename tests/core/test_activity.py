@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from replay_core import MarkerKind, inactive_spans, read_recording, summarize
+from replay_core.activity import InactiveSpan, is_user_interaction
 from tests.paths import RRWEB_FIXTURES
-from viewer.recording import MarkerKind, inactive_spans, read_recording, summarize
-from viewer.recording.activity import InactiveSpan, is_user_interaction
 
 T0 = 1_700_000_000_000
 
@@ -30,7 +30,7 @@ def test_gaps_between_interactions_at_the_threshold_are_inactive() -> None:
 
 
 def summarize_events(events: list[dict]):  # type: ignore[no-untyped-def]
-    from viewer.recording.reader import prepare_events
+    from replay_core.reader import prepare_events
 
     return summarize(prepare_events(events))
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from replay_core import read_recording
+from replay_core.preview import PREVIEW_EXTRA_EVENTS, read_preview
 from tests.paths import RRWEB_FIXTURES
-from viewer.recording import read_recording
-from viewer.recording.preview import PREVIEW_EXTRA_EVENTS, read_preview
 
 
 @pytest.mark.parametrize("path", RRWEB_FIXTURES, ids=lambda p: p.stem)

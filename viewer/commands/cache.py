@@ -1,4 +1,4 @@
-"""Cache commands of `replay-viewer`: import, list and delete-user. No Qt here."""
+"""The cache commands: import, list and delete-user. No Qt here."""
 
 from __future__ import annotations
 
@@ -7,35 +7,14 @@ import json
 import os
 import sys
 from datetime import UTC
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from viewer.commands.progress import TerminalProgress
+from viewer.errors import CommandError
 from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
-
-_BAR_WIDTH = 30
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the cache commands to the `replay-viewer` parser."""
-    importer = subparsers.add_parser(
-        "import", help="import recording files or capture folders into the cache"
-    )
-    importer.add_argument("paths", nargs="+", metavar="PATH", type=Path)
-    importer.set_defaults(handler=run_import)
-
-    lister = subparsers.add_parser("list", help="list the cached replays, newest first")
-    lister.add_argument("--search", default="", metavar="Q", help="user name, email, user id or a date")
-    lister.add_argument("--sort", choices=[s.value for s in ReplaySort], default=ReplaySort.RECENT.value)
-    lister.add_argument("--json", action="store_true", help="print a JSON array")
-    lister.set_defaults(handler=run_list)
-
-    deleter = subparsers.add_parser("delete-user", help="delete a user's profile, replays and events")
-    deleter.add_argument("user_id", metavar="USER_ID")
-    deleter.set_defaults(handler=run_delete_user)
 
 
 def open_cache() -> ReplayCache:
-    from viewer.cli import CommandError
     from viewer.storage import CacheError
 
     try:
@@ -55,15 +34,16 @@ def run_import(args: argparse.Namespace) -> int:
     failed = len(missing)
     for path in missing:
         print(f"{path}: skipped: no such file or folder", file=sys.stderr)
-    progress = Progress(sys.stderr, len(targets))
+    progress = TerminalProgress(sys.stderr)
+    total = len(targets)
     with open_cache() as cache:
-        progress.show(0, targets[0].name if targets else "")
+        progress.show(0, total, targets[0].name if targets else "")
         # This process runs no other threads, so files can be prepared in one worker process per core.
         outcomes = import_paths(cache, targets, workers=os.cpu_count() or 1)
         for done, outcome in enumerate(outcomes, start=1):
             progress.clear()
             print(outcome.summary_line(), file=sys.stderr if outcome.failed else sys.stdout, flush=True)
-            progress.show(done, targets[done].name if done < len(targets) else "")
+            progress.show(done, total, targets[done].name if done < total else "")
             failed += outcome.failed
         progress.clear()
     if failed:
@@ -72,28 +52,6 @@ def run_import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failed else 0
-
-
-class Progress:
-    """A one-line progress bar, drawn only when the stream is a terminal."""
-
-    def __init__(self, stream: TextIO, total: int):
-        self.stream = stream
-        self.total = total
-        self.enabled = stream.isatty() and total > 0
-
-    def show(self, done: int, label: str) -> None:
-        if not self.enabled:
-            return
-        filled = round(_BAR_WIDTH * done / self.total)
-        bar = "#" * filled + "." * (_BAR_WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total} {label[:40]}\x1b[K")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -129,7 +87,6 @@ def _text_row(row: ReplayRow) -> str:
 
 
 def run_delete_user(args: argparse.Namespace) -> int:
-    from viewer.cli import CommandError
 
     with open_cache() as cache:
         if cache.get_user(args.user_id) is None:

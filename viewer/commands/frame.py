@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from replay_core import Recording, read_recording
 from viewer.errors import CommandError
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
-from viewer.recording import Recording, read_recording
 from viewer.settings import load_settings
+
+
+def run_frame(args: argparse.Namespace) -> int:
+    if args.at < 0:
+        raise CommandError("--at must be zero or more seconds")
+    return render_frame(args.target, at_s=args.at, png=args.png, text=args.text, timeout_s=args.timeout)
 
 
 def render_frame(target: str, at_s: float, png: str | None, text: bool, timeout_s: float = 60.0) -> int:

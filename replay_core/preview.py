@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import zlib
 
-from viewer.recording.events import Event, EventType
-from viewer.recording.reader import Recording, RecordingError, event_problem, prepare_events
+from replay_core.events import Event, EventType
+from replay_core.reader import Recording, RecordingError, event_problem, prepare_events
 
 PREVIEW_EXTRA_EVENTS = 50
 HEAD_SIZES = (256 << 10, 2 << 20, 8 << 20)  # bytes of the file's head to look at, in turn

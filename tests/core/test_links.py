@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.recording.links import LinkError, ShareLink, format_link, parse_link
+from replay_core.links import LinkError, ShareLink, format_link, parse_link
 
 
 def test_local_and_server_links_round_trip() -> None:

@@ -1,6 +1,6 @@
-"""Active time of a replay that arrives in batches, exactly as `viewer.recording` defines it.
+"""Active time of a replay that arrives in batches, exactly as `replay_core` defines it.
 
-`viewer.recording.activity` counts a gap of at least the threshold between consecutive user
+`replay_core.activity` counts a gap of at least the threshold between consecutive user
 interactions (and from the start / to the end) as inactive. Interactions closer than the threshold
 form a *run*; runs from different batches merge when they overlap or are closer than the threshold,
 so the replay keeps only its runs, not every interaction, and its active time stays exact.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from viewer.recording.activity import DEFAULT_INACTIVITY_THRESHOLD_MS
+from replay_core.activity import DEFAULT_INACTIVITY_THRESHOLD_MS
 
 Run = tuple[float, float]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from replay_core import RecordingError, parse_recording, read_recording
 from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
-from viewer.recording import RecordingError, parse_recording, read_recording
 
 VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
 

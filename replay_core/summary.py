@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from viewer.recording.activity import (
+from replay_core.activity import (
     DEFAULT_INACTIVITY_THRESHOLD_MS,
     InactiveSpan,
     active_ms,
     inactive_spans,
 )
-from viewer.recording.events import EventType
-from viewer.recording.markers import Marker, MarkerKind, markers_for
-from viewer.recording.reader import Recording
+from replay_core.events import EventType
+from replay_core.markers import Marker, MarkerKind, markers_for
+from replay_core.reader import Recording
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from viewer.recording.events import Event
-from viewer.recording.reader import RecordingError, decompress_if_gzip, parse_events
+from replay_core.events import Event
+from replay_core.reader import RecordingError, decompress_if_gzip, parse_events
 
 QueryParams = dict[str, str]
 
