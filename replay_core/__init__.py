@@ -1,7 +1,7 @@
 """The Qt-free core of the app and the server: rrweb events, reading, activity, markers and ingest."""
 
 from replay_core.activity import (
-    DEFAULT_INACTIVITY_THRESHOLD_MS,
+    INACTIVITY_THRESHOLD_MS,
     InactiveSpan,
     inactive_spans,
     is_user_interaction,
@@ -17,7 +17,7 @@ from replay_core.reader import (
 from replay_core.summary import ReplaySummary, summarize
 
 __all__ = [
-    "DEFAULT_INACTIVITY_THRESHOLD_MS",
+    "INACTIVITY_THRESHOLD_MS",
     "EventType",
     "InactiveSpan",
     "IncrementalSource",

@@ -8,7 +8,7 @@ because rrweb records mouse movement inside same-origin iframes as TouchMove. Mu
 changes, canvas frames, console logs and page snapshots are the page's doing, not the user's.
 
 A span of the recording is **inactive** when no user interaction happens in it for at least the
-threshold (5 s by default). The recording's start and end bound the first and last spans.
+threshold, INACTIVITY_THRESHOLD_MS (5 s). The recording's start and end bound the first and last spans.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from replay_core.events import Event, EventType, IncrementalSource, incremental_source
 
-DEFAULT_INACTIVITY_THRESHOLD_MS = 5000.0
+INACTIVITY_THRESHOLD_MS = 5000.0
 
 INTERACTION_SOURCES = frozenset(
     {
@@ -55,7 +55,7 @@ def is_user_interaction(event: Event) -> bool:
 
 
 def inactive_spans(
-    events: Sequence[Event], threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS
+    events: Sequence[Event], threshold_ms: float = INACTIVITY_THRESHOLD_MS
 ) -> list[InactiveSpan]:
     """Spans of at least `threshold_ms` without user interaction, for events in time order."""
     if not events:

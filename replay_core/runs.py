@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from replay_core.activity import DEFAULT_INACTIVITY_THRESHOLD_MS
+from replay_core.activity import INACTIVITY_THRESHOLD_MS
 
 Run = tuple[float, float]
 
 
 def interaction_runs(
-    moments: Iterable[float], threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS
+    moments: Iterable[float], threshold_ms: float = INACTIVITY_THRESHOLD_MS
 ) -> list[Run]:
     """Runs of the interaction times `moments` (ms)."""
     return merge_runs([(m, m) for m in moments], threshold_ms)
 
 
 def merge_runs(
-    runs: Iterable[Sequence[float]], threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS
+    runs: Iterable[Sequence[float]], threshold_ms: float = INACTIVITY_THRESHOLD_MS
 ) -> list[Run]:
     merged: list[Run] = []
     for start, end in sorted((float(r[0]), float(r[1])) for r in runs):
@@ -35,7 +35,7 @@ def merge_runs(
 
 
 def active_ms(
-    start_ms: float, end_ms: float, runs: Sequence[Run], threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS
+    start_ms: float, end_ms: float, runs: Sequence[Run], threshold_ms: float = INACTIVITY_THRESHOLD_MS
 ) -> float:
     """Duration minus every gap of at least the threshold between start, the runs and end."""
     bounds = [start_ms]

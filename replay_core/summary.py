@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from replay_core.activity import (
-    DEFAULT_INACTIVITY_THRESHOLD_MS,
+    INACTIVITY_THRESHOLD_MS,
     InactiveSpan,
     active_ms,
     inactive_spans,
@@ -31,7 +31,7 @@ class ReplaySummary:
     viewport: tuple[int, int] = (1280, 800)
 
 
-def summarize(recording: Recording, threshold_ms: float = DEFAULT_INACTIVITY_THRESHOLD_MS) -> ReplaySummary:
+def summarize(recording: Recording, threshold_ms: float = INACTIVITY_THRESHOLD_MS) -> ReplaySummary:
     events = recording.events
     spans = inactive_spans(events, threshold_ms)
     markers = markers_for(events)

@@ -10,12 +10,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from replay_core.playback import SPEEDS
 from viewer import paths
 from viewer.files import write_atomically
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
-PLAYBACK_SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 @dataclass
@@ -23,7 +23,6 @@ class Settings:
     playback_speed: float = 1.0
     skip_inactivity: bool = True
     load_remote_assets: bool = True
-    inactivity_threshold_s: float = 5.0
     retention_days: int = 30
     last_open_folder: str = ""
     window_geometry: str = ""  # Qt's saveGeometry(), base64
@@ -33,10 +32,8 @@ class Settings:
     def validated(self) -> Settings:
         """Settings with every out-of-range value replaced by its default."""
         default = Settings()
-        if self.playback_speed not in PLAYBACK_SPEEDS:
+        if self.playback_speed not in SPEEDS:
             self.playback_speed = default.playback_speed
-        if not 0.5 <= self.inactivity_threshold_s <= 3600:
-            self.inactivity_threshold_s = default.inactivity_threshold_s
         if not 1 <= self.retention_days <= 3650:
             self.retention_days = default.retention_days
         return self

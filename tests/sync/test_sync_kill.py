@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-from viewer.commands.sync import PAUSE_ENV
 
 from tests.paths import REPO
 from tests.replay_api.server import RunningServer
@@ -22,6 +21,7 @@ from tests.sync.helpers import (
     send_capture,
     server_state,
 )
+from viewer.commands.sync import PAUSE_ENV
 from viewer.storage import ReplayCache
 
 

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from replay_core.activity import InactiveSpan
 from replay_core.markers import Marker
+from replay_core.playback import SPEEDS
 
-SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 STEP_MS = 5000.0
 # Pressing "previous marker" right after landing on one goes to the one before it.
 _MARKER_BACK_GRACE_MS = 1000.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
 
-from viewer.player.controller import SPEEDS, PlaybackController
+from replay_core.playback import SPEEDS
+from viewer.player.controller import PlaybackController
 from viewer.ui.timeline import Timeline, format_clock
 
 

@@ -23,20 +23,20 @@ class RecordingLoader(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-reader")
         self._request = 0
 
-    def load(self, path: Path, threshold_ms: float) -> int:
+    def load(self, path: Path) -> int:
         self._request += 1
         request = self._request
-        self._pool.submit(self._read, request, path, threshold_ms)
+        self._pool.submit(self._read, request, path)
         return request
 
-    def _read(self, request: int, path: Path, threshold_ms: float) -> None:
+    def _read(self, request: int, path: Path) -> None:
         try:
             raw = read_file(path)
             preview = read_preview(raw, name=path.name)
             if preview is not None:
                 self.previewed.emit(request, preview)
             recording = parse_recording(raw, name=path.name)
-            summary = summarize(recording, threshold_ms)
+            summary = summarize(recording)
         except RecordingError as exc:
             self.failed.emit(request, str(exc))
         except Exception as exc:  # a bug must reach the user as a message, not kill the reader thread

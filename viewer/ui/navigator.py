@@ -43,9 +43,8 @@ class ReplayNavigator(QObject):
     ) -> None:
         self.playerWanted.emit()
         self.player.begin_loading(replay_id)
-        threshold = self.settings.inactivity_threshold_s * 1000
         self.worker.call(
-            lambda cache: load_cached_replay(cache, replay_id, threshold),
+            lambda cache: load_cached_replay(cache, replay_id),
             lambda found: self._show(replay_id, found, at_s, at_epoch_ms),
             lambda message: self.player.show_error("This replay cannot be read from the cache", message),
         )
@@ -151,9 +150,8 @@ class ReplayNavigator(QObject):
     def after_sync(self, reports: list[SyncReport]) -> None:
         row = self.current_row
         if row is not None and any(r.source == row.source and r.replays_extended for r in reports):
-            threshold = self.settings.inactivity_threshold_s * 1000
             self.worker.call(
-                lambda cache: load_cached_replay(cache, row.id, threshold),
+                lambda cache: load_cached_replay(cache, row.id),
                 lambda found: self._extend(row.id, found),
             )
 

@@ -109,7 +109,7 @@ class PlayerPanel(QWidget):
     def open_path(self, path: Path, start_at_s: float | None = None) -> None:
         """Read a recording file off the GUI thread, then show it."""
         self.begin_loading(path.name)
-        self._request = self.loader.load(path, self.settings.inactivity_threshold_s * 1000)
+        self._request = self.loader.load(path)
         self._pending_start_s = start_at_s
 
     def begin_loading(self, title: str) -> None:

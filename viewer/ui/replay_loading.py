@@ -11,7 +11,7 @@ CachedReplay = tuple[Recording, ReplaySummary, ReplayRow]
 MISSING_EVENTS = "missing-events"  # kept as metadata only (beyond the disk budget): fetch, then open
 
 
-def load_cached_replay(cache: ReplayCache, replay_id: str, threshold_ms: float) -> CachedReplay | str | None:
+def load_cached_replay(cache: ReplayCache, replay_id: str) -> CachedReplay | str | None:
     """A replay's events, summary and row; MISSING_EVENTS when only its metadata is cached; None if unknown."""
     row = cache.get_replay(replay_id)
     if row is None:
@@ -19,7 +19,7 @@ def load_cached_replay(cache: ReplayCache, replay_id: str, threshold_ms: float) 
     if not cache.has_events(replay_id):
         return MISSING_EVENTS
     recording = Recording(events=cache.events(replay_id), name=replay_id)
-    return recording, summarize(recording, threshold_ms), row
+    return recording, summarize(recording), row
 
 
 def import_files(cache: ReplayCache, paths: list[Path]) -> str:

@@ -1,4 +1,4 @@
-"""The settings dialog: retention, remote assets, inactivity threshold, default speed."""
+"""The settings dialog: retention, remote assets, default speed, sources."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.settings import PLAYBACK_SPEEDS, Settings
+from replay_core.playback import SPEEDS
+from viewer.settings import Settings
 from viewer.sync.sources import SourceError, add_source, list_sources, remove_source
 
 
@@ -38,19 +38,13 @@ class SettingsDialog(QDialog):
         self.retention.setValue(settings.retention_days)
         self.remote_assets = QCheckBox("Load images, stylesheets and fonts from the recorded sites")
         self.remote_assets.setChecked(settings.load_remote_assets)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.5, 3600)
-        self.threshold.setDecimals(1)
-        self.threshold.setSuffix(" s")
-        self.threshold.setValue(settings.inactivity_threshold_s)
         self.speed = QComboBox()
-        for speed in PLAYBACK_SPEEDS:
+        for speed in SPEEDS:
             self.speed.addItem(f"{speed:g}×", speed)
-        self.speed.setCurrentIndex(PLAYBACK_SPEEDS.index(settings.playback_speed))
+        self.speed.setCurrentIndex(SPEEDS.index(settings.playback_speed))
         form = QFormLayout()
         form.addRow("Keep replays for", self.retention)
         form.addRow("Remote assets", self.remote_assets)
-        form.addRow("Inactive after", self.threshold)
         form.addRow("Default speed", self.speed)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -120,5 +114,4 @@ class SettingsDialog(QDialog):
         """Copy the dialog's values into the settings (the caller saves and applies them)."""
         self.settings.retention_days = self.retention.value()
         self.settings.load_remote_assets = self.remote_assets.isChecked()
-        self.settings.inactivity_threshold_s = self.threshold.value()
         self.settings.playback_speed = float(self.speed.currentData())
