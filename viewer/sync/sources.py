@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import keyring
 import keyring.errors
 
 from viewer import paths
+from viewer.config import stored
+from viewer.config.stored import Loaded
+from viewer.config.sync_json import SYNC_FILE, Source, SyncConfig
 from viewer.files import write_atomically
-from viewer.sync.syncer import DEFAULT_BUDGET_BYTES
 
 log = logging.getLogger(__name__)
 KEYRING_SERVICE = "replay-viewer"
-CONFIG_NAME = "sync.json"
+CONFIG_NAME = SYNC_FILE.name
 KEYS_FILE_NAME = "source-keys.json"
-DEFAULT_INTERVAL_S = 60.0
 _KEYRING_FAILURES = (keyring.errors.KeyringError, RuntimeError, OSError)
 
 
@@ -32,51 +31,22 @@ class SourceError(ValueError):
     """A source that cannot be added, found or removed; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Source:
-    name: str
-    url: str
-
-
-@dataclass
-class SyncConfig:
-    sources: list[Source] = field(default_factory=list)
-    disk_budget_bytes: int = DEFAULT_BUDGET_BYTES
-    interval_s: float = DEFAULT_INTERVAL_S
-
-
 def config_path() -> Path:
     return paths.config_dir() / CONFIG_NAME
 
 
+def read_config(path: Path | None = None) -> Loaded[SyncConfig]:
+    """The sync settings and a one-line notice when the file was damaged or newer (it is then set aside)."""
+    return stored.read(SYNC_FILE, path or config_path())
+
+
 def load_config(path: Path | None = None) -> SyncConfig:
-    path = path or config_path()
-    try:
-        stored: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return SyncConfig()
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"{path} is unreadable ({exc}); fix or delete it") from exc
-    if not isinstance(stored, dict):
-        raise SourceError(f"{path} is not a sync settings object; fix or delete it")
-    defaults = SyncConfig()
-    sources = [
-        Source(str(s["name"]), str(s["url"]))
-        for s in stored.get("sources", [])
-        if isinstance(s, dict) and "name" in s and "url" in s
-    ]
-    budget = stored.get("disk_budget_bytes", defaults.disk_budget_bytes)
-    interval = stored.get("interval_s", defaults.interval_s)
-    return SyncConfig(
-        sources,
-        int(budget) if isinstance(budget, int | float) and budget > 0 else defaults.disk_budget_bytes,
-        float(interval) if isinstance(interval, int | float) and interval >= 5 else defaults.interval_s,
-    )
+    """The sync settings alone, for callers with nowhere to show a notice (it is logged); never raises."""
+    return read_config(path).value
 
 
 def save_config(config: SyncConfig, path: Path | None = None) -> None:
-    payload = {"version": 1, **asdict(config)}
-    write_atomically(path or config_path(), json.dumps(payload, indent=2), mode=0o644)
+    stored.write(SYNC_FILE, config, path or config_path())
 
 
 def list_sources() -> list[Source]:
