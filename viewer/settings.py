@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from viewer import paths
 from viewer.config import stored
 from viewer.config.settings_json import SETTINGS_FILE, Settings
 from viewer.config.stored import Loaded
+
+log = logging.getLogger(__name__)
 
 
 def read_settings(path: Path | None = None) -> Loaded[Settings]:
@@ -17,7 +20,10 @@ def read_settings(path: Path | None = None) -> Loaded[Settings]:
 
 def load_settings(path: Path | None = None) -> Settings:
     """The settings alone, for callers with nowhere to show a notice (it is logged)."""
-    return read_settings(path).value
+    loaded = read_settings(path)
+    if loaded.notice:
+        log.warning("%s", loaded.notice)
+    return loaded.value
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -24,6 +24,7 @@ def run_source_add(args: argparse.Namespace) -> int:
     from viewer.sync.sources import SourceError, add_source
 
     key = _read_key(args.name)
+    _sources()  # a damaged sync.json is set aside, with its warning, before the source is added to a new one
     try:
         warning = add_source(args.name, args.url, key)
     except SourceError as exc:
@@ -55,6 +56,7 @@ def run_source_list(args: argparse.Namespace) -> int:
 def run_source_remove(args: argparse.Namespace) -> int:
     from viewer.sync.sources import SourceError, remove_source
 
+    _sources()  # the warning about a damaged sync.json comes before "no source named …"
     try:
         remove_source(args.name)
     except SourceError as exc:
@@ -64,12 +66,13 @@ def run_source_remove(args: argparse.Namespace) -> int:
 
 
 def _sources() -> list[Source]:
-    from viewer.sync.sources import SourceError, load_config
+    """The configured sources; a notice about sync.json (damaged, set aside) is printed as a warning."""
+    from viewer.sync.sources import read_config
 
-    try:
-        return load_config().sources
-    except SourceError as exc:
-        raise CommandError(str(exc)) from None
+    loaded = read_config()
+    if loaded.notice:
+        print(f"replay-viewer: warning: {loaded.notice}", file=sys.stderr)
+    return loaded.value.sources
 
 
 def run_sync(args: argparse.Namespace) -> int:

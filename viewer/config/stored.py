@@ -92,14 +92,14 @@ def upgraded(file: ConfigFile[Any], body: Body, version: int) -> Body:
 
 def _parse(path: Path) -> Body:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise Damaged(f"unreadable: {exc.strerror or exc}") from exc
     try:
-        body = json.loads(text)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
         raise Damaged(f"not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise Damaged(f"not an object but {type(body).__name__}")
@@ -139,7 +139,7 @@ def _set_aside(path: Path, label: str, what: str, then: str) -> tuple[str, bool]
         notice, moved = f"{path} {what}; could not move it aside ({exc.strerror or exc}); {then}", False
     else:
         notice, moved = f"{path} {what}; kept it as {aside.name} and {then}", True
-    log.warning("%s", notice)
+    log.info("%s", notice)  # the caller shows the notice (or logs it where it has nowhere to show it)
     return notice.replace("\r", " ").replace("\n", " "), moved
 
 

@@ -42,7 +42,10 @@ def read_config(path: Path | None = None) -> Loaded[SyncConfig]:
 
 def load_config(path: Path | None = None) -> SyncConfig:
     """The sync settings alone, for callers with nowhere to show a notice (it is logged); never raises."""
-    return read_config(path).value
+    loaded = read_config(path)
+    if loaded.notice:
+        log.warning("%s", loaded.notice)
+    return loaded.value
 
 
 def save_config(config: SyncConfig, path: Path | None = None) -> None:

@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replay_core.playback import SPEEDS
+from viewer.config.options import declared
 from viewer.settings import Settings
 from viewer.sync.sources import SourceError, add_source, list_sources, remove_source
+
+_FORM_OPTIONS = ("retention_days", "load_remote_assets", "playback_speed")
 
 
 class SettingsDialog(QDialog):
@@ -32,20 +34,22 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
+        # titles, ranges and choices come from the options' declarations (viewer.config.settings_json)
+        retention, remote, speed = (declared(Settings, name) for name in _FORM_OPTIONS)
         self.retention = QSpinBox()
-        self.retention.setRange(1, 3650)
+        self.retention.setRange(int(retention.minimum or 1), int(retention.maximum or 3650))
         self.retention.setSuffix(" days")
         self.retention.setValue(settings.retention_days)
         self.remote_assets = QCheckBox("Load images, stylesheets and fonts from the recorded sites")
         self.remote_assets.setChecked(settings.load_remote_assets)
         self.speed = QComboBox()
-        for speed in SPEEDS:
-            self.speed.addItem(f"{speed:g}×", speed)
-        self.speed.setCurrentIndex(SPEEDS.index(settings.playback_speed))
+        for choice in speed.choices or (settings.playback_speed,):
+            self.speed.addItem(f"{choice:g}×", choice)
+        self.speed.setCurrentIndex(max(0, self.speed.findData(settings.playback_speed)))
         form = QFormLayout()
-        form.addRow("Keep replays for", self.retention)
-        form.addRow("Remote assets", self.remote_assets)
-        form.addRow("Default speed", self.speed)
+        form.addRow(retention.title, self.retention)
+        form.addRow(remote.title, self.remote_assets)
+        form.addRow(speed.title, self.speed)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
