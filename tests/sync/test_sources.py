@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import stat
 
 import keyring
@@ -51,3 +52,18 @@ def test_bad_sources_are_refused(name: str, url: str, key: str, message: str) ->
     with pytest.raises(SourceError, match=message):
         sources.add_source(name, url, key)
     assert sources.list_sources() == []
+
+
+def test_source_add_sets_a_damaged_sync_file_aside_with_a_warning_and_saves_the_source(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from viewer.cli import main
+
+    sources.config_path().write_text('{"version": 1, "sources": [{"name": "prod", "url"')
+    monkeypatch.setattr("sys.stdin", io.StringIO("rsk_secret\n"))
+    assert main(["source", "add", "local", "http://127.0.0.1:8765"]) == 0
+    [warning] = capsys.readouterr().err.splitlines()
+    assert warning.startswith("replay-viewer: warning: ") and "sync.json is damaged" in warning
+    assert sources.list_sources() == [sources.Source("local", "http://127.0.0.1:8765")]
+    assert len(list(sources.config_path().parent.glob("sync.json.damaged-*"))) == 1
+    assert sources.api_key("local") == "rsk_secret"
