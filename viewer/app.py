@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from viewer.player.environment import display_problem, sandbox_problem
-from viewer.settings import load_settings
+from viewer.settings import read_settings
 
 if TYPE_CHECKING:
     from viewer.storage import MovedAside, Removal
@@ -59,16 +59,21 @@ def run_app(open_target: str | None) -> int:
 
 def build_main_window() -> MainWindow:
     """Settings, cache worker and window, wired; start-up work (retention, demo, feed) queued."""
+    from viewer.sync.sources import read_config
     from viewer.ui.cache_worker import CacheWorker
     from viewer.ui.main_window import MainWindow
     from viewer.ui.sync_runner import SyncRunner
 
-    settings = load_settings()
+    settings = read_settings()
+    # read before the window and the sync runner do: a damaged sync.json is set aside at the first read
+    notices = [n for n in (settings.notice, read_config().notice) if n]
     worker = CacheWorker()
-    window = MainWindow(settings, worker)
+    window = MainWindow(settings.value, worker)
     runner = SyncRunner(window)
     window.attach_sync(runner)
     runner.start()
+    if notices:
+        window.statusBar().showMessage(" ".join(notices), 30000)
     worker.call(lambda cache: cache.moved_aside, lambda moved: _report_moved(window, moved))
     purge_expired(window)
     worker.call(lambda cache: cache.row_counts().get("replays", 0), lambda count: _first_run(window, count))
