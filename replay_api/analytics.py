@@ -1,11 +1,9 @@
-"""Analytics events (`/track/`) and user profiles (`/engage/`): decoding, dedupe and storage."""
+"""Analytics events (`/track/`) and user profiles (`/engage/`) in the server's database: the project
+token, storage deduplicated on the key of `replay_core.analytics`, profile updates by its rules."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -13,33 +11,23 @@ from sqlalchemy import delete, insert, select, update
 from replay_api.db import Writer
 from replay_api.errors import ApiError, bad_request
 from replay_api.schema import events, users
-from replay_api.wire import clean_text
+from replay_core.analytics import ProfileUpdate, TrackedEvent
 
 EVENT = "event"
 USER = "user"
-_SECONDS_LIMIT = 1e11
 
 
-@dataclass(frozen=True)
-class TrackedEvent:
-    insert_id: str
-    name: str
-    time_ms: float
-    distinct_id: str
-    user_id: str
-    replay_id: str
-    properties: dict[str, Any]
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "insert_id": self.insert_id,
-            "name": self.name,
-            "time": self.time_ms,
-            "distinct_id": self.distinct_id,
-            "user_id": self.user_id,
-            "replay_id": self.replay_id,
-            "properties": self.properties,
-        }
+def event_payload(event: TrackedEvent) -> dict[str, Any]:
+    """An event as the change feed carries it."""
+    return {
+        "insert_id": event.insert_id,
+        "name": event.name,
+        "time": event.time_ms,
+        "distinct_id": event.distinct_id,
+        "user_id": event.user_id,
+        "replay_id": event.replay_id,
+        "properties": event.properties,
+    }
 
 
 def request_token(items: list[dict[str, Any]], key_of: str) -> str:
@@ -57,53 +45,6 @@ def _token(item: dict[str, Any], key_of: str) -> str:
     holder = item.get("properties") if key_of == "properties" else item
     value = holder.get("token" if key_of == "properties" else "$token") if isinstance(holder, dict) else None
     return value if isinstance(value, str) else ""
-
-
-def parse_track_items(items: list[dict[str, Any]], now_ms: int) -> list[TrackedEvent]:
-    return [_tracked_event(index, item, now_ms) for index, item in enumerate(items)]
-
-
-def _tracked_event(index: int, item: dict[str, Any], now_ms: int) -> TrackedEvent:
-    name = item.get("event")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request(f"item {index}: 'event' must be a non-empty string")
-    properties = item.get("properties", {})
-    if not isinstance(properties, dict):
-        raise bad_request(f"item {index}: 'properties' must be an object")
-    insert_id = properties.get("$insert_id")
-    if not isinstance(insert_id, str) or not insert_id or len(insert_id) > 200:
-        # Without the SDK's dedupe key, the same request sent twice still stores the event once.
-        insert_id = "h:" + hashlib.sha1(json.dumps(item, sort_keys=True).encode("utf-8")).hexdigest()
-    return TrackedEvent(
-        insert_id=clean_text(insert_id, 200),
-        name=clean_text(name, 400),
-        time_ms=_time_ms(index, properties.get("time"), now_ms),
-        distinct_id=_text(properties.get("distinct_id")),
-        user_id=_text(properties.get("$user_id")),
-        replay_id=_text(properties.get("$mp_replay_id"), 200),
-        properties=properties,
-    )
-
-
-def _time_ms(index: int, value: Any, now_ms: int) -> float:
-    if value is None:
-        return float(now_ms)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise bad_request(
-            f"item {index}: 'time' must be a number of seconds (or milliseconds) since the epoch"
-        )
-    return float(value) * 1000 if value < _SECONDS_LIMIT else float(value)
-
-
-def _text(value: Any, limit: int = 400) -> str:
-    if value is None:
-        return ""
-    return clean_text(value if isinstance(value, str) else str(value), limit)
 
 
 def store_events(writer: Writer, project_id: int, tracked: list[TrackedEvent]) -> int:
@@ -132,43 +73,21 @@ def store_events(writer: Writer, project_id: int, tracked: list[TrackedEvent]) -
                 received_at=writer.now_ms,
             )
         )
-        writer.record_change(project_id, EVENT, event.insert_id, event.payload())
+        writer.record_change(project_id, EVENT, event.insert_id, event_payload(event))
         stored += 1
     return stored
 
 
-def check_engage_items(items: list[dict[str, Any]]) -> None:
-    for index, item in enumerate(items):
-        distinct_id = item.get("$distinct_id")
-        if not isinstance(distinct_id, str) or not distinct_id:
-            raise bad_request(f"item {index}: '$distinct_id' must be a non-empty string")
-        for operation in ("$set", "$set_once"):
-            if operation in item and not isinstance(item[operation], dict):
-                raise bad_request(f"item {index}: '{operation}' must be an object")
-        if "$unset" in item and not (
-            isinstance(item["$unset"], list) and all(isinstance(k, str) for k in item["$unset"])
-        ):
-            raise bad_request(f"item {index}: '$unset' must be a list of property names")
-
-
-def apply_engage(writer: Writer, project_id: int, items: list[dict[str, Any]]) -> None:
-    """Apply `$set`, `$set_once`, `$unset` and `$delete` in order; other operations are ignored."""
-    for item in items:
-        distinct_id = clean_text(str(item["$distinct_id"]), 400)
-        if "$delete" in item:
-            delete_profile(writer, project_id, distinct_id)
-            continue
-        row = writer.conn.execute(select(users).where(_user(project_id, distinct_id))).first()
+def apply_engage(writer: Writer, project_id: int, updates: list[ProfileUpdate]) -> None:
+    """Apply the profile updates in order, by the rules of `ProfileUpdate.applied_to`."""
+    for change in updates:
+        row = writer.conn.execute(select(users).where(_user(project_id, change.distinct_id))).first()
         properties: dict[str, Any] = json.loads(row.properties) if row is not None else {}
-        updated = dict(properties)
-        for key, value in item.get("$set_once", {}).items():
-            updated.setdefault(key, value)
-        updated.update(item.get("$set", {}))
-        for key in item.get("$unset", []):
-            updated.pop(key, None)
-        if row is not None and updated == properties:
-            continue
-        _save_profile(writer, project_id, distinct_id, updated, row is None)
+        updated = change.applied_to(properties)
+        if updated is None:
+            delete_profile(writer, project_id, change.distinct_id)
+        elif row is None or updated != properties:
+            _save_profile(writer, project_id, change.distinct_id, updated, row is None)
 
 
 def _user(project_id: int, distinct_id: str) -> Any:

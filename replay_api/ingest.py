@@ -7,17 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from replay_api.analytics import (
-    apply_engage,
-    check_engage_items,
-    parse_track_items,
-    request_token,
-    store_events,
-)
-from replay_api.batches import parse_batch, parse_record_params
+from replay_api.analytics import apply_engage, request_token, store_events
+from replay_api.batches import parse_batch
 from replay_api.replays import store_batch
 from replay_api.state import AppState, app_state, project_for_token, run_db
-from replay_api.wire import basic_auth_token, decode_data_payload, read_body
+from replay_api.wire import basic_auth_token, read_body, refused_as_http
+from replay_core.analytics import parse_engage_items, parse_track_items
+from replay_core.ingest import decode_data_items, parse_record_params
 
 router = APIRouter(tags=["ingest"])
 OK = {"status": 1, "error": None}
@@ -39,7 +35,8 @@ async def record(request: Request) -> JSONResponse:
     """A session-recording batch: rrweb events, JSON or gzip (format=gzip); idempotent on (replay_id, seq)."""
     state = app_state(request)
     project_id = await project_for_token(state, basic_auth_token(request.headers.get("authorization", "")))
-    params = parse_record_params(request.query_params)
+    with refused_as_http():
+        params = parse_record_params(request.query_params)
     body = await read_body(request, state.settings.max_body_bytes)
 
     def work() -> None:
@@ -53,7 +50,8 @@ async def record(request: Request) -> JSONResponse:
 
 async def _data_items(request: Request, state: AppState) -> list[dict[str, Any]]:
     body = await read_body(request, state.settings.max_body_bytes)
-    return decode_data_payload(body, request.query_params.get("data"))
+    with refused_as_http():
+        return decode_data_items(body, request.query_params.get("data"), state.settings.max_inflated_bytes)
 
 
 def _answer(request: Request) -> Response:
@@ -67,7 +65,10 @@ async def track(request: Request) -> Response:
     """Analytics events, `data=` base64 or JSON, one or a batch; deduplicated on `$insert_id`."""
     state = app_state(request)
     items = await _data_items(request, state)
-    tracked = parse_track_items(items, state.settings.now_ms())
+    # An event without a time happened when its request arrived (its body read to the end, as captures say).
+    received_ms = state.settings.now_ms()
+    with refused_as_http():
+        tracked = parse_track_items(items, received_ms)
     project_id = await project_for_token(state, request_token(items, "properties"))
 
     def work() -> None:
@@ -84,11 +85,12 @@ async def engage(request: Request) -> Response:
     state = app_state(request)
     items = await _data_items(request, state)
     project_id = await project_for_token(state, request_token(items, "$token"))
-    check_engage_items(items)
+    with refused_as_http():
+        updates = parse_engage_items(items)
 
     def work() -> None:
         with state.db.write(state.settings.now_ms()) as writer:
-            apply_engage(writer, project_id, items)
+            apply_engage(writer, project_id, updates)
 
     await run_db(work)
     return _answer(request)

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from replay_api.batches import Batch, RecordParams
+from replay_api.batches import Batch
 from replay_api.db import Writer
 from replay_api.schema import changes, replay_batches, replays
+from replay_core.ingest import RecordParams
 from replay_core.runs import active_ms, merge_runs
 
 REPLAY = "replay"

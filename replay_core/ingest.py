@@ -1,7 +1,8 @@
-"""Decode what mixpanel-browser sends: `/record/` batches, `/track/` events and `/engage/` profiles.
+"""Decode and check what mixpanel-browser sends: `/record/` batches, `data=` payloads, captured requests.
 
-Small pure functions, bytes and query strings in, typed dataclasses out, shared by the desktop
-importer and the replay API server. Wire facts are in docs/FORMATS.md and the fixtures' MANIFEST.
+The one set of ingest rules, shared by the replay API server and the desktop importer of captured SDK
+traffic, so that the same request gives both the same data or the same one-line refusal. Analytics
+events and profiles are in `replay_core.analytics`. Wire facts: docs/FORMATS.md, the fixtures' MANIFEST.
 """
 
 from __future__ import annotations
@@ -9,58 +10,54 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from replay_core.events import Event
-from replay_core.reader import RecordingError, decompress_if_gzip, parse_events
+from replay_core.epoch import looks_like_seconds
+from replay_core.events import Event, EventType
+from replay_core.reader import (
+    MAX_DECOMPRESSED_BYTES,
+    RecordingError,
+    RecordingTooLarge,
+    inflate_gzip,
+    validate_events,
+)
 
 QueryParams = dict[str, str]
+GZIP_MAGIC = b"\x1f\x8b"
+
+# Lengths stored text is cut to, the same in the server's database and in the cache.
+ID_LIMIT = 400  # distinct ids, user ids, device ids, event names
+KEY_LIMIT = 200  # replay ids and $insert_id
+URL_LIMIT = 4000
+VERSION_LIMIT = 40
+MAX_SEQ = 10**9
+_REPLAY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+# ASCII digits only: str.isdigit() and int() also take other scripts' digits.
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
-@dataclass(frozen=True)
-class RecordBatch:
-    """One `/record/` upload: a slice of a replay's rrweb events, identified by (replay_id, seq)."""
-
-    replay_id: str
-    seq: int
-    distinct_id: str
-    events: list[Event]
-    user_id: str | None = None
-    device_id: str | None = None
-    replay_start_ms: float | None = None
-    start_url: str | None = None
-    token: str | None = None
-
-    @property
-    def person(self) -> str:
-        """Who recorded it: the identified user when known, else the (possibly anonymous) distinct id."""
-        return self.user_id or self.distinct_id
+class IngestError(RecordingError):
+    """A request the ingest rules refuse, with a one-line reason: the server answers it with a 400,
+    the importer reports it and skips the request."""
 
 
-@dataclass(frozen=True)
-class TrackedEvent:
-    """One analytics event from `/track/`, deduplicated by `insert_id`."""
-
-    name: str
-    time_ms: float
-    distinct_id: str | None
-    insert_id: str | None
-    replay_id: str | None
-    properties: dict[str, Any] = field(default_factory=dict)
+def clean_text(value: str, limit: int) -> str:
+    """Text every database stores: no lone surrogates (not UTF-8), no NUL (PostgreSQL refuses it), bounded."""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:limit]
 
 
-@dataclass(frozen=True)
-class ProfileUpdate:
-    """One `/engage/` operation on a user profile."""
-
-    distinct_id: str
-    set: dict[str, Any] = field(default_factory=dict)
-    set_once: dict[str, Any] = field(default_factory=dict)
-    unset: list[str] = field(default_factory=list)
-    delete: bool = False
+def text_value(value: Any, limit: int = ID_LIMIT) -> str:
+    """An id sent as a string or a number, as cleaned text; anything else (null, booleans, objects) is ""."""
+    if isinstance(value, str):
+        return clean_text(value, limit)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return clean_text(str(value), limit)
+    return ""
 
 
 def parse_query(query_string: str) -> QueryParams:
@@ -81,46 +78,129 @@ def basic_auth_token(authorization: str | None) -> str | None:
     return decoded.partition(":")[0] or None
 
 
-def parse_record_batch(params: QueryParams, body: bytes, authorization: str | None = None) -> RecordBatch:
-    """A `/record/` request as a batch; the body is gzip when `format=gzip`, plain JSON when `body`."""
-    replay_id = params.get("replay_id", "").strip()
-    if not replay_id:
-        raise RecordingError("a /record/ request without replay_id")
-    try:
-        seq = int(params.get("seq", ""))
-    except ValueError:
-        raise RecordingError(f"a /record/ request with a bad seq {params.get('seq')!r}") from None
-    distinct_id = params.get("distinct_id", "")
-    if params.get("format", "gzip") == "gzip" and not body.startswith(b"\x1f\x8b"):
-        raise RecordingError("a /record/ body marked format=gzip that is not gzip")
-    return RecordBatch(
-        replay_id=replay_id,
-        seq=seq,
-        distinct_id=distinct_id,
-        events=parse_events(body),
-        user_id=params.get("$user_id") or None,
-        device_id=params.get("$device_id") or None,
-        replay_start_ms=_seconds_to_ms(params.get("replay_start_time")),
-        start_url=params.get("replay_start_url") or None,
-        token=basic_auth_token(authorization),
+@dataclass(frozen=True)
+class RecordParams:
+    """The query parameters of a `/record/` request; only replay_id and seq are required."""
+
+    replay_id: str
+    seq: int
+    distinct_id: str = ""
+    device_id: str = ""
+    user_id: str = ""
+    start_url: str = ""
+    lib_version: str = ""
+    format: str = ""
+
+    @property
+    def person(self) -> str:
+        """Who recorded it: the identified user when known, else the (possibly anonymous) distinct id."""
+        return self.user_id or self.distinct_id
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """One checked `/record/` upload: a slice of a replay's rrweb events, in the order sent."""
+
+    params: RecordParams
+    events: list[Event]
+
+
+def parse_record_params(query: Mapping[str, str]) -> RecordParams:
+    """The checked parameters of a `/record/` request (a replay is idempotent on replay_id and seq)."""
+    device_id = clean_text(query.get("$device_id", ""), ID_LIMIT)
+    return RecordParams(
+        replay_id=_replay_id(query.get("replay_id", "")),
+        seq=_seq(query.get("seq", "")),
+        distinct_id=clean_text(query.get("distinct_id", ""), ID_LIMIT) or device_id,
+        device_id=device_id,
+        user_id=clean_text(query.get("$user_id", ""), ID_LIMIT),
+        start_url=clean_text(query.get("replay_start_url", ""), URL_LIMIT),
+        lib_version=clean_text(query.get("$lib_version", ""), VERSION_LIMIT),
+        format=query.get("format", ""),
     )
 
 
-def _seconds_to_ms(value: Any) -> float | None:
+def _replay_id(value: str) -> str:
+    if not value:
+        raise IngestError("missing query parameter 'replay_id'")
+    if not _REPLAY_ID.fullmatch(value):
+        raise IngestError("'replay_id' must be 1-200 letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
+def _seq(value: str) -> int:
+    if not value:
+        raise IngestError("missing query parameter 'seq'")
+    if not _DIGITS.fullmatch(value) or int(value) > MAX_SEQ:
+        raise IngestError(f"'seq' must be a whole number from 0 to {MAX_SEQ}, got {value[:40]!r}")
+    return int(value)
+
+
+def parse_record_batch(
+    query: Mapping[str, str], body: bytes, max_inflated: int = MAX_DECOMPRESSED_BYTES
+) -> RecordBatch:
+    """A whole `/record/` request checked: its parameters, then its body."""
+    params = parse_record_params(query)
+    data, _ = record_body_json(body, params, max_inflated)
+    return RecordBatch(params, record_events(data, params.seq))
+
+
+def inflated(body: bytes, max_bytes: int) -> tuple[bytes, bool]:
+    """A gzip body inflated (RecordingTooLarge past `max_bytes`), a plain one as is; also says whether it
+    was one clean gzip member (which the server may then store as sent)."""
+    if not body.startswith(GZIP_MAGIC):
+        return body, False
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds * 1000.0 if math.isfinite(seconds) else None
+        return inflate_gzip(body, max_bytes)
+    except RecordingTooLarge:
+        raise RecordingTooLarge(f"the inflated body is larger than the {max_bytes} byte limit") from None
+    except RecordingError as exc:
+        raise IngestError(str(exc).replace("gzip data", "gzip body")) from None
+
+
+def record_body_json(body: bytes, params: RecordParams, max_inflated: int) -> tuple[bytes, bool]:
+    """The JSON text of a `/record/` body: gzip whatever `format` says, but format=gzip must be gzip."""
+    if params.format == "gzip" and not body.startswith(GZIP_MAGIC):
+        raise IngestError("format=gzip but the body is not gzip data")
+    return inflated(body, max_inflated)
+
+
+def record_events(data: bytes, seq: int) -> list[Event]:
+    """The rrweb events of a `/record/` body, checked, in the order sent."""
+    events = strict_json(data, "the /record/ body")
+    if not isinstance(events, list):
+        raise IngestError(
+            f"the /record/ body must be a JSON array of rrweb events, not a {type(events).__name__}"
+        )
+    if not events:
+        raise IngestError("the /record/ body holds no events")
+    validate_events(events)
+    if looks_like_seconds(max(e["timestamp"] for e in events)):
+        raise IngestError("event timestamps look like seconds; rrweb records epoch milliseconds")
+    if seq == 0 and not any(e["type"] == EventType.FULL_SNAPSHOT for e in events):
+        raise IngestError("batch seq=0 has no FullSnapshot (type 2): the replay could not be shown")
+    return events
+
+
+def decode_data_items(
+    body: bytes, query_data: str | None = None, max_inflated: int = MAX_DECOMPRESSED_BYTES
+) -> list[dict[str, Any]]:
+    """The items of a `/track/` or `/engage/` request (a batch, or one item sent alone), each an object."""
+    document = decode_data_payload(inflated(body, max_inflated)[0], query_data)
+    items = document if isinstance(document, list) else [document]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise IngestError(f"item {index} of 'data' is a {type(item).__name__}, not an object")
+    return items
 
 
 def decode_data_payload(body: bytes, query_data: str | None = None) -> Any:
     """The JSON a `/track/` or `/engage/` request carries: `data=` (base64 or JSON) in the body or the
-    query string, or a plain JSON body. Shared by the server and the importer of captured requests."""
+    query string, or a plain JSON body."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise RecordingError("the request body is not UTF-8 text") from None
+        raise IngestError("the request body is not UTF-8 text") from None
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         data: str | None = stripped
@@ -128,7 +208,7 @@ def decode_data_payload(body: bytes, query_data: str | None = None) -> Any:
         fields = parse_qs(text, keep_blank_values=True)
         data = fields["data"][0] if "data" in fields else query_data
     if data is None or not data.strip():
-        raise RecordingError("no 'data' field: expected data=<base64 or JSON> in the body or the query")
+        raise IngestError("no 'data' field: expected data=<base64 or JSON> in the body or the query")
     return strict_json(_unwrap_base64(data.strip()), "the 'data' payload")
 
 
@@ -142,9 +222,9 @@ def _unwrap_base64(data: str) -> str:
     try:
         return base64.b64decode(cleaned, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        raise RecordingError("'data' is neither JSON nor base64") from None
+        raise IngestError("'data' is neither JSON nor base64") from None
     except UnicodeDecodeError:
-        raise RecordingError("'data' decodes to bytes that are not UTF-8 text") from None
+        raise IngestError("'data' decodes to bytes that are not UTF-8 text") from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -152,80 +232,13 @@ def _reject_constant(name: str) -> Any:
 
 
 def strict_json(data: bytes | str, what: str) -> Any:
-    """Parse JSON strictly (no NaN or Infinity); a RecordingError naming `what` on failure."""
+    """Parse JSON strictly (no NaN or Infinity); an IngestError naming `what` on failure."""
     try:
         return json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError:
-        raise RecordingError(f"{what} is not UTF-8 text") from None
+        raise IngestError(f"{what} is not UTF-8 text") from None
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        raise RecordingError(f"{what} is not valid JSON ({exc})") from None
-
-
-def _as_items(payload: Any) -> list[dict[str, Any]]:
-    items = payload if isinstance(payload, list) else [payload]
-    return [item for item in items if isinstance(item, dict)]
-
-
-def parse_track_events(body: bytes) -> list[TrackedEvent]:
-    """The analytics events of a `/track/` body (a batch or one event); malformed items are skipped."""
-    found = []
-    for item in _as_items(decode_data_payload(decompress_if_gzip(body))):
-        name = item.get("event")
-        props = item.get("properties")
-        if not isinstance(name, str) or not isinstance(props, dict):
-            continue
-        found.append(
-            TrackedEvent(
-                name=name,
-                time_ms=_event_time_ms(props.get("time")),
-                distinct_id=_text(props.get("distinct_id")),
-                insert_id=_text(props.get("$insert_id")),
-                replay_id=_text(props.get("$mp_replay_id")),
-                properties=props,
-            )
-        )
-    return found
-
-
-def _event_time_ms(value: Any) -> float:
-    """mixpanel sends seconds (float); some libraries send milliseconds."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if not math.isfinite(number):
-        return 0.0
-    return number if number > 1e11 else number * 1000.0
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-        return None
-    return str(value)
-
-
-def parse_profile_updates(body: bytes) -> list[ProfileUpdate]:
-    """The profile operations of an `/engage/` body, in the order sent."""
-    found = []
-    for item in _as_items(decode_data_payload(decompress_if_gzip(body))):
-        distinct_id = _text(item.get("$distinct_id"))
-        if distinct_id is None:
-            continue
-        unset = item.get("$unset")
-        found.append(
-            ProfileUpdate(
-                distinct_id=distinct_id,
-                set=_dict(item.get("$set")),
-                set_once=_dict(item.get("$set_once")),
-                unset=[str(key) for key in unset] if isinstance(unset, list) else [],
-                delete="$delete" in item,
-            )
-        )
-    return found
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}
+        raise IngestError(f"{what} is not valid JSON ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -238,13 +251,15 @@ class CapturedRequest:
     headers: dict[str, str]
     body: bytes
     order: int = 0
+    # When the capture server had the whole request (epoch ms): the receive time a server would have used.
+    received_ms: float | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
 
 def parse_captured_request(document: Any) -> CapturedRequest:
-    """A capture file's JSON (method, path, query_string, headers, body_b64) as a request."""
+    """A capture file's JSON (method, path, query_string, headers, body_b64, received_at_ms) as a request."""
     if not isinstance(document, dict) or "body_b64" not in document:
         raise RecordingError("not a captured request: no body_b64")
     try:
@@ -253,15 +268,25 @@ def parse_captured_request(document: Any) -> CapturedRequest:
         raise RecordingError("a captured request whose body_b64 is not base64") from None
     raw_headers = document.get("headers") or []
     pairs = [pair for pair in raw_headers if isinstance(pair, list) and len(pair) == 2]
-    headers = {str(name).lower(): str(value) for name, value in pairs}
     path = str(document.get("path") or str(document.get("target") or "").split("?", 1)[0])
-    query = str(document.get("query_string") or "")
     order = document.get("seq")
     return CapturedRequest(
         method=str(document.get("method") or "POST").upper(),
         path=path,
-        params=parse_query(query),
-        headers=headers,
+        params=parse_query(str(document.get("query_string") or "")),
+        headers={str(name).lower(): str(value) for name, value in pairs},
         body=body,
         order=order if isinstance(order, int) else 0,
+        received_ms=_received_ms(document),
     )
+
+
+def _received_ms(document: dict[str, Any]) -> float | None:
+    """`received_at_ms`, else the ISO `received_at` of older captures, else unknown."""
+    stamp = document.get("received_at_ms")
+    if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+        return float(stamp)
+    try:
+        return datetime.fromisoformat(str(document["received_at"])).timestamp() * 1000.0
+    except (KeyError, ValueError):
+        return None

@@ -19,14 +19,13 @@ from typing import Any
 
 import orjson
 
+from replay_core.epoch import looks_like_seconds
 from replay_core.events import Event, EventType
 
 # A recording larger than this once decompressed is refused: it protects against gzip bombs.
 MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_STEP = 256 << 10  # compressed bytes fed to zlib at a time
-# Epoch milliseconds pass 1e11 in 1973; anything below is a recording timed in seconds.
-_SECONDS_LIMIT = 1e11
 # Anything timed past the year 5000 is not a time (and rules out infinity without math.isfinite).
 _FAR_FUTURE_MS = 1e14
 # Events sharing a timestamp are compared pairwise up to this many, hashed beyond it.
@@ -316,7 +315,7 @@ def _timestamp(event: Event) -> float:
 
 
 def _check_milliseconds(latest: float) -> None:
-    if latest < _SECONDS_LIMIT:
+    if looks_like_seconds(latest):
         raise RecordingError(
             f"timestamps look like seconds, not milliseconds (latest is {latest}); "
             "rrweb records epoch milliseconds"

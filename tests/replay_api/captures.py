@@ -22,6 +22,8 @@ class CapturedRequest:
     headers: list[tuple[str, str]]
     body: bytes
     query: dict[str, str]
+    # When the capture server had the whole request: what a server would take as its receive time.
+    received_at_ms: int = 0
 
     @property
     def path(self) -> str:
@@ -37,7 +39,8 @@ def _load(path: Path) -> CapturedRequest:
     query = dict(httpx.QueryParams(data.get("query_string", "")))
     headers = [(str(k), str(v)) for k, v in data["headers"] if k.lower() not in _SKIP]
     body = base64.b64decode(data.get("body_b64") or "")
-    return CapturedRequest(path.name, data["method"], data["target"], headers, body, query)
+    received = int(data.get("received_at_ms") or 0)
+    return CapturedRequest(path.name, data["method"], data["target"], headers, body, query, received)
 
 
 def send(client: httpx.Client, request: CapturedRequest) -> httpx.Response:

@@ -20,15 +20,9 @@ from typing import Any
 import orjson
 
 from replay_core import RecordingError
+from replay_core.analytics import ProfileUpdate, TrackedEvent, parse_profile_updates, parse_track_events
 from replay_core.events import Event
-from replay_core.ingest import (
-    CapturedRequest,
-    TrackedEvent,
-    parse_captured_request,
-    parse_profile_updates,
-    parse_record_batch,
-    parse_track_events,
-)
+from replay_core.ingest import CapturedRequest, parse_captured_request, parse_record_batch
 from replay_core.reader import (
     collector_paused,
     decompress_if_gzip,
@@ -48,6 +42,8 @@ from viewer.storage.models import (
 )
 
 FILE_BATCH_KEY = "file"
+# The methods the replay API answers on each ingest route.
+_METHODS = {"record": ("POST",), "track": ("POST", "GET"), "engage": ("POST", "GET")}
 RECORDING_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz", ".req", ".rrweb")
 
 
@@ -195,8 +191,6 @@ def _import_capture(cache: ReplayCache, files: list[Path], outcome: ImportOutcom
 def _import_requests(cache: ReplayCache, requests: list[CapturedRequest], outcome: ImportOutcome) -> None:
     update = CacheUpdate()
     for request in sorted(requests, key=lambda r: r.order):
-        if request.method != "POST":
-            continue  # CORS preflights carry nothing
         try:
             _add_request(update, request)
         except RecordingError as exc:
@@ -206,33 +200,39 @@ def _import_requests(cache: ReplayCache, requests: list[CapturedRequest], outcom
 
 
 def _add_request(update: CacheUpdate, request: CapturedRequest) -> None:
+    """What the replay API would store for the request, decoded by the same ingest rules."""
     route = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if request.method not in _METHODS.get(route, ()):
+        return  # CORS preflights, and requests the server would not take either
     if route == "record":
-        batch = parse_record_batch(request.params, request.body, request.header("authorization"))
+        batch = parse_record_batch(request.params, request.body)
+        params = batch.params
         update.batches.append(
-            ReplayBatch(batch.replay_id, f"seq:{batch.seq}", batch.events, batch.person or None)
+            ReplayBatch(params.replay_id, f"seq:{params.seq}", batch.events, params.person or None)
         )
     elif route == "track":
-        update.events.extend(analytics_event(event) for event in parse_track_events(request.body))
+        tracked = parse_track_events(request.body, request.received_ms, request.params.get("data"))
+        update.events.extend(analytics_event(event) for event in tracked)
     elif route == "engage":
-        update.profiles.extend(
-            ProfileChange(p.distinct_id, p.set, p.set_once, p.unset, p.delete)
-            for p in parse_profile_updates(request.body)
-        )
+        changes = parse_profile_updates(request.body, request.params.get("data"))
+        update.profiles.extend(profile_change(change) for change in changes)
 
 
 def analytics_event(event: TrackedEvent) -> AnalyticsEvent:
-    """A tracked mixpanel event as a cache row; without `$insert_id` its content is the dedupe key."""
-    content = orjson.dumps([event.name, event.properties], option=orjson.OPT_SORT_KEYS)
-    insert_id = event.insert_id or hashlib.sha256(content).hexdigest()[:32]
+    """A tracked mixpanel event as a cache row, keyed by the ingest rules' dedupe key like a synced one."""
     return AnalyticsEvent(
-        insert_id=insert_id,
+        insert_id=event.insert_id,
         name=event.name,
         time_ms=event.time_ms,
-        user_id=event.distinct_id,
-        replay_id=event.replay_id,
+        user_id=event.distinct_id or None,
+        replay_id=event.replay_id or None,
         properties=event.properties,
     )
+
+
+def profile_change(change: ProfileUpdate) -> ProfileChange:
+    """A profile update for the cache, which applies the operations in the order the ingest rules say."""
+    return ProfileChange(change.distinct_id, change.set, change.set_once, change.unset, change.delete)
 
 
 def import_paths(cache: ReplayCache, paths: Sequence[Path], workers: int = 1) -> Iterator[ImportOutcome]:
