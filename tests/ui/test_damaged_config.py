@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from viewer import paths
 from viewer.app import build_main_window
 from viewer.settings import Settings, save_settings
+from viewer.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.webengine
+
+
+def settle(window: MainWindow) -> None:
+    """Run the start-up work to its end (retention, the feed), so no answer arrives after the worker stops."""
+    for _ in range(3):  # the start-up calls, the feed refreshes they ask for, and a spare round
+        window.worker.wait_idle()
+        QApplication.processEvents()
 
 
 def test_the_window_opens_over_a_damaged_sync_file_with_a_notice(qtbot: QtBot, data_dir: Path) -> None:
@@ -24,5 +33,5 @@ def test_the_window_opens_over_a_damaged_sync_file_with_a_notice(qtbot: QtBot, d
         assert window.sync_label.text() == "No sources — working from the local cache"
         assert list(paths.config_dir().glob("sync.json.damaged-*"))
     finally:
-        window.sync_runner.shutdown()
-        window.worker.shutdown()
+        settle(window)
+        window.close()
