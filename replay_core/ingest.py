@@ -287,6 +287,8 @@ def _received_ms(document: dict[str, Any]) -> float | None:
     if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
         return float(stamp)
     try:
-        return datetime.fromisoformat(str(document["received_at"])).timestamp() * 1000.0
+        moment = datetime.fromisoformat(str(document["received_at"]))
     except (KeyError, ValueError):
         return None
+    # A time without its offset would be read in this machine's zone: not the moment it names.
+    return moment.timestamp() * 1000.0 if moment.tzinfo is not None else None

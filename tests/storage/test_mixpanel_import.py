@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
 from replay_core import RecordingError
 from replay_core.analytics import parse_track_events
@@ -20,7 +21,8 @@ from replay_core.ingest import (
 )
 from tests.storage.helpers import synthetic_events
 from viewer.storage import CacheUpdate, ProfileChange, ReplayCache, ReplayQuery
-from viewer.storage.importer import analytics_event
+from viewer.storage.importer import analytics_event, import_path
+from viewer.storage.schema import analytics_events
 
 EVENT = {
     "event": "Add To Cart",
@@ -110,3 +112,29 @@ def test_an_event_sent_twice_is_stored_once(tmp_path: Path) -> None:
     first = cache.apply(CacheUpdate(events=[analytics_event(e) for e in beacon]))
     second = cache.apply(CacheUpdate(events=[analytics_event(e) for e in retry]))
     assert (first.events_added, second.events_added, cache.row_counts()["analytics_events"]) == (1, 0, 1)
+
+
+def _capture_file(folder: Path, name: str, items: object, **fields: object) -> None:
+    body = ("data=" + quote(_b64(items), safe="")).encode()
+    document = {"method": "POST", "path": "/track/", "query_string": "verbose=1", "headers": [], **fields}
+    document["body_b64"] = base64.b64encode(body).decode()
+    (folder / name).write_text(json.dumps(document))
+
+
+def test_a_captured_request_the_server_would_refuse_is_reported_and_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "capture"
+    folder.mkdir()
+    untimed = {"event": "Sign Up", "properties": {"distinct_id": "u1"}}
+    _capture_file(folder, "001-track.req", [untimed], seq=1)  # no receive time to stand for `time`
+    _capture_file(folder, "002-track.req", [EVENT, {"event": "", "properties": {}}], seq=2)
+    _capture_file(folder, "003-track.req", [untimed], seq=3, received_at_ms=RECEIVED_MS)
+    with ReplayCache.open(tmp_path / "cache.sqlite3") as cache:
+        outcome = import_path(cache, folder)
+        assert outcome.problems == [
+            "request 1 to /track/: item 0: no 'time', and no receive time to stand for it",
+            "request 2 to /track/: item 1: 'event' must be a non-empty string",
+        ]
+        assert outcome.result.events_added == 1
+        with cache.reading() as conn:
+            rows = conn.execute(select(analytics_events.c.name, analytics_events.c.time_ms)).all()
+        assert [tuple(row) for row in rows] == [("Sign Up", RECEIVED_MS)]
