@@ -1,4 +1,4 @@
-"""`replay-viewer source list` over a damaged sync.json: one warning line, exit 0, the file set aside."""
+"""Commands over damaged config files: one warning line, the command goes on, the file set aside."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.paths import RRWEB_FIXTURES
 
 
 def test_source_list_warns_once_about_a_damaged_sync_file_and_goes_on(config_dir: Path) -> None:
@@ -21,3 +25,18 @@ def test_source_list_warns_once_about_a_damaged_sync_file_and_goes_on(config_dir
     assert not (config_dir / "sync.json").exists()
     [aside] = config_dir.glob("sync.json.damaged-*")
     assert aside.read_text() == "{not json"
+
+
+@pytest.mark.webengine
+def test_frame_over_a_damaged_settings_file_warns_once_and_renders(config_dir: Path) -> None:
+    (config_dir / "settings.json").write_text('{"version": 2, "values": {"playback_speed": 2.0')
+    recording = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
+    done = subprocess.run(
+        [sys.executable, "-m", "viewer", "frame", str(recording), "--at", "1", "--text"],
+        env=os.environ.copy(), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "todos" in done.stdout
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("replay-viewer: warning: ")]
+    assert len(warnings) == 1 and "settings.json is damaged" in warnings[0]
+    assert list(config_dir.glob("settings.json.damaged-*"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from replay_core import Recording, read_recording
 from viewer.errors import CommandError
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
-from viewer.settings import load_settings
+from viewer.settings import read_settings
 
 
 def run_frame(args: argparse.Namespace) -> int:
@@ -33,7 +33,10 @@ def render_frame(target: str, at_s: float, png: str | None, text: bool, timeout_
     use_offscreen_platform()
     from viewer.player.moment import MomentRenderer
 
-    renderer = MomentRenderer.start(remote_assets=load_settings().load_remote_assets)
+    settings = read_settings()
+    if settings.notice:
+        print(f"replay-viewer: warning: {settings.notice}", file=sys.stderr)
+    renderer = MomentRenderer.start(remote_assets=settings.value.load_remote_assets)
     try:
         renderer.show(recording, timeout_s)
         renderer.seek(at_ms, timeout_s)
