@@ -1,4 +1,4 @@
-"""The one composition root: settings, the cache worker, the main window, and the Qt application."""
+"""The one composition root: settings, the session with its workers, the main window, the Qt application."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from viewer.player.environment import display_problem, sandbox_problem
 from viewer.settings import read_settings
 
 if TYPE_CHECKING:
-    from viewer.storage import MovedAside, Removal
+    from viewer.settings import Settings
     from viewer.ui.main_window import MainWindow
-
-DAY_MS = 86_400_000
 
 
 def run_app(open_target: str | None) -> int:
@@ -20,7 +18,6 @@ def run_app(open_target: str | None) -> int:
     if problem:
         print(f"replay-viewer: error: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from viewer.player.scheme import PlayerUnavailable, check_player_installed, register_player_scheme
@@ -41,74 +38,47 @@ def run_app(open_target: str | None) -> int:
         print("replay-viewer: opened in the Replay Viewer already running")
         return 0
     window = build_main_window()
+    session = window.session
     instance = InstanceServer(parent=window)
     instance.targetReceived.connect(lambda target: _bring_up(window, target))
+    session.stopping.connect(instance.close)
     instance.listen()
-    retention = QTimer(window)
-    retention.setInterval(DAY_MS)
-    retention.timeout.connect(lambda: purge_expired(window))
-    retention.start()
+    # Closing the window shuts the session down; a quit that skips the window's close does it here.
+    app.aboutToQuit.connect(session.shutdown)
     if open_target:
-        window.navigator.open_target(open_target)
+        session.open_target(open_target)
     window.show()
-    code = int(app.exec())
-    window.sync_runner.shutdown()
-    window.worker.shutdown()
-    return code
+    return int(app.exec())
 
 
-def build_main_window() -> MainWindow:
-    """Settings, cache worker and window, wired; start-up work (retention, demo, feed) queued."""
+def build_main_window(settings: Settings | None = None) -> MainWindow:
+    """The session with its workers and the window over it, wired; start-up work (retention, demo, feed, sync) queued.
+
+    Without `settings` they are read here, with sync.json, so that a damaged file's notice shows.
+    """
     from viewer.sync.sources import read_config
     from viewer.ui.cache_worker import CacheWorker
+    from viewer.ui.loader import RecordingLoader
     from viewer.ui.main_window import MainWindow
+    from viewer.ui.session import ReplaySession
     from viewer.ui.sync_runner import SyncRunner
 
-    settings = read_settings()
-    # read before the window and the sync runner do: a damaged sync.json is set aside at the first read
-    notices = [n for n in (settings.notice, read_config().notice) if n]
-    worker = CacheWorker()
-    window = MainWindow(settings.value, worker)
-    runner = SyncRunner(window)
-    window.attach_sync(runner)
-    runner.start()
-    if notices:
-        window.statusBar().showMessage(" ".join(notices), 30000)
-    worker.call(lambda cache: cache.moved_aside, lambda moved: _report_moved(window, moved))
-    purge_expired(window)
-    worker.call(lambda cache: cache.row_counts().get("replays", 0), lambda count: _first_run(window, count))
+    notices: list[str] = []
+    if settings is None:
+        loaded = read_settings()
+        # read before the window and the sync runner do: a damaged sync.json is set aside at the first read
+        notices = [n for n in (loaded.notice, read_config().notice) if n]
+        settings = loaded.value
+    session = ReplaySession(settings, CacheWorker(), SyncRunner(), RecordingLoader())
+    window = MainWindow(settings, session)
+    session.start(notices)
     return window
 
 
 def _bring_up(window: MainWindow, target: str) -> None:
-    window.navigator.open_target(target)
+    window.session.open_target(target)
     if window.isMinimized():
         window.showNormal()
     window.show()
     window.raise_()
     window.activateWindow()
-
-
-def purge_expired(window: MainWindow) -> None:
-    days = window.settings.retention_days
-    window.worker.call(lambda cache: cache.purge_expired(days), lambda removal: _purged(window, removal))
-
-
-def _purged(window: MainWindow, removal: Removal) -> None:
-    if removal.replays:
-        window.statusBar().showMessage(
-            f"Removed {removal.replays} replays older than {window.settings.retention_days} days", 8000
-        )
-    window.feed.refresh()
-
-
-def _first_run(window: MainWindow, replay_count: int) -> None:
-    if replay_count == 0 and not window.settings.demo_offered:
-        window.load_demo()
-    else:
-        window.feed.refresh()
-
-
-def _report_moved(window: MainWindow, moved: MovedAside | None) -> None:
-    if moved is not None:
-        window.statusBar().showMessage(moved.message(), 20000)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from viewer.app import build_main_window
 from viewer.settings import load_settings
-from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.main_window import MainWindow
 
 MakeWindow = Callable[[], MainWindow]
@@ -22,7 +22,7 @@ def make_window(qtbot: QtBot, data_dir: Path) -> Iterator[MakeWindow]:
     def make() -> MainWindow:
         settings = load_settings()
         settings.demo_offered = True  # tests bring their own replays
-        window = MainWindow(settings, CacheWorker())
+        window = build_main_window(settings)  # the app's own composition: session, workers, window
         qtbot.addWidget(window)
         window.show()
         made.append(window)
@@ -30,8 +30,7 @@ def make_window(qtbot: QtBot, data_dir: Path) -> Iterator[MakeWindow]:
 
     yield make
     for window in made:
-        window.close()
-        window.worker.shutdown()
+        window.close()  # shuts its session down: timers, work, then the cache
 
 
 @pytest.fixture()

@@ -99,7 +99,7 @@ def test_profile_view_replays_plays_them_newest_first_one_after_another(
     qtbot.waitUntil(lambda: len(window.profile.rows) == len(mine), timeout=5000)
     assert window.profile.name.text() != "user-123"  # the profile's $name is shown
     shown: list[str] = []
-    window.player.replayShown.connect(shown.append)
+    window.session.opened.connect(lambda opened: shown.append(opened.replay_id))
     qtbot.mouseClick(window.profile.view_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(shown) == len(mine) and window.player.controller.at_end, timeout=60000)
     assert shown == [r.id for r in mine]
@@ -138,16 +138,16 @@ def test_copy_link_then_open_it_returns_to_the_same_moment(qtbot: QtBot, window:
     row = max(cached_rows, key=lambda r: r.duration_ms)
     wait_for_feed(qtbot, window)
     with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
-        window.navigator.open_replay(row.id)
+        window.session.open_replay(row.id)
     with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
         window.player.controller.seek(12_300)
     qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     link = QGuiApplication.clipboard().text()
     assert parse_link(link).replay_id == row.id and parse_link(link).at_s == pytest.approx(12.3)
-    window.navigator.open_replay(next(r.id for r in cached_rows if r.id != row.id))
+    window.session.open_replay(next(r.id for r in cached_rows if r.id != row.id))
     qtbot.waitUntil(lambda: window.player.replay_id not in (None, row.id), timeout=20000)
     with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
-        assert window.navigator.open_link(link)
+        assert window.session.open_link(link)
     assert window.player.replay_id == row.id
     assert window.player.controller.position_ms == pytest.approx(12_300)
     assert abs(page_time(qtbot, window) - 12_300) <= 50

@@ -23,7 +23,7 @@ REFERENCE = json.loads((FIXTURES / "reference-frames.json").read_text())["files"
 
 def open_and_wait(qtbot: QtBot, win: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(win.player.view.firstFrameShown, timeout=20000):
-        win.navigator.open_file(path)
+        win.session.open_file(path)
     assert win.player.pages.currentWidget() is win.player.stage
 
 
@@ -124,7 +124,7 @@ def test_bad_recordings_show_the_error_panel(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
-    window.navigator.open_file(bad)
+    window.session.open_file(bad)
     qtbot.waitUntil(lambda: window.player.pages.currentWidget() is window.player.error_panel, timeout=5000)
     assert message in window.player.error_panel.message.text()
     assert not window.player.controls.isEnabled()
@@ -162,10 +162,10 @@ def test_a_long_file_shows_its_first_page_before_it_is_read_whole_then_plays_to_
     preact = next(p for p in RRWEB_FIXTURES if "preact" in p.name)
     order: list[str] = []
     panel = window.player
-    panel.loader.previewed.connect(lambda *_: order.append("preview"))
-    panel.loader.loaded.connect(lambda *_: order.append("whole"))
+    window.session.previewed.connect(lambda *_: order.append("preview"))
+    window.session.opened.connect(lambda *_: order.append("whole"))
     panel.view.firstFrameShown.connect(lambda: order.append("first frame"))
-    window.navigator.open_file(preact)
+    window.session.open_file(preact)
     qtbot.waitUntil(lambda: "whole" in order and "first frame" in order, timeout=30000)
     assert order.index("preview") < order.index("whole")
     assert order.count("first frame") == 1  # the whole file did not make the page start over

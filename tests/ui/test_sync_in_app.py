@@ -15,16 +15,16 @@ from tests.replay_api.server import FakeClock, running_server
 from tests.sync.conftest import memory_keyring  # noqa: F401 (the keychain stand-in, autouse there)
 from viewer.sync.sources import add_source
 from viewer.ui.main_window import MainWindow
-from viewer.ui.sync_runner import SyncRunner
+from viewer.ui.session import ReplaySession
 
 pytestmark = pytest.mark.webengine
 IDLE_TIMEOUT = next(p for p in MIXPANEL_CAPTURES if "idle-timeout" in p.name)
 GROWING = "679b6dee-d796-4af3-8c58-d02585cde4b1"  # three /record batches in the capture
 
 
-def sync_and_wait(qtbot: QtBot, runner: SyncRunner) -> list:
-    with qtbot.waitSignal(runner.synced, timeout=30000) as blocker:
-        runner.sync_now()
+def sync_and_wait(qtbot: QtBot, session: ReplaySession) -> list:
+    with qtbot.waitSignal(session.synced, timeout=30000) as blocker:
+        session.sync_now()
     return blocker.args[0]
 
 
@@ -40,14 +40,15 @@ def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
             for request in first_part:
                 assert send(page, request).status_code == 200
         add_source("team", server.base_url, server.project.secret)
-        runner = SyncRunner(window)
-        window.attach_sync(runner)
-        reports = sync_and_wait(qtbot, runner)
+        session = window.session
+        with qtbot.waitSignal(session.synced, timeout=30000) as blocker:
+            session.reload_sources(sync=True)  # as the settings dialog does after a source is added
+        reports = blocker.args[0]
         assert all(r.ok for r in reports), reports
         qtbot.waitUntil(lambda: GROWING in window.feed.model.ids(), timeout=5000)
         assert window.sync_label.text().startswith("Synced ")
         with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
-            window.navigator.open_replay(GROWING)
+            window.session.open_replay(GROWING)
         controller = window.player.controller
         before = controller.duration_ms
         controller.set_skip_inactivity(False)
@@ -56,11 +57,10 @@ def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
         with httpx.Client(base_url=server.base_url, timeout=30) as page:
             assert send(page, last_batch).status_code == 200
         with qtbot.waitSignal(window.player.view.eventsAppended, timeout=30000):
-            sync_and_wait(qtbot, runner)
+            sync_and_wait(qtbot, session)
         assert controller.duration_ms > before  # the timeline grew ...
         assert controller.playing and 400 <= controller.position_ms < before  # ... and playback went on
-        assert window.navigator.share_link(with_time=False) == f"{server.base_url}/replays/{GROWING}"
-    sync_and_wait(qtbot, runner)  # the server is gone now
+        assert session.share_link(None) == f"{server.base_url}/replays/{GROWING}"
+    sync_and_wait(qtbot, session)  # the server is gone now
     assert window.sync_label.text().startswith("Offline — last synced")
     assert window.feed.model.ids(), "what was synced stays available offline"
-    runner.shutdown()

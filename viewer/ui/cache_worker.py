@@ -27,8 +27,9 @@ class CacheWorker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache")
         self._cache: ReplayCache | None = None
         self._path = path
+        self._closed = False  # set by shutdown: no new work, no more answers to the GUI
         self._answered.connect(self._deliver)
-        self.opened = self._pool.submit(self._open)
+        self._pool.submit(self._open)  # opening (and migrating) starts at once, off the GUI thread
 
     def _open(self) -> ReplayCache:
         self._cache = ReplayCache.open(self._path)
@@ -40,6 +41,10 @@ class CacheWorker(QObject):
         done: Callable[[T], None] | None = None,
         error: Callable[[str], None] | None = None,
     ) -> None:
+        """Run `work` on the cache thread; after shutdown it is dropped (a late timer, a closing window)."""
+        if self._closed:
+            log.debug("cache work after shutdown dropped")
+            return
         self._pool.submit(self._run, work, done, error)
 
     def _run(
@@ -57,13 +62,20 @@ class CacheWorker(QObject):
             self._answered.emit(done, value)
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        callback(value)
+        # Answers still queued when the window closed would reach widgets that are going away.
+        if not self._closed:
+            callback(value)
 
-    def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Block until everything submitted so far has run (for shutdown and tests)."""
-        self._pool.submit(lambda: None).result(timeout=timeout_s)
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def shutdown(self) -> None:
+        """Take no more work, let what is queued (writes among it) finish, then close the cache."""
+        if self._closed:
+            return
+        self._closed = True
+
         def close() -> None:
             if self._cache is not None:
                 self._cache.close()

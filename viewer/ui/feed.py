@@ -154,6 +154,15 @@ class ReplayFeed(QWidget):
     def refresh(self) -> None:
         self.model.refresh()
 
+    def focus_search(self) -> None:
+        self.show()
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def stop(self) -> None:
+        """The window is closing: a search typed a moment ago is not run any more."""
+        self._delay.stop()
+
     def _on_clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
         if row is not None:

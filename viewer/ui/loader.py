@@ -1,16 +1,19 @@
-"""Reading recordings off the GUI thread; results come back as Qt signals."""
+"""Reading recording files off the GUI thread; results come back as Qt signals."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from replay_core import RecordingError, parse_recording
 from replay_core.preview import read_preview
 from replay_core.reader import read_file
 from replay_core.summary import summarize
+from viewer.ui.background import BackgroundThread
+
+STOP_WAIT_S = 5.0  # a file still being parsed at exit is left to its daemon thread after this
 
 
 class RecordingLoader(QObject):
@@ -20,13 +23,14 @@ class RecordingLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-reader")
+        self._thread = BackgroundThread("recording-reader")
+        self._stopped = threading.Event()  # set on the GUI thread, read on the reader's
         self._request = 0
 
     def load(self, path: Path) -> int:
         self._request += 1
         request = self._request
-        self._pool.submit(self._read, request, path)
+        self._thread.submit(lambda: self._read(request, path))
         return request
 
     def _read(self, request: int, path: Path) -> None:
@@ -34,15 +38,22 @@ class RecordingLoader(QObject):
             raw = read_file(path)
             preview = read_preview(raw, name=path.name)
             if preview is not None:
-                self.previewed.emit(request, preview)
+                self._answer(self.previewed, request, preview)
             recording = parse_recording(raw, name=path.name)
             summary = summarize(recording)
         except RecordingError as exc:
-            self.failed.emit(request, str(exc))
+            self._answer(self.failed, request, str(exc))
         except Exception as exc:  # a bug must reach the user as a message, not kill the reader thread
-            self.failed.emit(request, f"unexpected error while reading: {exc!r}")
+            self._answer(self.failed, request, f"unexpected error while reading: {exc!r}")
         else:
-            self.loaded.emit(request, recording, summary)
+            self._answer(self.loaded, request, recording, summary)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def _answer(self, signal: SignalInstance, *args: object) -> None:
+        # After shutdown nobody listens, and this object may be gone before a long parse ends.
+        if not self._stopped.is_set():
+            signal.emit(*args)
+
+    def shutdown(self, timeout_s: float = STOP_WAIT_S) -> bool:
+        """Drop files not started; wait for the one being read. True when the reader thread has ended."""
+        self._stopped.set()
+        return self._thread.stop(timeout_s)

@@ -20,31 +20,29 @@ from PySide6.QtWidgets import (
 
 from viewer.settings import Settings, save_settings
 from viewer.sync.service import SyncStatus
-from viewer.sync.sources import load_config
-from viewer.sync.syncer import SyncReport
-from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
-from viewer.ui.navigator import ReplayNavigator
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
-from viewer.ui.replay_loading import import_files
+from viewer.ui.replay_loading import OpenedReplay
 from viewer.ui.reports_page import ReportsPage
+from viewer.ui.session import ReplaySession
 from viewer.ui.settings_dialog import SettingsDialog
-from viewer.ui.sync_runner import SyncRunner
 
 RECORDING_FILTER = "Recordings (*.json *.ndjson *.jsonl *.gz *.req);;All files (*)"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings, worker: CacheWorker, parent: QWidget | None = None) -> None:
+    """Places the widgets, builds the menus and connects them to the session; owns no state of its own."""
+
+    def __init__(self, settings: Settings, session: ReplaySession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.worker = worker
-        self.feed = ReplayFeed(worker)
+        self.session = session
+        self.feed = ReplayFeed(session.cache)
         self.player = PlayerPanel(settings)
-        self.profile = ProfilePage(worker)
-        self.reports = ReportsPage(worker)
+        self.profile = ProfilePage(session.cache)
+        self.reports = ReportsPage(session.cache)
         self.pages = QStackedWidget()
         for page in (self.player, self.profile, self.reports):
             self.pages.addWidget(page)
@@ -54,10 +52,11 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 1000])
         self.setCentralWidget(self.splitter)
-        self.navigator = ReplayNavigator(settings, worker, self.player, self.feed)
+        self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=[self.feed])
         self._build_status_bar()
         self._build_menus()
-        self._connect()
+        self._connect_widgets()
+        self._connect_session()
         self._restore_layout()
         self.setAcceptDrops(True)
         self.setWindowTitle("Replay Viewer")
@@ -84,21 +83,31 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_menus(self) -> None:
-        c = self.player.controller
         file = self._menu("&File")
         self._add(file, "&Open recording…", ["Ctrl+O"], self.choose_file)
         self._add(file, "Open &link…", ["Ctrl+L"], self.ask_for_link)
         self._add(file, "Paste link", ["Ctrl+V"], self.paste_link)
-        self.import_action = self._add(file, "&Import recordings…", ["Ctrl+I"], self.choose_import)
-        self.demo_action = self._add(file, "Load &demo replays", [], self.load_demo)
+        self._add(file, "&Import recordings…", ["Ctrl+I"], self.choose_import)
+        self._add(file, "Load &demo replays", [], self.session.load_demo)
         file.addSeparator()
         self._add(file, "&Settings…", ["Ctrl+,"], self.open_settings)
         self._add(file, "&Quit", ["Ctrl+Q"], self.close)
         edit = self._menu("&Edit")
         self._add(edit, "&Copy link", ["Ctrl+Shift+C"], lambda: self.copy_link(with_time=True))
         self._add(edit, "Copy link &without time", [], lambda: self.copy_link(with_time=False))
-        self._add(edit, "&Find replays", ["Ctrl+F"], self.focus_search)
-        play = self._menu("&Playback")
+        self._add(edit, "&Find replays", ["Ctrl+F"], self.feed.focus_search)
+        self._build_playback_menu(self._menu("&Playback"))
+        go = self._menu("&Go")
+        self._add(go, "&Player", ["Ctrl+1"], lambda: self.pages.setCurrentWidget(self.player))
+        self._add(go, "&Reports", ["Ctrl+2"], self.show_reports)
+        self._add(go, "User p&rofile", ["Ctrl+3"], self.show_current_user)
+        view = self._menu("&View")
+        self._add(view, "&Fullscreen", ["F"], self.chrome.toggle)
+        self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
+        self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
+
+    def _build_playback_menu(self, play: QMenu) -> None:
+        c = self.player.controller  # the playback model the player shows; menus drive it like its controls
         self._add(play, "Play / pause", ["Space"], c.toggle)
         self._add(play, "Back 5 s", ["Left"], lambda: c.step(-5000))
         self._add(play, "Forward 5 s", ["Right"], lambda: c.step(5000))
@@ -107,54 +116,59 @@ class MainWindow(QMainWindow):
         self._add(play, "Faster", ["Up"], c.faster)
         self._add(play, "Slower", ["Down"], c.slower)
         self.skip_action = self._add(play, "Skip inactivity", [], c.set_skip_inactivity, checkable=True)
+        c.on_change(lambda: self.skip_action.setChecked(c.skip_inactivity))
+        self.skip_action.setChecked(c.skip_inactivity)
         play.addSeparator()
-        self._add(play, "Next replay", ["N"], lambda: self.navigator.step(1))
-        self._add(play, "Previous replay", ["P"], lambda: self.navigator.step(-1))
-        go = self._menu("&Go")
-        self._add(go, "&Player", ["Ctrl+1"], lambda: self.pages.setCurrentWidget(self.player))
-        self._add(go, "&Reports", ["Ctrl+2"], self.show_reports)
-        self._add(go, "User p&rofile", ["Ctrl+3"], self.show_current_user)
-        view = self._menu("&View")
-        self._add(view, "&Fullscreen", ["F"], self.toggle_fullscreen)
-        self._add(view, "Leave fullscreen", ["Esc"], self.leave_fullscreen)
-        self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
+        self._add(play, "Next replay", ["N"], lambda: self.step(1))
+        self._add(play, "Previous replay", ["P"], lambda: self.step(-1))
 
-    def _connect(self) -> None:
-        nav = self.navigator
-        self.feed.replayActivated.connect(nav.open_from_feed)
+    def _connect_widgets(self) -> None:
+        session = self.session
+        self.feed.replayActivated.connect(session.open_replay)
         self.feed.userRequested.connect(self.show_profile)
-        nav.playerWanted.connect(lambda: self.pages.setCurrentWidget(self.player))
-        nav.titleChanged.connect(lambda title: self.setWindowTitle(f"{title} — Replay Viewer"))
-        nav.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.player.userRequested.connect(self.show_profile)
         self.player.openFileRequested.connect(self.choose_file)
-        self.player.fullscreenRequested.connect(self.toggle_fullscreen)
-        self.player.view.bridge.doubleClick.connect(self.toggle_fullscreen)
-        self.player.view.bridge.pointerMove.connect(self._reveal_chrome)
-        self.player.controller.on_change(
-            lambda: self.skip_action.setChecked(self.player.controller.skip_inactivity)
-        )
-        self.skip_action.setChecked(self.player.controller.skip_inactivity)
-        self.profile.playRequested.connect(nav.play_queue)
-        self.profile.replayActivated.connect(nav.open_from_feed)
-        self.reports.openMoment.connect(nav.open_moment)
-        self.worker.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
-        self.chrome = FullscreenChrome(
-            self,
-            [self.player.controls, self.menuBar(), self.statusBar()],
-            away=[self.feed, self.player.header],
-        )
+        self.player.fullscreenRequested.connect(self.chrome.toggle)
+        self.player.doubleClicked.connect(self.chrome.toggle)
+        self.player.pointerMoved.connect(self.chrome.reveal)
+        self.player.ended.connect(session.replay_ended)
+        self.profile.playRequested.connect(session.play_queue)
+        self.profile.replayActivated.connect(session.open_replay)
+        self.reports.openMoment.connect(session.open_moment)
+        self.chrome.chromeShown.connect(self.player.set_controls_visible)
+        self.chrome.presentingChanged.connect(lambda on: self.player.set_header_visible(not on))
 
-    # sync ---------------------------------------------------------------------------------------
-    def attach_sync(self, runner: SyncRunner) -> None:
-        self.sync_runner = runner
-        self.navigator.sync_runner = runner
-        runner.statusChanged.connect(self._show_sync_status)
-        runner.synced.connect(self._after_sync)
-        self._load_source_urls()
+    def _connect_session(self) -> None:
+        session, player = self.session, self.player
+        session.loading.connect(self._show_player)
+        session.loading.connect(player.begin_loading)
+        session.previewed.connect(player.show_preview)
+        session.opened.connect(self._opened)
+        session.grew.connect(player.extend_replay)
+        session.failed.connect(player.show_problem)
+        session.message.connect(self.statusBar().showMessage)
+        session.replaysChanged.connect(self.feed.refresh)
+        session.syncStatusChanged.connect(self._show_sync_status)
+        for stop in (self.feed.stop, self.player.stop, self.chrome.stop):
+            session.stopping.connect(stop)
 
-    def _load_source_urls(self) -> None:
-        self.navigator.source_urls = {source.name: source.url for source in load_config().sources}
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        else:
+            self.resize(1400, 900)
+        if self.settings.splitter_state:
+            self.splitter.restoreState(QByteArray.fromBase64(self.settings.splitter_state.encode()))
+
+    # what the session says --------------------------------------------------------------------
+    def _show_player(self) -> None:
+        self.pages.setCurrentWidget(self.player)
+
+    def _opened(self, opened: OpenedReplay) -> None:
+        self.player.show_replay(opened)
+        if opened.replay_id is not None:
+            self.feed.select(opened.replay_id)
+        self.setWindowTitle(f"{opened.title} — Replay Viewer")
 
     def _show_sync_status(self, status: SyncStatus | None) -> None:
         if status is None:
@@ -166,40 +180,31 @@ class MainWindow(QMainWindow):
         self.sync_progress.setRange(0, max(1, status.total))
         self.sync_progress.setValue(status.done)
 
-    def _after_sync(self, reports: list[SyncReport]) -> None:
-        if any(
-            r.replays_added or r.replays_extended or r.replays_deleted or r.users_deleted for r in reports
-        ):
-            self.feed.refresh()
-        self.navigator.after_sync(reports)
-
-    def _restore_layout(self) -> None:
-        if self.settings.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
-        else:
-            self.resize(1400, 900)
-        if self.settings.splitter_state:
-            self.splitter.restoreState(QByteArray.fromBase64(self.settings.splitter_state.encode()))
-
     # opening replays --------------------------------------------------------------------------
     def choose_file(self) -> None:
         folder = self.settings.last_open_folder or str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Open recording", folder, RECORDING_FILTER)
         if path:
             self.settings.last_open_folder = str(Path(path).parent)
-            self.navigator.open_file(Path(path))
+            self.session.open_file(Path(path))
 
     def ask_for_link(self) -> None:
         text, ok = QInputDialog.getText(self, "Open link", "Link to a replay:")
         if ok and text.strip():
-            self.navigator.open_link(text)
+            self.session.open_link(text)
 
     def paste_link(self) -> None:
-        self.navigator.open_link(QGuiApplication.clipboard().text())
+        self.session.open_link(QGuiApplication.clipboard().text())
 
-    # links, queue, navigation -----------------------------------------------------------------
+    def step(self, step: int) -> None:
+        """N / P: the next or previous replay in the feed's order."""
+        target = self.feed.neighbour(self.session.current_replay_id, step)
+        if target is not None:
+            self.session.open_replay(target)
+
+    # links, pages -----------------------------------------------------------------------------
     def copy_link(self, with_time: bool) -> None:
-        link = self.navigator.share_link(with_time)
+        link = self.session.share_link(self.player.position_s() if with_time else None)
         if link is None:
             self.statusBar().showMessage("Only replays in the cache have links; import the file first.", 6000)
             return
@@ -211,68 +216,29 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.profile)
 
     def show_current_user(self) -> None:
-        row = self.navigator.current_row
-        if row is not None and row.user_id:
-            self.show_profile(row.user_id)
+        user_id = self.session.current_user_id
+        if user_id:
+            self.show_profile(user_id)
 
     def show_reports(self) -> None:
         self.reports.refresh()
         self.pages.setCurrentWidget(self.reports)
 
-    def focus_search(self) -> None:
-        self.feed.show()
-        self.feed.search.setFocus()
-        self.feed.search.selectAll()
-
-    # import, demo, settings -------------------------------------------------------------------
+    # import, settings -------------------------------------------------------------------------
     def choose_import(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import recordings", self.settings.last_open_folder, RECORDING_FILTER
         )
         if paths:
-            self.import_paths([Path(p) for p in paths])
-
-    def import_paths(self, paths: list[Path]) -> None:
-        self.statusBar().showMessage(f"Importing {len(paths)} files…")
-        self.worker.call(lambda cache: import_files(cache, paths), self._imported)
-
-    def _imported(self, summary: str) -> None:
-        self.statusBar().showMessage(summary, 10000)
-        self.feed.refresh()
-
-    def load_demo(self) -> None:
-        from viewer import demo
-
-        if not demo.demo_available():
-            self.statusBar().showMessage("The demo replays are not installed.", 8000)
-            return
-        self.worker.call(lambda cache: demo.load_demo(cache), lambda count: self._demo_loaded(count))
-
-    def _demo_loaded(self, count: int) -> None:
-        self.settings.demo_offered = True
-        save_settings(self.settings)
-        self.statusBar().showMessage(f"Loaded {count} demo replays", 8000)
-        self.feed.refresh()
+            self.session.import_files([Path(p) for p in paths])
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             dialog.apply()
             save_settings(self.settings)
-            self.player.view.set_remote_assets(self.settings.load_remote_assets)
-        self._load_source_urls()
-        if dialog.sources_changed and getattr(self, "sync_runner", None) is not None:
-            self.sync_runner.sync_now()
-
-    # fullscreen -------------------------------------------------------------------------------
-    def toggle_fullscreen(self) -> None:
-        self.chrome.toggle()
-
-    def leave_fullscreen(self) -> None:
-        self.chrome.leave()
-
-    def _reveal_chrome(self) -> None:
-        self.chrome.reveal()
+            self.player.set_remote_assets(self.settings.load_remote_assets)
+        self.session.reload_sources(sync=dialog.sources_changed)
 
     # window events ----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
@@ -282,14 +248,14 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
         local = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if local:
-            self.navigator.open_file(Path(local[0]))
+            self.session.open_file(Path(local[0]))
         elif event.mimeData().hasText():
-            self.navigator.open_link(event.mimeData().text())
+            self.session.open_link(event.mimeData().text())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.chrome.leave()
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self.settings.splitter_state = bytes(self.splitter.saveState().toBase64().data()).decode()
         save_settings(self.settings)
-        self.player.shutdown()
+        self.session.shutdown()
         super().closeEvent(event)

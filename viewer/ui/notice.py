@@ -30,3 +30,8 @@ class NoticeOverlay(QLabel):
         self.show()
         self.raise_()
         self._timer.start(SHOW_MS)
+
+    def stop(self) -> None:
+        """The window is closing: no fade is left pending."""
+        self._timer.stop()
+        self.hide()

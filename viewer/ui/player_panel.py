@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -14,8 +12,8 @@ from viewer.player.view import ReplayView
 from viewer.settings import Settings, save_settings
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel
-from viewer.ui.loader import RecordingLoader
 from viewer.ui.notice import NoticeOverlay
+from viewer.ui.replay_loading import OpenedReplay, ReplayProblem
 
 TICK_MS = 50
 
@@ -25,7 +23,8 @@ class PlayerPanel(QWidget):
     ended = Signal()  # playback reached the end of the replay
     openFileRequested = Signal()
     fullscreenRequested = Signal()
-    replayShown = Signal(str)  # the id (or file name) of the replay now in the player
+    doubleClicked = Signal()  # on the replay
+    pointerMoved = Signal()  # over the replay
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,12 +35,10 @@ class PlayerPanel(QWidget):
             self.view, speed=settings.playback_speed, skip_inactivity=settings.skip_inactivity
         )
         self.controls = ControlsBar(self.controller)
-        self.loader = RecordingLoader(self)
         self.error_panel = ErrorPanel()
         self.recording: Recording | None = None
         self.replay_id: str | None = None
-        self._request = 0
-        self._pending_start_s: float | None = None
+        self._autoplay = False  # play when the page shows the first frame (a queue of replays)
         self._previewed: list[Event] | None = None  # events the page shows ahead of the whole file
         self._was_playing = False
         self._build()
@@ -99,58 +96,44 @@ class PlayerPanel(QWidget):
         self.controller.on_notice(self.notice.show_notice)
         self.controller.on_change(self._on_controller_change)
         self.controls.fullscreenRequested.connect(self.fullscreenRequested)
-        self.loader.previewed.connect(self._on_file_previewed)
-        self.loader.loaded.connect(self._on_file_loaded)
-        self.loader.failed.connect(self._on_file_failed)
         self.view.loadFailed.connect(self._on_player_failed)
+        self.view.firstFrameShown.connect(self._on_first_frame)
+        self.view.bridge.doubleClick.connect(self.doubleClicked)
+        self.view.bridge.pointerMove.connect(self.pointerMoved)
         self.error_panel.openAnotherRequested.connect(self.openFileRequested)
 
     # opening --------------------------------------------------------------------------------
-    def open_path(self, path: Path, start_at_s: float | None = None) -> None:
-        """Read a recording file off the GUI thread, then show it."""
-        self.begin_loading(path.name)
-        self._request = self.loader.load(path)
-        self._pending_start_s = start_at_s
-
-    def begin_loading(self, title: str) -> None:
+    def begin_loading(self, text: str) -> None:
+        """Something else is on its way: playback pauses and the header says what."""
         self.controller.pause()
-        self._request += 1
         self._previewed = None
-        self.title.setText(f"Loading {title}…")
+        self._autoplay = False
+        self.title.setText(text)
 
-    def _on_file_previewed(self, request: int, preview: Recording) -> None:
-        """The first page, decoded from the file's head: show it while the rest is read."""
-        if request == self._request:
-            self.pages.setCurrentWidget(self.stage)
-            self.view.show_events(preview.events, self.controller.speed)
-            self._previewed = preview.events
-
-    def _on_file_loaded(self, request: int, recording: Recording, summary: ReplaySummary) -> None:
-        if request == self._request:
-            self.show_replay(recording, summary, recording.name, None, None, self._pending_start_s)
-
-    def _on_file_failed(self, request: int, message: str) -> None:
-        if request == self._request:
-            self.show_error("This recording cannot be played", message)
+    def show_preview(self, preview: Recording) -> None:
+        """The first page of a file, decoded from its head: shown while the rest is read."""
+        self.pages.setCurrentWidget(self.stage)
+        self.view.show_events(preview.events, self.controller.speed)
+        self._previewed = preview.events
 
     def _on_player_failed(self, message: str) -> None:
-        self.show_error("The player could not show this replay", message)
+        self.show_problem(ReplayProblem("The player could not show this replay", message))
 
-    def show_replay(
-        self,
-        recording: Recording,
-        summary: ReplaySummary,
-        title: str,
-        replay_id: str | None,
-        user: tuple[str, str] | None,
-        start_at_s: float | None = None,
-    ) -> None:
-        """Show a replay; `user` is (user id, what to call them) for the header link."""
-        self.recording, self.replay_id = recording, replay_id
-        self.title.setText(title)
-        self.user_link.setText(f'<a href="{_attr(user[0])}">{_text(user[1])}</a>' if user else "")
+    def show_replay(self, opened: OpenedReplay) -> None:
+        """Show a replay, from `opened.start_at_s` if given; with `autoplay` it plays once it shows."""
+        self.recording, self.replay_id = opened.recording, opened.replay_id
+        self.title.setText(opened.title)
+        user = opened.user
+        self.user_link.setText(f'<a href="{_attr(user.user_id)}">{_text(user.name)}</a>' if user else "")
         self.pages.setCurrentWidget(self.stage)
         self.controls.setEnabled(True)
+        self._show_events(opened.recording, opened.summary)
+        self.controller.load(opened.summary.duration_ms, opened.summary.inactive_spans, opened.summary.markers)
+        if opened.start_at_s is not None:
+            self.controller.seek(opened.start_at_s * 1000)
+        self._autoplay = opened.autoplay
+
+    def _show_events(self, recording: Recording, summary: ReplaySummary) -> None:
         self.controls.timeline.set_replay(
             summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
         )
@@ -159,10 +142,11 @@ class PlayerPanel(QWidget):
             self.view.append_events(recording.events[len(shown) :])  # the page already has the first page
         else:
             self.view.show_events(recording.events, self.controller.speed)
-        self.controller.load(summary.duration_ms, summary.inactive_spans, summary.markers)
-        if start_at_s is not None:
-            self.controller.seek(start_at_s * 1000)
-        self.replayShown.emit(replay_id or recording.name)
+
+    def _on_first_frame(self) -> None:
+        if self._autoplay:
+            self._autoplay = False
+            self.controller.play()
 
     def extend_replay(self, recording: Recording, summary: ReplaySummary) -> None:
         """More of the open replay arrived: the page gets the new events, playback carries on."""
@@ -179,14 +163,15 @@ class PlayerPanel(QWidget):
         )
         self.controller.extend(summary.duration_ms, summary.inactive_spans, summary.markers)
 
-    def show_error(self, title: str, message: str) -> None:
+    def show_problem(self, problem: ReplayProblem) -> None:
         self.controller.pause()
+        self._autoplay = False
         self.view.clear()
         self.recording, self.replay_id = None, None
         self.controls.setEnabled(False)
-        self.title.setText(title)
+        self.title.setText(problem.title)
         self.user_link.setText("")
-        self.error_panel.show_problem(title, message)
+        self.error_panel.show_problem(problem.title, problem.message)
         self.pages.setCurrentWidget(self.error_panel)
 
     # playback -------------------------------------------------------------------------------
@@ -205,9 +190,24 @@ class PlayerPanel(QWidget):
             self.settings.skip_inactivity = controller.skip_inactivity
             save_settings(self.settings)
 
-    def shutdown(self) -> None:
+    def position_s(self) -> float:
+        return self.controller.position_ms / 1000
+
+    def set_remote_assets(self, allowed: bool) -> None:
+        self.view.set_remote_assets(allowed)
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Fullscreen hides the controls while the mouse rests."""
+        self.controls.setVisible(visible)
+
+    def set_header_visible(self, visible: bool) -> None:
+        self.header.setVisible(visible)
+
+    def stop(self) -> None:
+        """The window is closing: the tick and the notice stop, and the page is released."""
         self._tick.stop()
-        self.loader.shutdown()
+        self._autoplay = False
+        self.notice.stop()
         self.view.shutdown()
 
 

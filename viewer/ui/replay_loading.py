@@ -1,25 +1,76 @@
-"""Cache work behind the player: a replay's events and summary, and importing files (runs on the cache thread)."""
+"""What opening a replay gives: typed results from the cache thread, and what the player is handed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from replay_core import Recording, ReplaySummary, summarize
 from viewer.storage import ReplayCache, ReplayRow
 
-CachedReplay = tuple[Recording, ReplaySummary, ReplayRow]
-MISSING_EVENTS = "missing-events"  # kept as metadata only (beyond the disk budget): fetch, then open
+
+@dataclass(frozen=True)
+class CachedReplay:
+    """A replay read whole from the cache."""
+
+    recording: Recording
+    summary: ReplaySummary
+    row: ReplayRow
 
 
-def load_cached_replay(cache: ReplayCache, replay_id: str) -> CachedReplay | str | None:
-    """A replay's events, summary and row; MISSING_EVENTS when only its metadata is cached; None if unknown."""
+@dataclass(frozen=True)
+class EventsNotCached:
+    """Only the replay's metadata is cached (it was beyond the disk budget): fetch its events, then open."""
+
+    row: ReplayRow
+
+
+@dataclass(frozen=True)
+class NotInCache:
+    replay_id: str
+
+
+CacheLookup = CachedReplay | EventsNotCached | NotInCache
+
+
+@dataclass(frozen=True)
+class ReplayUser:
+    """Who recorded a replay, for the player's header link."""
+
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenedReplay:
+    """Everything the player needs to show a replay."""
+
+    recording: Recording
+    summary: ReplaySummary
+    title: str
+    replay_id: str | None = None  # None for a file that is not in the cache
+    user: ReplayUser | None = None
+    start_at_s: float | None = None
+    autoplay: bool = False  # play once the first frame shows (a queue of replays)
+
+
+@dataclass(frozen=True)
+class ReplayProblem:
+    """Why the player shows no replay: a heading and a one-line reason."""
+
+    title: str
+    message: str
+
+
+def look_up_replay(cache: ReplayCache, replay_id: str) -> CacheLookup:
+    """The replay's events, summary and row, or why they cannot be had from the cache alone."""
     row = cache.get_replay(replay_id)
     if row is None:
-        return None
+        return NotInCache(replay_id)
     if not cache.has_events(replay_id):
-        return MISSING_EVENTS
+        return EventsNotCached(row)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
-    return recording, summarize(recording), row
+    return CachedReplay(recording, summarize(recording), row)
 
 
 def import_files(cache: ReplayCache, paths: list[Path]) -> str:
