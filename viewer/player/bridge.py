@@ -6,9 +6,12 @@ the page answers by calling its slots. Calls made before the page is ready are q
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
 
 
 class PlayerBridge(QObject):
@@ -22,18 +25,14 @@ class PlayerBridge(QObject):
     appendRequested = Signal(str, int, int)  # base URL of more chunks, chunk count, generation
 
     # page -> Python, re-emitted for the app
-    ready = Signal()
     firstFrame = Signal(int)  # generation
     progress = Signal(int, int, float)  # generation, chunks loaded, loaded until (ms)
     failed = Signal(int, str)  # generation, message
     seekDone = Signal(int, int, float)  # generation, token, current time (ms)
-    pausedAt = Signal(int, float)
-    ended = Signal(int)
     textArrived = Signal(int, str, str, float)  # request id, innerText, all text, current time
     viewportResized = Signal(int, int)
     doubleClick = Signal()
     pointerMove = Signal()
-    scriptError = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,7 +52,6 @@ class PlayerBridge(QObject):
         queued, self._queued = self._queued, []
         for call in queued:
             call()
-        self.ready.emit()
 
     @Slot(int)
     def firstFrameShown(self, generation: int) -> None:  # noqa: N802
@@ -71,13 +69,15 @@ class PlayerBridge(QObject):
     def seeked(self, generation: int, token: int, at_ms: float) -> None:
         self.seekDone.emit(generation, token, at_ms)
 
+    # The page reports pauses and the end of a replay, but the playback controller keeps the clock
+    # and knows both already: these slots only keep the page's calls valid.
     @Slot(int, float)
     def paused(self, generation: int, at_ms: float) -> None:
-        self.pausedAt.emit(generation, at_ms)
+        pass
 
     @Slot(int)
     def finished(self, generation: int) -> None:
-        self.ended.emit(generation)
+        pass
 
     @Slot(int, str, str, float)
     def textReported(self, request_id: int, visible: str, everything: str, at_ms: float) -> None:  # noqa: N802
@@ -97,4 +97,4 @@ class PlayerBridge(QObject):
 
     @Slot(str)
     def pageError(self, message: str) -> None:  # noqa: N802
-        self.scriptError.emit(message)
+        log.warning("player page error: %s", message)

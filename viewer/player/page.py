@@ -56,8 +56,6 @@ class LockedPage(QWebEnginePage):
 
     def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
         super().__init__(profile, parent)
-        self.blocked_navigations: list[str] = []
-        self.console_errors: list[str] = []
         _lock_settings(self.settings())
 
     def acceptNavigationRequest(  # noqa: N802 (Qt override)
@@ -68,7 +66,6 @@ class LockedPage(QWebEnginePage):
             return True
         if not is_main_frame and url.toString() in _SUBFRAME_DOCUMENTS:
             return True
-        self.blocked_navigations.append(url.toString())
         log.warning("blocked a navigation of the player to %s", url.toString())
         return False
 
@@ -79,7 +76,6 @@ class LockedPage(QWebEnginePage):
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
-            self.console_errors.append(message)
             log.info("player page: %s (%s:%d)", message, source, line)
         else:
             log.debug("player page: %s", message)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 PLAYER_SCHEME = "replay-player"
 REMOTE_ASSET_KINDS = frozenset({"image", "stylesheet", "font"})
 _INLINE_SCHEMES = frozenset({"data", "blob"})
+KEEP_REQUESTS = 1000  # the latest decisions; a page open for hours must not grow the log for ever
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,11 @@ def request_allowed(scheme: str, method: str, kind: str, remote_assets: bool) ->
 
 
 class RequestLog:
-    """Every request the player page tried, with the policy's answer (thread-safe)."""
+    """The latest requests the player page tried, with the policy's answer (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = KEEP_REQUESTS) -> None:
         self._lock = threading.Lock()
-        self._records: list[RequestRecord] = []
+        self._records: deque[RequestRecord] = deque(maxlen=keep)
 
     def add(self, record: RequestRecord) -> None:
         with self._lock:
@@ -43,6 +45,3 @@ class RequestLog:
     def records(self) -> list[RequestRecord]:
         with self._lock:
             return list(self._records)
-
-    def blocked(self) -> list[RequestRecord]:
-        return [r for r in self.records() if not r.allowed]

@@ -24,8 +24,6 @@ class ReplayView(QWebEngineView):
     loadFailed = Signal(str)
     seekFinished = Signal(int, float)  # token, replayer time (ms)
     textReady = Signal(int, str, str, float)  # request id, innerText, all text, replayer time
-    viewportChanged = Signal(int, int)
-    playbackEnded = Signal()
     eventsAppended = Signal(float)  # the page now holds events up to this time (ms from the start)
 
     def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
@@ -55,7 +53,6 @@ class ReplayView(QWebEngineView):
         bridge.progress.connect(self._on_progress)
         bridge.failed.connect(self._on_failed)
         bridge.seekDone.connect(self._on_seek_done)
-        bridge.ended.connect(self._on_ended)
         bridge.textArrived.connect(self.textReady)
         bridge.viewportResized.connect(self._on_viewport)
 
@@ -80,13 +77,8 @@ class ReplayView(QWebEngineView):
         if generation == self._generation:
             self.seekFinished.emit(token, at_ms)
 
-    def _on_ended(self, generation: int) -> None:
-        if generation == self._generation:
-            self.playbackEnded.emit()
-
     def _on_viewport(self, width: int, height: int) -> None:
         self.recorded_viewport = (width, height)
-        self.viewportChanged.emit(width, height)
 
     def set_remote_assets(self, allowed: bool) -> None:
         self.interceptor.remote_assets = allowed
