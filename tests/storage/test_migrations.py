@@ -14,7 +14,7 @@ from tests.paths import RRWEB_FIXTURES
 from viewer.storage import ReplayCache, ReplayQuery
 from viewer.storage.chunks import encode_replay
 from viewer.storage.database import HEAD_REVISION, current_revision, make_engine, migrate
-from viewer.storage.schema import analytics_events, event_chunks, replays, sources, users
+from viewer.storage.schema import analytics_events, event_chunks, replays, sources, sync_state, users
 
 
 def test_the_code_knows_the_newest_migration() -> None:
@@ -95,6 +95,45 @@ def test_0002_adds_search_over_the_users_of_an_existing_cache(tmp_path: Path) ->
         with cache.reading() as conn:
             assert conn.exec_driver_sql("SELECT name FROM user_search").scalars().all() == ["Renamed Person"]
         assert [r.id for r in cache.all_replays(ReplayQuery(search="renamed"))] == [replay_id]
+
+
+def _cache_at_revision_0002(path: Path) -> str:
+    """A cache as version 0002 left it: the 0001 data, searchable, and a sync source part way through its feed."""
+    replay_id = _cache_at_revision_0001(path)
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        migrate(conn, "0002")
+        with conn.begin():
+            conn.execute(insert(sources).values(id=2, name="prod", kind="sync", created_ms=2))
+            conn.execute(insert(sync_state).values(source_id=2, cursor="41", synced_ms=5, last_error=None))
+        assert current_revision(conn) == "0002"
+    engine.dispose()
+    return replay_id
+
+
+def test_0003_adds_the_replays_a_sync_skipped_to_an_existing_cache(tmp_path: Path) -> None:
+    from viewer.storage import CacheUpdate, ReplayFault, RetryBackoff
+
+    path = tmp_path / "cache.sqlite3"
+    replay_id = _cache_at_revision_0002(path)
+    with ReplayCache.open(path, clock=lambda: 1_000.0) as cache:
+        assert cache.moved_aside is None
+        with cache.reading() as conn:
+            assert current_revision(conn) == HEAD_REVISION == "0003"
+        assert cache.events(replay_id) == read_recording(RRWEB_FIXTURES[0]).events
+        assert [r.id for r in cache.all_replays(ReplayQuery(search="old.timer@"))] == [replay_id]
+        assert cache.sync_state("prod") == ("41", 5, None)
+        assert cache.replay_faults() == []
+        failed = CacheUpdate(
+            source="prod", source_kind="sync", failed_replays=[("r9", "boom")], retry=RetryBackoff()
+        )
+        cache.apply(failed)
+        assert cache.replay_faults() == [
+            ReplayFault("prod", "r9", "boom", 1, 1_000_000, 1_000_000, 1_060_000)
+        ]
+        cache.apply(CacheUpdate(source="prod", source_kind="sync", resolved_replays=["r9"]))
+        assert cache.replay_faults() == []
+        assert cache.sync_state("prod")[0] == "41"
 
 
 def test_opening_twice_does_not_migrate_again(tmp_path: Path) -> None:

@@ -65,6 +65,12 @@ def api(server: RunningServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> Iterator[ReplayCache]:
-    with ReplayCache.open(tmp_path / "cache.sqlite3") as opened:
+def cache_clock() -> FakeClock:
+    """The cache's own clock (when a skipped replay is due again): the tests move it, nobody sleeps."""
+    return FakeClock()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, cache_clock: FakeClock) -> Iterator[ReplayCache]:
+    with ReplayCache.open(tmp_path / "cache.sqlite3", clock=cache_clock) as opened:
         yield opened

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from tests.paths import MIXPANEL_CAPTURES
+from tests.paths import MIXPANEL_CAPTURES, REPO
 from tests.replay_api.captures import load_capture, send
 from tests.replay_api.helpers import feed_all, gz, post_record, replay_lines, rrweb_batch
 from tests.replay_api.server import RunningServer
@@ -21,6 +25,53 @@ from viewer.sync.transport import RetryPolicy, Transport
 
 SOURCE = "test-server"
 FAST_RETRY = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=0.05)
+
+
+class FaultyNetwork(httpx.BaseTransport):
+    """Between the client and the real server: answers or rewrites the requests that `fault` picks."""
+
+    def __init__(self, fault: Callable[[httpx.Request], Any]) -> None:
+        self.real = httpx.HTTPTransport()
+        self.fault = fault
+        self.seen: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request.url.path)
+        action = self.fault(request)
+        if isinstance(action, httpx.Response):
+            return action
+        response = self.real.handle_request(request)
+        if action is None:
+            return response
+        raw = b"".join(response.stream)  # type: ignore[union-attr]
+        response.close()
+        headers = [
+            (k, v) for k, v in response.headers.items() if k not in ("content-length", "transfer-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=action(raw))
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    # A subprocess cannot share the in-memory keychain: with no keychain at all the key goes to the
+    # 0600 fallback file.
+    return dict(
+        os.environ,
+        REPLAY_VIEWER_DATA_DIR=str(data_dir),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        **extra,
+    )
+
+
+def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "viewer", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def capture_folders() -> list[Path]:

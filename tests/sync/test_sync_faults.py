@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.replay_api.server import RunningServer
+from tests.replay_api.server import FakeClock, RunningServer
 from tests.sync.helpers import (
+    FaultyNetwork,
     assert_cache_matches,
     capture_folders,
     record_synthetic,
@@ -21,32 +22,6 @@ from tests.sync.helpers import (
 )
 from viewer.storage import ReplayCache
 from viewer.sync.transport import RetryPolicy, Transport, retry_after_seconds
-
-Rewrite = Callable[[httpx.Request, httpx.Response], httpx.Response]
-
-
-class FaultyNetwork(httpx.BaseTransport):
-    """Between the client and the real server: answers or rewrites the requests that `fault` picks."""
-
-    def __init__(self, fault: Callable[[httpx.Request], Any]) -> None:
-        self.real = httpx.HTTPTransport()
-        self.fault = fault
-        self.seen: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append(request.url.path)
-        action = self.fault(request)
-        if isinstance(action, httpx.Response):
-            return action
-        response = self.real.handle_request(request)
-        if action is None:
-            return response
-        raw = b"".join(response.stream)  # type: ignore[union-attr]
-        response.close()
-        headers = [
-            (k, v) for k, v in response.headers.items() if k not in ("content-length", "transfer-encoding")
-        ]
-        return httpx.Response(response.status_code, headers=headers, content=action(raw))
 
 
 def free_port() -> int:
@@ -121,16 +96,24 @@ def test_event_download_cut_short_or_corrupt(
     server: RunningServer,
     api: httpx.Client,
     cache: ReplayCache,
+    cache_clock: FakeClock,
     half_synced: dict,
     rewrite: Callable[[bytes], bytes],
     message: str,
 ) -> None:
     report = sync(cache, server, inner=FaultyNetwork(_events_only(rewrite)))
-    assert len(report.errors) == 1 and message in report.errors[0], report.errors
-    assert report.errors[0].startswith("replay ")
-    assert snapshot(cache) == half_synced
+    # Each replay whose download is broken is skipped and recorded; the feed goes on past them.
+    assert report.ok and len(report.skipped) == 2, report.errors
+    assert all(message in fault.reason and fault.attempts == 1 for fault in report.skipped)
+    assert {f.replay_id for f in cache.replay_faults()} == {f.replay_id for f in report.skipped}
+    assert snapshot(cache)["replays"] == half_synced["replays"]
+    assert cache.sync_cursor("test-server") != half_synced["cursor"]
+    early = sync(cache, server)
+    assert early.ok and early.retried == 0 and early.replays_added == 0  # not before their backoff
+    cache_clock.now += 60
     good = sync(cache, server)
-    assert good.ok and good.replays_added == 2
+    assert good.ok and good.retried == 2 and good.replays_added == 2 and not good.skipped
+    assert cache.replay_faults() == []
     assert_cache_matches(cache, server_state(api))
 
 

@@ -1,23 +1,26 @@
-"""The sync commands: `source add|list|remove` and `sync [--once]`. No Qt here."""
+"""The sync commands: `source add|list|remove` and `sync [--once]`. No Qt here.
+
+`sync --once` exits with 1 when a source could not be synced to the end (unreachable, a bad key, a
+broken change feed): its next sync resumes where this one stopped. A replay the server could not serve
+is only a warning on stderr (exit 0): the sync went on without it and tries it again later.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from viewer.commands.progress import TerminalProgress
 from viewer.errors import CommandError
 
 if TYPE_CHECKING:
+    from viewer.storage import ReplayFault
     from viewer.sync.sources import Source
     from viewer.sync.syncer import SyncReport
-
-# Tests only: seconds to pause after each committed transaction, so that a sync can be killed mid-way.
-PAUSE_ENV = "REPLAY_VIEWER_SYNC_TEST_PAUSE_S"
 
 
 def run_source_add(args: argparse.Namespace) -> int:
@@ -83,7 +86,7 @@ def run_sync(args: argparse.Namespace) -> int:
         raise CommandError("no sources configured: add one with `replay-viewer source add NAME URL`")
     bar = TerminalProgress(sys.stderr, "replays")
     with open_cache() as cache:
-        service = SyncService(cache, pause_s=float(os.environ.get(PAUSE_ENV) or 0))
+        service = SyncService(cache)
         if args.once:
             reports = service.sync_all(bar.show)
             bar.clear()
@@ -111,7 +114,17 @@ def _print_reports(reports: list[SyncReport]) -> int:
             f"{report.replays_metadata_only} metadata only, {report.users} users, {report.events} events, "
             f"{report.deletions} deletions, {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s"
         )
+        for fault in report.skipped:
+            print(f"replay-viewer: warning: {report.source}: {_skipped(fault)}", file=sys.stderr)
         for error in report.errors:
             print(f"replay-viewer: error: {report.source}: {error}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
+
+
+def _skipped(fault: ReplayFault) -> str:
+    """'replay r1 skipped (…the server answered 500…); attempt 2, next try after 2026-03-29 14:05:00'."""
+    when = datetime.fromtimestamp(fault.next_retry_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        f"replay {fault.replay_id} skipped ({fault.reason}); attempt {fault.attempts}, next try after {when}"
+    )

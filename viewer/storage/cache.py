@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
-from viewer.storage import analytics, budget, feed, removal, writes
+from viewer.storage import analytics, budget, faults, feed, removal, writes
 from viewer.storage.chunks import decode_chunk
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
@@ -23,6 +23,7 @@ from viewer.storage.models import (
     FunnelStep,
     Removal,
     ReplayBatch,
+    ReplayFault,
     ReplayPage,
     ReplayQuery,
     ReplayRow,
@@ -216,6 +217,11 @@ class ReplayCache:
     def sync_error(self, source: str, error: str | None) -> None:
         """Note a failed (or a clean) sync of `source`, keeping its cursor."""
         self.save_sync_cursor(source, self.sync_cursor(source), error)
+
+    def replay_faults(self, source: str | None = None, due_by_ms: int | None = None) -> list[ReplayFault]:
+        """Replays a sync skipped because their server could not serve them (only those due, with `due_by_ms`)."""
+        with self.reading() as conn:
+            return faults.listed(conn, source, due_by_ms)
 
     def batch_keys(self, replay_id: str) -> set[str]:
         from viewer.storage.schema import replay_batches

@@ -80,6 +80,35 @@ class CacheUpdate:
     deleted_users: list[str] = field(default_factory=list)
     deleted_events: list[str] = field(default_factory=list)
     sync_cursor: str | None = None
+    # From a sync: replays the server could not serve (id, reason) and replays it served again. With
+    # `retry` set, replays whose batches do not validate are recorded as failed too, to be tried again.
+    failed_replays: list[tuple[str, str]] = field(default_factory=list)
+    resolved_replays: list[str] = field(default_factory=list)
+    retry: RetryBackoff | None = None
+
+
+@dataclass(frozen=True)
+class RetryBackoff:
+    """When to try a failed replay again: `first_ms` after the first failure, doubling up to `max_ms`."""
+
+    first_ms: int = 60_000
+    max_ms: int = 86_400_000
+
+    def delay_ms(self, attempts: int) -> int:
+        return min(self.first_ms * 2 ** min(max(attempts - 1, 0), 40), self.max_ms)
+
+
+@dataclass(frozen=True)
+class ReplayFault:
+    """A replay a sync skipped because its server could not serve it, and when it is tried again."""
+
+    source: str
+    replay_id: str
+    reason: str
+    attempts: int
+    first_failed_ms: int
+    last_failed_ms: int
+    next_retry_ms: int
 
 
 @dataclass(frozen=True)
@@ -107,6 +136,7 @@ class UpdateResult:
     events_added: int = 0
     profiles_changed: int = 0
     removed: Removal | None = None  # what the update's tombstones deleted
+    faults: list[ReplayFault] = field(default_factory=list)  # failed replays recorded by this update
 
     @property
     def changed(self) -> bool:

@@ -107,6 +107,20 @@ sync_state = Table(
     Column("last_error", Text),
 )
 
+# Replays a sync skipped because their server could not serve them; retried with a growing delay.
+replay_faults = Table(
+    "replay_faults",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("replay_id", String, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_ms", Integer, nullable=False),
+    Column("last_failed_ms", Integer, nullable=False),
+    Column("next_retry_ms", Integer, nullable=False),
+)
+Index("ix_replay_faults_retry", replay_faults.c.source_id, replay_faults.c.next_retry_ms)
+
 # The feed search index (FTS5, trigram tokenizer for substring matches) is a virtual table that
 # SQLAlchemy cannot describe; migration 0002 creates it with triggers that keep it in step with users.
 USER_SEARCH_TABLE = "user_search"

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 from replay_core import RecordingError
 from replay_core.events import Event
 from replay_core.reader import prepare_events
-from viewer.storage import budget, removal
+from viewer.storage import budget, faults, removal
 from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
-from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, UpdateResult
+from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, RetryBackoff, UpdateResult
 from viewer.storage.schema import (
     analytics_events,
     event_chunks,
@@ -53,9 +53,24 @@ def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateRe
     people = {b.user_id for b in update.batches} | {n.user_id for n in update.new_replays}
     people |= {m.user_id for m in update.replay_metadata}
     ensure_users(conn, (p for p in people | {e.user_id for e in update.events} if p), now_ms)
+    _note_faults(conn, update, source_id, result, now_ms)
     if update.sync_cursor is not None:
         save_cursor(conn, source_id, update.sync_cursor, None, now_ms)
     return result
+
+
+def _note_faults(
+    conn: Connection, update: CacheUpdate, source_id: int, result: UpdateResult, now_ms: int
+) -> None:
+    """Record the replays a sync skips in the transaction that moves its cursor past them: never lost."""
+    failed = dict(update.failed_replays)
+    if update.retry is not None:
+        failed.update(result.skipped)  # downloaded, but its events do not make a replay: try again later
+    gone = update.deleted_replays + [r for r in update.resolved_replays if r not in failed]
+    faults.clear(conn, source_id, gone)
+    retry = update.retry or RetryBackoff()
+    for replay_id, reason in failed.items():
+        result.faults.append(faults.record(conn, source_id, replay_id, reason, now_ms, retry))
 
 
 def save_cursor(conn: Connection, source_id: int, cursor: str | None, error: str | None, now_ms: int) -> None:

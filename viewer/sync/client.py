@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +12,7 @@ import httpx
 import orjson
 
 from replay_core.events import Event
-from viewer.sync.transport import SyncError, Transport
+from viewer.sync.transport import ServerError, SyncError, Transport
 
 REPLAY, USER, EVENT = "replay", "user", "event"
 UPSERT, DELETE = "upsert", "delete"
@@ -150,8 +151,38 @@ class ReplayDownload:
     raw_bytes: int = 0  # NDJSON as decoded, the events' JSON plus a few bytes a line
 
 
+class ReplayError(SyncError):
+    """One replay the server cannot serve now while it answers otherwise: the sync skips it for a while."""
+
+    def __init__(self, replay_id: str, reason: str) -> None:
+        super().__init__(f"replay {replay_id}: {reason}")
+        self.replay_id = replay_id
+        self.reason = reason
+
+
+class ReplayGone(ReplayError):
+    """The server has no such replay (any more); its tombstone is in the change feed."""
+
+
+class _NotJson(SyncError):
+    """An answer that is not a JSON object."""
+
+
+class _BrokenOff(SyncError):
+    """A download that stopped in the middle: the network's fault, or the server's."""
+
+
+# Answers about the key, the server as a whole or the way to it rather than about one replay: a sync
+# stops on them and resumes from the same place. Any other error status for a replay concerns that replay.
+SOURCE_STATUSES = frozenset({401, 403, 407, 408, 429, 502, 503, 504})
+GONE_STATUSES = frozenset({404, 410})
+
+
 class ReplayApiClient:
-    """The query API of one server; every method raises SyncError (OfflineError when unreachable)."""
+    """The query API of one server; every method raises SyncError (OfflineError when unreachable).
+
+    What concerns one replay only (missing, or events missing, corrupt or cut short) is a ReplayError.
+    """
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
@@ -168,15 +199,26 @@ class ReplayApiClient:
             raise SyncError(f"the change feed is not in the expected form ({exc})") from exc
 
     def replay(self, replay_id: str) -> ReplayInfo:
-        response = self.transport.request("GET", f"/api/v1/replays/{quote(replay_id, safe='')}")
-        return ReplayInfo.from_json(_json(response, f"replay {replay_id}"))
+        with _about_replay(replay_id):
+            response = self.transport.request("GET", f"/api/v1/replays/{quote(replay_id, safe='')}")
+            return ReplayInfo.from_json(_json(response, "its description"))
 
     def delete_user(self, distinct_id: str) -> dict[str, Any]:
         response = self.transport.request("DELETE", f"/api/v1/users/{quote(distinct_id, safe='')}")
         return _json(response, f"deleting user {distinct_id}")
 
     def replay_events(self, replay_id: str, after_seq: int = -1) -> ReplayDownload:
-        """Every batch with seq > `after_seq`; SyncError when the download is cut short or corrupt."""
+        """Every batch with seq > `after_seq`; ReplayError when the download is cut short or corrupt."""
+        with _about_replay(replay_id):
+            try:
+                return self._download(replay_id, after_seq)
+            except _BrokenOff as exc:
+                # Whose fault: a server that still answers broke off this replay's download (it fails on
+                # it); a server that no longer answers makes this an OfflineError, and the sync stops.
+                self.replay(replay_id)
+                raise ReplayError(replay_id, str(exc)) from exc
+
+    def _download(self, replay_id: str, after_seq: int) -> ReplayDownload:
         path = f"/api/v1/replays/{quote(replay_id, safe='')}/events"
         response = self.transport.stream(path, {"after_seq": str(after_seq)})
         download = ReplayDownload()
@@ -186,25 +228,41 @@ class ReplayApiClient:
                 download.raw_bytes += len(line) + 1
                 download.batches.append(_batch(line, replay_id, len(download.batches) + 1))
         except ValueError as exc:
-            raise SyncError(f"replay {replay_id}: the server's X-Replay-Last-Seq is missing") from exc
+            raise ReplayError(replay_id, "the server's X-Replay-Last-Seq is missing") from exc
         finally:
             response.close()
         _check_complete(download, replay_id, after_seq, announced)
         return download
 
 
+@contextmanager
+def _about_replay(replay_id: str) -> Iterator[None]:
+    """Errors that concern one replay become ReplayError; the network's and the server's stay as they are."""
+    try:
+        yield
+    except ServerError as exc:
+        if exc.status in SOURCE_STATUSES:
+            raise
+        kind = ReplayGone if exc.status in GONE_STATUSES else ReplayError
+        raise kind(replay_id, str(exc)) from exc
+    except _NotJson as exc:
+        raise ReplayError(replay_id, str(exc)) from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReplayError(replay_id, f"its description is not in the expected form ({exc!r})") from exc
+
+
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise SyncError(f"{what}: the server's answer is not JSON") from exc
+        raise _NotJson(f"{what}: the server's answer is not JSON") from exc
     if not isinstance(body, dict):
-        raise SyncError(f"{what}: the server's answer is not a JSON object")
+        raise _NotJson(f"{what}: the server's answer is not a JSON object")
     return body
 
 
 def _lines(response: httpx.Response, replay_id: str) -> Iterator[bytes]:
-    """Complete NDJSON lines; a read that breaks off is a SyncError, a last line without "\\n" too."""
+    """Complete NDJSON lines; a read that breaks off is _BrokenOff, a last line without "\\n" a ReplayError."""
     pending = b""
     try:
         for piece in response.iter_bytes():
@@ -212,11 +270,9 @@ def _lines(response: httpx.Response, replay_id: str) -> Iterator[bytes]:
             *whole, pending = pending.split(b"\n")
             yield from (line for line in whole if line.strip())
     except httpx.HTTPError as exc:
-        raise SyncError(
-            f"replay {replay_id}: the event download broke off ({exc or type(exc).__name__})"
-        ) from exc
+        raise _BrokenOff(f"the event download broke off ({exc or type(exc).__name__})") from exc
     if pending.strip():
-        raise SyncError(f"replay {replay_id}: the event download was cut short (an unfinished line)")
+        raise ReplayError(replay_id, "the event download was cut short (an unfinished line)")
 
 
 def _batch(line: bytes, replay_id: str, number: int) -> EventBatch:
@@ -224,18 +280,18 @@ def _batch(line: bytes, replay_id: str, number: int) -> EventBatch:
         item = orjson.loads(line)
         seq, events = item["seq"], item["events"]
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-        raise SyncError(f"replay {replay_id}: line {number} of the event download is corrupt") from exc
+        raise ReplayError(replay_id, f"line {number} of the event download is corrupt") from exc
     if not isinstance(seq, int) or not isinstance(events, list):
-        raise SyncError(f"replay {replay_id}: line {number} of the event download is corrupt")
+        raise ReplayError(replay_id, f"line {number} of the event download is corrupt")
     return EventBatch(seq, events)
 
 
 def _check_complete(download: ReplayDownload, replay_id: str, after_seq: int, announced: int) -> None:
     seqs = [batch.seq for batch in download.batches]
     if seqs != sorted(set(seqs)) or (seqs and seqs[0] <= after_seq):
-        raise SyncError(f"replay {replay_id}: the event download's batches are out of order")
+        raise ReplayError(replay_id, "the event download's batches are out of order")
     last = seqs[-1] if seqs else after_seq
     if last < announced:
-        raise SyncError(
-            f"replay {replay_id}: the event download was cut short (got up to seq {last} of {announced})"
+        raise ReplayError(
+            replay_id, f"the event download was cut short (got up to seq {last} of {announced})"
         )

@@ -28,12 +28,19 @@ class SyncStatus:
     last_success_ms: int | None = None
     last_error: str | None = None
     offline: bool = False
+    failing_replays: int = 0  # replays a server could not serve, waiting to be tried again
 
     def text(self, now_ms: int | None = None) -> str:
-        """ "Syncing 12/40 replays", "Synced 14:02", "Offline — last synced 5 min ago", ..."""
-        now_ms = round(time.time() * 1000) if now_ms is None else now_ms
+        """ "Syncing 12/40 replays", "Synced 14:02 · 1 replay could not be downloaded (retrying)", ..."""
         if self.syncing:
             return f"Syncing {self.done}/{self.total} replays" if self.total else "Syncing…"
+        text = self._outcome(round(time.time() * 1000) if now_ms is None else now_ms)
+        if self.failing_replays:
+            plural = "replay" if self.failing_replays == 1 else "replays"
+            text += f" · {self.failing_replays} {plural} could not be downloaded (retrying)"
+        return text
+
+    def _outcome(self, now_ms: int) -> str:
         if self.offline:
             return f"Offline — last synced {_ago(self.last_success_ms, now_ms)}"
         if self.last_error:
@@ -67,7 +74,6 @@ def sync_all(
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
     key_lookup: KeyLookup = api_key,
     transport_factory: TransportFactory = default_transport,
-    pause_s: float = 0.0,
 ) -> list[SyncReport]:
     """Sync each source in turn; progress is (replays done, replays known so far) over all of them."""
     reports: list[SyncReport] = []
@@ -80,9 +86,7 @@ def sync_all(
         step = _shifted(progress, offset)
         with transport_factory(source.url, key) as transport:
             client = ReplayApiClient(transport)
-            syncer = Syncer(
-                cache, client, source.name, budget_bytes=budget_bytes, progress=step, pause_s=pause_s
-            )
+            syncer = Syncer(cache, client, source.name, budget_bytes=budget_bytes, progress=step)
             reports.append(syncer.run())
         offset = (offset[0] + syncer.done, offset[1] + syncer.total)
     return reports
@@ -110,15 +114,13 @@ class SyncService:
         config: Callable[[], SyncConfig] = load_config,
         key_lookup: KeyLookup = api_key,
         transport_factory: TransportFactory = default_transport,
-        pause_s: float = 0.0,
     ) -> None:
         self.cache = cache
         self._config = config
         self._key_lookup = key_lookup
         self._transport_factory = transport_factory
-        self._pause_s = pause_s
         self._lock = threading.Lock()
-        self._status = SyncStatus(last_success_ms=self._stored_success())
+        self._status = SyncStatus(last_success_ms=self._stored_success(), failing_replays=self._failing())
 
     def status(self) -> SyncStatus:
         with self._lock:
@@ -127,6 +129,11 @@ class SyncService:
     def _update(self, **changes: object) -> None:
         with self._lock:
             self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+
+    def _failing(self) -> int:
+        """Replays of the configured sources that could not be downloaded and wait for a retry."""
+        names = {source.name for source in self._config().sources}
+        return sum(1 for fault in self.cache.replay_faults() if fault.source in names)
 
     def _stored_success(self) -> int | None:
         times = [self.cache.sync_state(s.name)[1] for s in self._config().sources]
@@ -151,7 +158,6 @@ class SyncService:
                 budget_bytes=config.disk_budget_bytes,
                 key_lookup=self._key_lookup,
                 transport_factory=self._transport_factory,
-                pause_s=self._pause_s,
             )
         finally:
             self._update(syncing=False)
@@ -161,6 +167,7 @@ class SyncService:
     def _finish(self, reports: list[SyncReport]) -> None:
         errors = [f"{r.source}: {e}" for r in reports for e in r.errors]
         offline = bool(reports) and all(r.offline for r in reports)
+        self._update(failing_replays=self._failing())
         if errors:
             self._update(last_error="; ".join(errors), offline=offline)
         else:

@@ -3,6 +3,10 @@
 Every transaction carries the feed cursor of the changes it applies, so a sync killed at any moment
 resumes from the last transaction that committed: nothing is lost and nothing is stored twice
 (replay batches are keyed `seq:N`, analytics events by their insert id).
+
+A replay the server cannot serve (ReplayError) is recorded in the transaction that moves the cursor past
+it, and tried again after a backoff that doubles with each failure; the rest of the feed goes on. Errors
+about the server or the network (SyncError, OfflineError) stop the sync where it is instead.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from viewer.storage import (
     AnalyticsEvent,
@@ -18,14 +23,28 @@ from viewer.storage import (
     ProfileChange,
     ReplayBatch,
     ReplayCache,
+    ReplayFault,
     ReplayMetadata,
+    RetryBackoff,
     UpdateResult,
 )
-from viewer.sync.client import EVENT, REPLAY, USER, Change, ChangePage, EventInfo, ReplayApiClient, ReplayInfo
+from viewer.sync.client import (
+    EVENT,
+    REPLAY,
+    USER,
+    Change,
+    ChangePage,
+    EventInfo,
+    ReplayApiClient,
+    ReplayError,
+    ReplayGone,
+    ReplayInfo,
+)
 from viewer.sync.transport import OfflineError, SyncError
 
 DEFAULT_BUDGET_BYTES = 5 * 1000**3
 FEED_PAGE_SIZE = 500
+DEFAULT_RETRY = RetryBackoff(first_ms=60_000, max_ms=86_400_000)  # 1 min, doubling, at most a day
 Progress = Callable[[int, int], None]
 _SEQ_KEY = re.compile(r"seq:(\d+)")
 
@@ -47,7 +66,8 @@ class SyncReport:
     bytes: int = 0  # event data downloaded (decoded NDJSON)
     changes: int = 0
     errors: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # replays the server holds but that cannot play
+    skipped: list[ReplayFault] = field(default_factory=list)  # replays that failed, to be tried again
+    retried: int = 0  # replays tried again after their backoff
     offline: bool = False
     seconds: float = 0.0
 
@@ -64,7 +84,7 @@ class SyncReport:
         self.replays_extended += len(result.extended)
         self.users += result.profiles_changed
         self.events += result.events_added
-        self.skipped += [f"{replay_id}: {why}" for replay_id, why in result.skipped]
+        self.skipped += result.faults
         if result.removed is not None:
             self.replays_deleted += result.removed.replays
             self.users_deleted += result.removed.users
@@ -82,22 +102,25 @@ class Syncer:
         *,
         budget_bytes: int = DEFAULT_BUDGET_BYTES,
         progress: Progress | None = None,
-        pause_s: float = 0.0,
+        retry: RetryBackoff = DEFAULT_RETRY,
     ) -> None:
         self.cache = cache
         self.client = client
         self.source = source
         self.budget_bytes = budget_bytes
         self.progress = progress or (lambda done, total: None)
-        self.pause_s = pause_s  # tests only: time to kill a sync in the middle
+        self.retry = retry
         self.done = 0  # replays handled so far
         self.total = 0  # replays known so far (the feed is read page by page, so it can grow)
+        self._waiting: dict[str, int] = {}  # replays that failed before: id → when to try again
 
     def run(self) -> SyncReport:
         report = SyncReport(self.source)
         started = time.monotonic()
         try:
+            self._waiting = {f.replay_id: f.next_retry_ms for f in self.cache.replay_faults(self.source)}
             self._follow_feed(report)
+            self._retry_due(report)
             report.replays_evicted = len(self.cache.evict_oldest(self.budget_bytes))
             self.cache.sync_error(self.source, None)
         except SyncError as exc:
@@ -123,7 +146,7 @@ class Syncer:
         for change in page.changes:
             report.changes += 1
             if change.kind == REPLAY and not change.is_delete and change.data is not None:
-                self._add_replay(pending, ReplayInfo.from_json(change.data), report)
+                self._replay_change(pending, change, report)
                 pending.sync_cursor = str(change.seq)
                 self._commit(pending, report)
                 pending = self._new_update()
@@ -135,13 +158,49 @@ class Syncer:
             pending.sync_cursor = page.next_cursor
             self._commit(pending, report)
 
+    def _replay_change(self, update: CacheUpdate, change: Change, report: SyncReport) -> None:
+        """A replay the feed reports, fetched now unless it waits for a retry (which fetches its latest state)."""
+        if self._waiting.get(change.id, 0) > self.cache.now_ms():
+            return
+        try:
+            info = _described(change.id, change.data or {})
+        except ReplayError as exc:
+            update.failed_replays.append((change.id, exc.reason))
+            return
+        self._fetch(update, info, report)
+
+    def _retry_due(self, report: SyncReport) -> None:
+        """Try again each replay whose backoff has passed, one transaction each; the cursor stays."""
+        for fault in self.cache.replay_faults(self.source, due_by_ms=self.cache.now_ms()):
+            update = self._new_update()
+            report.retried += 1
+            try:
+                info = self.client.replay(fault.replay_id)
+            except ReplayGone:  # deleted upstream: nothing to fetch, its tombstone is in the feed
+                update.resolved_replays.append(fault.replay_id)
+            except ReplayError as exc:
+                update.failed_replays.append((fault.replay_id, exc.reason))
+            else:
+                self._fetch(update, info, report)
+            self._commit(update, report)
+
+    def _fetch(self, update: CacheUpdate, info: ReplayInfo, report: SyncReport) -> None:
+        try:
+            self._add_replay(update, info, report)
+        except ReplayError as exc:
+            update.failed_replays.append((info.id, exc.reason))
+        else:
+            update.resolved_replays.append(info.id)
+
     def _new_update(self) -> CacheUpdate:
-        return CacheUpdate(source=self.source, source_kind="sync")
+        return CacheUpdate(source=self.source, source_kind="sync", retry=self.retry)
 
     def _commit(self, update: CacheUpdate, report: SyncReport) -> None:
-        report.count(self.cache.apply(update))
-        if self.pause_s:
-            time.sleep(self.pause_s)
+        result = self.cache.apply(update)
+        report.count(result)
+        for replay_id in update.resolved_replays:
+            self._waiting.pop(replay_id, None)
+        self._waiting.update({fault.replay_id: fault.next_retry_ms for fault in result.faults})
 
     def _add_replay(self, update: CacheUpdate, info: ReplayInfo, report: SyncReport) -> None:
         if self._metadata_only(info):
@@ -188,6 +247,13 @@ class Syncer:
         ]
         self.cache.apply(CacheUpdate(source=self.source, source_kind="sync", batches=batches))
         return self.cache.has_events(replay_id)
+
+
+def _described(replay_id: str, data: dict[str, Any]) -> ReplayInfo:
+    try:
+        return ReplayInfo.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReplayError(replay_id, f"its description in the change feed is unreadable ({exc!r})") from exc
 
 
 def add_change(update: CacheUpdate, change: Change) -> None:

@@ -23,6 +23,14 @@ class OfflineError(SyncError):
     """The server could not be reached at all (refused, timed out, DNS)."""
 
 
+class ServerError(SyncError):
+    """The server answered with an error status (after the retries, for those worth retrying)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 4  # tries in all, the first one included
@@ -124,7 +132,8 @@ def _unreachable(base_url: str, exc: httpx.TransportError) -> OfflineError:
 def _checked(response: httpx.Response) -> httpx.Response:
     if response.status_code < 400:
         return response
-    raise SyncError(f"{response.request.method} {response.request.url.path}: {_describe(response)}")
+    message = f"{response.request.method} {response.request.url.path}: {_describe(response)}"
+    raise ServerError(message, response.status_code)
 
 
 def _describe(response: httpx.Response) -> str:
