@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from replay_core.links import parse_link
-from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
-from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
-from viewer.storage.importer import import_paths
+from viewer.storage import ReplayCache, ReplayRow, ReplaySort
 from viewer.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.webengine
-
-
-@pytest.fixture()
-def cached_rows(data_dir: Path) -> list[ReplayRow]:
-    """Every fixture imported into the cache the window will open; the rows as the cache has them."""
-    cache = ReplayCache.open()
-    list(import_paths(cache, [*RRWEB_FIXTURES, *MIXPANEL_CAPTURES]))
-    rows = cache.all_replays(ReplayQuery())
-    cache.close()
-    return rows
 
 
 def feed_ids(window: MainWindow) -> list[str]:
