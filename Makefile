@@ -47,6 +47,11 @@ lint: setup
 test: lint
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q
 
+# The whole UI test folder twenty times over, stopping at the first failure: a flaky test is a broken one.
+.PHONY: test-repeat
+test-repeat: setup
+	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q tests/ui --count 20 --repeat-scope session -x
+
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench
 
