@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 
 from tests.paths import MIXPANEL_CAPTURES
@@ -24,7 +25,7 @@ def test_captured_events_are_imported_once_each_and_linked_to_their_replays(tmp_
     per_hour = Counter(
         (i["event"], int(i["properties"]["time"] * 1000) // HOUR * HOUR) for i in unique.values()
     )
-    counted = {(c.name, c.bucket_ms): c.count for c in cache.event_counts(bucket="hour")}
+    counted = {(c.name, c.bucket_ms): c.count for c in cache.event_counts(bucket="hour", tz=UTC)}
     assert counted == dict(per_hour)
     with_purchase = {i["properties"]["$mp_replay_id"] for i in unique.values() if i["event"] == "Purchase"}
     found = {row.id for row in cache.all_replays(ReplayQuery(event_name="Purchase"))}

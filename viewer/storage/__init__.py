@@ -1,5 +1,6 @@
 """The local replay cache: SQLAlchemy schema and repository, no Qt."""
 
+from viewer.storage.analytics import bucket_starts, next_bucket_start
 from viewer.storage.cache import ReplayCache
 from viewer.storage.database import CacheError, MovedAside
 from viewer.storage.models import (
@@ -21,6 +22,7 @@ from viewer.storage.models import (
     UpdateResult,
     UserProfile,
 )
+from viewer.storage.zones import local_zone
 
 __all__ = [
     "AnalyticsEvent",
@@ -43,4 +45,7 @@ __all__ = [
     "RetryBackoff",
     "UpdateResult",
     "UserProfile",
+    "bucket_starts",
+    "local_zone",
+    "next_bucket_start",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, time, timedelta, tzinfo
 from itertools import groupby
 
 from sqlalchemy import func, select, text
@@ -10,8 +12,12 @@ from sqlalchemy.engine import Connection
 
 from viewer.storage.models import EventCount, EventMoment, FunnelStep
 from viewer.storage.schema import analytics_events, replays
+from viewer.storage.zones import local_zone
 
-BUCKETS_MS = {"hour": 3_600_000, "day": 86_400_000}
+BUCKETS_MS = {"hour": 3_600_000, "day": 86_400_000}  # nominal sizes; a local day may have 23 or 25 hours
+# SQLite knows no time zones: it counts per quarter hour (UTC), and Python folds those into local hours
+# and days. Every UTC offset in use since the 1980s, and every DST change, falls on a quarter hour.
+SLOT_MS = 900_000
 
 
 def event_counts(
@@ -20,23 +26,57 @@ def event_counts(
     bucket: str = "day",
     since_ms: int | None = None,
     until_ms: int | None = None,
-    utc_offset_minutes: int = 0,
+    tz: tzinfo | None = None,
 ) -> list[EventCount]:
-    """How many times each event happened per hour or day (days start at midnight at the given offset)."""
-    size = BUCKETS_MS[bucket]
-    offset = utc_offset_minutes * 60_000
-    start = ((analytics_events.c.time_ms + offset) // size) * size - offset
-    stmt = select(analytics_events.c.name, start.label("bucket"), func.count().label("n"))
+    """How many times each event happened per local hour or day in `tz` (the system's zone by default)."""
+    zone = tz or local_zone()
+    slot = (analytics_events.c.time_ms // SLOT_MS).label("slot")
+    stmt = select(analytics_events.c.name, slot, func.count().label("n"))
     if names is not None:
         stmt = stmt.where(analytics_events.c.name.in_(list(names)))
     if since_ms is not None:
         stmt = stmt.where(analytics_events.c.time_ms >= since_ms)
     if until_ms is not None:
         stmt = stmt.where(analytics_events.c.time_ms < until_ms)
-    stmt = stmt.group_by(analytics_events.c.name, text("bucket")).order_by(
-        analytics_events.c.name, text("bucket")
-    )
-    return [EventCount(name=r.name, bucket_ms=int(r.bucket), count=int(r.n)) for r in conn.execute(stmt)]
+    stmt = stmt.group_by(analytics_events.c.name, text("slot"))
+    counts: Counter[tuple[str, int]] = Counter()
+    starts: dict[int, int] = {}  # slot → its bucket's start, worked out once for all names
+    for row in conn.execute(stmt):
+        if row.slot not in starts:
+            starts[row.slot] = bucket_start(int(row.slot) * SLOT_MS, bucket, zone)
+        counts[(row.name, starts[row.slot])] += int(row.n)
+    return [EventCount(name=name, bucket_ms=at, count=n) for (name, at), n in sorted(counts.items())]
+
+
+def bucket_start(at_ms: int, bucket: str, zone: tzinfo) -> int:
+    """The start (epoch ms) of the local hour or day in `zone` that the moment `at_ms` falls in."""
+    local = datetime.fromtimestamp(at_ms / 1000, zone)
+    if bucket == "day":
+        start = datetime.combine(local.date(), time(), tzinfo=zone)  # the first midnight, if it repeats
+    elif bucket == "hour":
+        start = local.replace(minute=0, second=0, microsecond=0)  # keeps `fold`: a repeated hour stays apart
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    return round(start.timestamp() * 1000)
+
+
+def next_bucket_start(start_ms: int, bucket: str, zone: tzinfo) -> int:
+    """Where the bucket starting at `start_ms` ends: 23 or 25 hours on for the day of a DST change."""
+    if bucket == "day":
+        day = datetime.fromtimestamp(start_ms / 1000, zone).date() + timedelta(days=1)
+        return round(datetime.combine(day, time(), tzinfo=zone).timestamp() * 1000)
+    at = start_ms + SLOT_MS
+    while bucket_start(at, bucket, zone) == start_ms:  # an hour cut short by a half-hour change ends early
+        at += SLOT_MS
+    return at
+
+
+def bucket_starts(first_ms: int, last_ms: int, bucket: str, zone: tzinfo) -> list[int]:
+    """The start of every local hour or day from the one holding `first_ms` to the one holding `last_ms`."""
+    starts = [bucket_start(first_ms, bucket, zone)]
+    while (following := next_bucket_start(starts[-1], bucket, zone)) <= last_ms:
+        starts.append(following)
+    return starts
 
 
 def funnel(

@@ -170,6 +170,8 @@ class ReplayCache:
     def event_counts(
         self, names: Sequence[str] | None = None, bucket: str = "day", **window: Any
     ) -> list[EventCount]:
+        """Counts per local hour or day: in `tz=` if given, else the cache's zone (the system's by default)."""
+        window.setdefault("tz", self.tz)
         with self.reading() as conn:
             return analytics.event_counts(conn, names, bucket, **window)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -29,22 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.storage import EventCount, EventMoment, FunnelStep, ReplayCache, ReplayQuery
+from viewer.storage import (
+    EventCount,
+    EventMoment,
+    FunnelStep,
+    ReplayCache,
+    ReplayQuery,
+    bucket_starts,
+    local_zone,
+    next_bucket_start,
+)
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed_model import absolute_time, display_name
 
 RANGES = [("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("All time", None)]
 BUCKETS = [("Per hour", "hour"), ("Per day", "day")]
 WINDOWS = [("within 1 hour", 3_600_000), ("within 1 day", 86_400_000), ("within 7 days", 7 * 86_400_000)]
-BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000}
+BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000}  # nominal: a local day may have 23 or 25 hours
 MOMENT_ROLE = Qt.ItemDataRole.UserRole + 2
 MAX_STEPS = 4
 MAX_POINTS = 2000  # beyond this many buckets, only the non-empty ones are drawn
-
-
-def local_offset_minutes() -> int:
-    offset = datetime.now().astimezone().utcoffset()
-    return int(offset.total_seconds() // 60) if offset else 0
 
 
 class ReportsPage(QWidget):
@@ -56,6 +60,7 @@ class ReportsPage(QWidget):
         self.names: list[str] = []
         self.counts: list[EventCount] = []
         self.funnel_steps: list[FunnelStep] = []
+        self.zone: tzinfo = local_zone()  # the chart's days and hours, DST changes included
         self.selection = QLabel("Click a point of the chart or a funnel step to list its replays.")
         self.results = QListWidget()
         self.results.itemActivated.connect(self._open_item)
@@ -134,10 +139,9 @@ class ReportsPage(QWidget):
 
     def refresh_chart(self) -> None:
         names, bucket, period = self.chosen_names(), self.bucket_box.currentData(), self.period()
-        offset = local_offset_minutes()
+        self.zone = zone = local_zone()  # read again: the system's zone may have changed meanwhile
         self._worker.call(
-            lambda cache: cache.event_counts(names, bucket=bucket, utc_offset_minutes=offset, **period),
-            self._draw_events,
+            lambda cache: cache.event_counts(names, bucket=bucket, tz=zone, **period), self._draw_events
         )
 
     def _draw_events(self, counts: list[EventCount]) -> None:
@@ -157,7 +161,7 @@ class ReportsPage(QWidget):
             series.setName(name)
             series.setPointsVisible(True)
             for bucket_ms, count in _with_empty_buckets(
-                [c for c in counts if c.name == name], counts, self._bucket_ms()
+                [c for c in counts if c.name == name], counts, self.bucket_box.currentData(), self.zone
             ):
                 series.append(float(bucket_ms), float(count))
                 peak = max(peak, count)
@@ -189,8 +193,9 @@ class ReportsPage(QWidget):
         self.select_bucket(name, chosen.bucket_ms)
 
     def select_bucket(self, name: str, bucket_ms: int) -> None:
-        until = bucket_ms + self._bucket_ms()
-        label = f"{name} · {_bucket_label(bucket_ms, until, self.bucket_box.currentData())}"
+        bucket = self.bucket_box.currentData()
+        until = next_bucket_start(bucket_ms, bucket, self.zone)
+        label = f"{name} · {_bucket_label(bucket_ms, until, bucket, self.zone)}"
         self.selection.setText(f"{label}: loading replays…")
         self._worker.call(
             lambda cache: _moment_rows(cache, cache.event_moments(name, bucket_ms, until)),
@@ -306,23 +311,25 @@ class ReportsPage(QWidget):
         self.view_button.setEnabled(bool(found))
 
 
-def _bucket_label(start_ms: int, end_ms: int, bucket: str) -> str:
+def _bucket_label(start_ms: int, end_ms: int, bucket: str, zone: tzinfo) -> str:
     """'Tue 24 Nov 2026' for a day, 'Tue 24 Nov 2026, 14:00–15:00' for an hour."""
-    start = datetime.fromtimestamp(start_ms / 1000)
+    start = datetime.fromtimestamp(start_ms / 1000, zone)
     if bucket == "day":
         return start.strftime("%a %d %b %Y")
-    return f"{start:%a %d %b %Y, %H:%M}–{datetime.fromtimestamp(end_ms / 1000):%H:%M}"
+    return f"{start:%a %d %b %Y, %H:%M}–{datetime.fromtimestamp(end_ms / 1000, zone):%H:%M}"
 
 
-def _with_empty_buckets(mine: list[EventCount], every: list[EventCount], size: int) -> list[tuple[int, int]]:
+def _with_empty_buckets(
+    mine: list[EventCount], every: list[EventCount], bucket: str, zone: tzinfo
+) -> list[tuple[int, int]]:
     """The series' counts with zeros where nothing happened, so lines do not bridge empty buckets."""
     if not every:
         return []
     first, last = min(c.bucket_ms for c in every), max(c.bucket_ms for c in every)
-    if (last - first) // size > MAX_POINTS:
+    if (last - first) // BUCKET_MS[bucket] > MAX_POINTS:
         return [(c.bucket_ms, c.count) for c in mine]
     known = {c.bucket_ms: c.count for c in mine}
-    return [(at, known.get(at, 0)) for at in range(first, last + size, size)]
+    return [(at, known.get(at, 0)) for at in bucket_starts(first, last, bucket, zone)]
 
 
 def _fit_count_axis(axis: QValueAxis, top: int) -> None:
