@@ -149,7 +149,8 @@ class MainWindow(QMainWindow):
         session.message.connect(self.statusBar().showMessage)
         session.replaysChanged.connect(self.feed.refresh)
         session.syncStatusChanged.connect(self._show_sync_status)
-        for stop in (self.feed.stop, self.player.stop, self.chrome.stop):
+        # clearMessage stops the status bar's own timer (a message shown for some seconds)
+        for stop in (self.feed.stop, self.player.stop, self.chrome.stop, self.statusBar().clearMessage):
             session.stopping.connect(stop)
 
     def _restore_layout(self) -> None:
