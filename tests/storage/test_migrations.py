@@ -134,6 +134,30 @@ def test_0003_adds_the_replays_a_sync_skipped_to_an_existing_cache(tmp_path: Pat
         cache.apply(CacheUpdate(source="prod", source_kind="sync", resolved_replays=["r9"]))
         assert cache.replay_faults() == []
         assert cache.sync_state("prod")[0] == "41"
+        cache.apply(failed)
+    _downgrade(path, "0002")  # and back: the table goes, the rest stays
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        assert current_revision(conn) == "0002"
+        assert (
+            conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'replay_faults'").first()
+            is None
+        )
+        assert conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE source_id = 2").scalar() == "41"
+    engine.dispose()
+
+
+def _downgrade(path: Path, revision: str) -> None:
+    from alembic import command
+
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        config = Config()
+        config.set_main_option("script_location", "viewer.storage:migrations")
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+    engine.dispose()
 
 
 def test_opening_twice_does_not_migrate_again(tmp_path: Path) -> None:
