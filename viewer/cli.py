@@ -78,7 +78,13 @@ def _sync_commands(commands: argparse._SubParsersAction) -> None:
     remove = _command(actions, "remove", "sync:run_source_remove", "remove a source and its stored key")
     remove.add_argument("name", metavar="NAME")
 
-    sync = _command(commands, "sync", "sync:run_sync", "sync the configured sources into the cache")
+    sync = _command(
+        commands,
+        "sync",
+        "sync:run_sync",
+        "sync the configured sources into the cache; exits 1 only when a source could not be synced "
+        "(replays a server cannot serve are warnings, retried later)",
+    )
     sync.add_argument("--once", action="store_true", help="sync once and exit (default: every 60 s)")
 
 

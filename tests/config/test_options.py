@@ -97,8 +97,3 @@ def test_a_sync_option_of_the_wrong_type_or_range_gets_its_default_alone(config_
     assert getattr(loaded.value, name) == getattr(SyncConfig(), name)
     assert getattr(loaded.value, other) == value
 
-
-def test_the_configured_budget_default_is_the_syncers() -> None:
-    from viewer.sync.syncer import DEFAULT_BUDGET_BYTES
-
-    assert SyncConfig().disk_budget_bytes == DEFAULT_BUDGET_BYTES

@@ -17,10 +17,11 @@ from tests.paths import MIXPANEL_CAPTURES, REPO
 from tests.replay_api.captures import load_capture, send
 from tests.replay_api.helpers import feed_all, gz, post_record, replay_lines, rrweb_batch
 from tests.replay_api.server import RunningServer
+from viewer.config.sync_json import DEFAULT_BUDGET_BYTES
 from viewer.storage import ReplayCache
 from viewer.storage.schema import analytics_events
 from viewer.sync.client import ReplayApiClient
-from viewer.sync.syncer import DEFAULT_BUDGET_BYTES, Syncer, SyncReport
+from viewer.sync.syncer import Syncer, SyncReport
 from viewer.sync.transport import RetryPolicy, Transport
 
 SOURCE = "test-server"

@@ -9,7 +9,6 @@ from viewer.config.options import list_option, option
 from viewer.config.stored import ConfigFile
 
 SYNC_VERSION = 1  # the first version; an upgrade step from it joins SYNC_FILE when version 2 comes
-# viewer.sync.syncer has the same figure as its own default; the configured value is what sync uses
 DEFAULT_BUDGET_BYTES = 5 * 1000**3
 DEFAULT_INTERVAL_S = 60.0
 

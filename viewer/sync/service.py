@@ -8,10 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from viewer.config.sync_json import DEFAULT_BUDGET_BYTES
 from viewer.storage import ReplayCache
 from viewer.sync.client import ReplayApiClient
 from viewer.sync.sources import Source, SyncConfig, api_key, load_config
-from viewer.sync.syncer import DEFAULT_BUDGET_BYTES, Progress, Syncer, SyncReport
+from viewer.sync.syncer import Progress, Syncer, SyncReport
 from viewer.sync.transport import SyncError, Transport
 
 TransportFactory = Callable[[str, str], Transport]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from viewer.config.sync_json import DEFAULT_BUDGET_BYTES
 from viewer.storage import (
     AnalyticsEvent,
     CacheUpdate,
@@ -42,7 +43,6 @@ from viewer.sync.client import (
 )
 from viewer.sync.transport import OfflineError, SyncError
 
-DEFAULT_BUDGET_BYTES = 5 * 1000**3
 FEED_PAGE_SIZE = 500
 DEFAULT_RETRY = RetryBackoff(first_ms=60_000, max_ms=86_400_000)  # 1 min, doubling, at most a day
 Progress = Callable[[int, int], None]
