@@ -50,10 +50,15 @@ class InstanceServer(QObject):
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
+            # A bound slot, not a lambda holding this object: a socket deleted later must not drop the
+            # last reference to its server mid-destruction (the server would delete the socket twice).
+            socket.readyRead.connect(self._read)
             socket.disconnected.connect(socket.deleteLater)
 
-    def _read(self, socket: QLocalSocket) -> None:
+    def _read(self) -> None:
+        socket = self.sender()
+        if not isinstance(socket, QLocalSocket):
+            return
         while socket.canReadLine():
             target = bytes(socket.readLine().data()).decode("utf-8", "replace").strip()
             if target:
