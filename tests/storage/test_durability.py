@@ -44,6 +44,29 @@ def _assert_only_whole_replays(path: Path, event_count: int) -> int:
         return len(rows)
 
 
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def _wait_until_gone(pids: list[int], limit_s: float = 30.0) -> None:
+    """The killed import's worker processes end too, instead of waiting forever on their queue."""
+    deadline = time.monotonic() + limit_s
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _running(pid)]
+        time.sleep(0.1)
+    assert not alive, f"worker processes {alive} outlived the killed import"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
+
+
 @pytest.mark.parametrize("delay_s", [0.0, 0.007, 0.019])
 def test_an_import_killed_at_any_moment_leaves_whole_replays_and_can_be_completed(
     data_dir: Path, tmp_path: Path, delay_s: float
@@ -58,9 +81,11 @@ def test_an_import_killed_at_any_moment_leaves_whole_replays_and_can_be_complete
     for _ in range(COPIES // 4):
         assert process.stdout.readline()
     time.sleep(delay_s)  # land somewhere inside a later file's parse or transaction
+    workers = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    _wait_until_gone(workers)
 
     stored = _assert_only_whole_replays(data_dir / "cache.sqlite3", event_count)
     assert COPIES // 4 <= stored < COPIES

@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ FILE_BATCH_KEY = "file"
 _METHODS = {"record": ("POST",), "track": ("POST", "GET"), "engage": ("POST", "GET")}
 RECORDING_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz", ".req", ".rrweb")
 
+
+PARENT_CHECK_S = 0.5
 
 @dataclass
 class ImportOutcome:
@@ -248,12 +251,26 @@ def import_paths(cache: ReplayCache, paths: Sequence[Path], workers: int = 1) ->
             yield import_path(cache, path)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         prepared = {path: pool.submit(_prepare_file, path) for path in files}
         for path in paths:
             yield _import_prepared(cache, path, prepared[path].result()) if path in prepared else import_path(
                 cache, path
             )
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """In a worker: exit once the importing process is gone. A killed import would otherwise leave its
+    workers waiting forever on a queue nobody writes to (they hold its other end themselves)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _single_threaded() -> bool:
