@@ -13,6 +13,7 @@ from pathlib import Path
 
 from replay_core import RecordingError
 from viewer.errors import CommandError
+from viewer.storage.database import CacheError
 from viewer.storage.models import ReplaySort
 
 Handler = Callable[[argparse.Namespace], int]
@@ -99,12 +100,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _handler(args.handler)(args)
-    except (CommandError, RecordingError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except (CommandError, RecordingError, CacheError) as exc:
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - every other error is one line too, its traceback in the log
+        from viewer.storage.database import cache_problem
+
+        problem = cache_problem(exc)
+        if problem is not None:
+            _error(problem)
+            return 1
+        _error(f"unexpected error ({type(exc).__name__}: {_clip(str(exc))}){_logged(exc)}")
+        return 1
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {_clip(message, 2000)}", file=sys.stderr, flush=True)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """One line of at most `limit` characters; a user's 5,000-character argument is not echoed whole."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+LOG_NAME = "replay-viewer.log"
+
+
+def _logged(exc: BaseException) -> str:
+    """Write the traceback to the rotating log; '; details in PATH', or '' when there is no log to write."""
+    import logging
+    import traceback
+    from logging.handlers import RotatingFileHandler
+
+    from viewer.paths import log_dir
+
+    try:
+        path = log_dir() / LOG_NAME
+        handler = RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", errors="backslashreplace"
+        )
+    except (OSError, ValueError):
+        return ""
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("viewer.cli.crash")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        command = " ".join(sys.argv[1:])[:500]
+        logger.error("%s %s failed:\n%s", PROG, command, "".join(traceback.format_exception(exc)).rstrip())
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    return f"; details in {path}"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Writing small files so that a crash mid-write leaves the previous version intact (no Qt)."""
+"""Writing small files so that a crash mid-write leaves the previous version intact, and checking a file
+before reading it (no Qt)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,3 +23,35 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+MAX_RECORDING_BYTES = 2 * 1024**3  # the largest recording file `import`, `open` and `frame` will read
+
+
+def file_problem(path: Path, max_bytes: int = MAX_RECORDING_BYTES) -> str | None:
+    """Why `path` is not a file to read a recording from, in a few words, or None: checked with stat()
+    before anything opens it, so a FIFO never blocks, a device is never read and a huge file never loaded."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return "no such file"
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL character
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"cannot read it ({reason})"
+    if stat.S_ISDIR(found.st_mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(found.st_mode):
+        return f"not a regular file (a {_kind(found.st_mode)})"
+    if found.st_size > max_bytes:
+        return f"too large ({found.st_size / 1e9:.1f} GB; at most {max_bytes / 1e9:.1f} GB is read)"
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"

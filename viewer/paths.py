@@ -37,3 +37,11 @@ def cache_db_path() -> Path:
 
 def settings_path() -> Path:
     return config_dir() / "settings.json"
+
+
+def log_dir() -> Path:
+    """The folder of the log file, where a command's unexpected error leaves its traceback."""
+    override = _override()
+    base = override / "logs" if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    base.mkdir(parents=True, exist_ok=True)
+    return base

@@ -7,10 +7,12 @@ import json
 import os
 import sys
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 from viewer.commands.progress import TerminalProgress
 from viewer.errors import CommandError
+from viewer.files import file_problem
 from viewer.storage import ReplayCache, ReplayQuery, ReplayRow, ReplaySort
 
 
@@ -29,11 +31,20 @@ def open_cache() -> ReplayCache:
 def run_import(args: argparse.Namespace) -> int:
     from viewer.storage.importer import expand_paths, import_paths
 
-    missing = [str(p) for p in args.paths if not p.exists()]
-    targets = expand_paths([p for p in args.paths if p.exists()])
+    # Every file is checked with stat() before it is opened: a FIFO, a device or a huge file is skipped.
+    skipped: list[tuple[Path, str]] = []
+    targets: list[Path] = []
+    given: list[Path] = [found for p in args.paths for found in (expand_paths([p]) if _is_dir(p) else [p])]
+    for target in given:
+        problem = None if _is_dir(target) else file_problem(target)
+        if problem:
+            skipped.append((target, "no such file or folder" if problem == "no such file" else problem))
+        else:
+            targets.append(target)
+    missing = skipped
     failed = len(missing)
-    for path in missing:
-        print(f"{path}: skipped: no such file or folder", file=sys.stderr)
+    for path, reason in skipped:
+        print(f"{_shown(str(path))}: skipped: {reason}", file=sys.stderr)
     progress = TerminalProgress(sys.stderr)
     total = len(targets)
     with open_cache() as cache:
@@ -52,6 +63,18 @@ def run_import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failed else 0
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL character
+        return False
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    shown = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def run_list(args: argparse.Namespace) -> int:

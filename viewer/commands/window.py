@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from viewer.errors import CommandError
+from viewer.files import file_problem
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -12,6 +16,28 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
+    check_target(args.target)
     from viewer.app import run_app
 
     return run_app(open_target=args.target)
+
+
+def check_target(target: str) -> None:
+    """Refuse, before any window opens, a link that does not parse or a path that is not a regular file."""
+    from replay_core.links import parse_link
+
+    shown = _shown(target)
+    if "://" in target:
+        try:
+            parse_link(target)
+        except ValueError as exc:  # LinkError, and urlsplit's own ("Invalid IPv6 URL")
+            raise CommandError(f"{shown}: not a link to a replay ({_shown(str(exc))})") from None
+        return
+    problem = file_problem(Path(target))
+    if problem:
+        raise CommandError(f"{shown}: {problem}")
+
+
+def _shown(text: str, limit: int = 120) -> str:
+    shown = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

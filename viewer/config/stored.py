@@ -101,6 +101,8 @@ def _parse(path: Path) -> Body:
         body = json.loads(raw.decode("utf-8"))
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
         raise Damaged(f"not JSON: {exc}") from exc
+    except RecursionError:
+        raise Damaged("nested too deeply") from None
     if not isinstance(body, dict):
         raise Damaged(f"not an object but {type(body).__name__}")
     return body

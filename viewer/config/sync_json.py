@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from viewer.config.options import list_option, option
 from viewer.config.stored import ConfigFile
@@ -11,6 +12,8 @@ from viewer.config.stored import ConfigFile
 SYNC_VERSION = 1  # the first version; an upgrade step from it joins SYNC_FILE when version 2 comes
 DEFAULT_BUDGET_BYTES = 5 * 1000**3
 DEFAULT_INTERVAL_S = 60.0
+MAX_INTERVAL_S = 7 * 24 * 3600.0  # a week; a longer wait overflows the timers that sleep it
+MAX_URL_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -24,14 +27,30 @@ class Source:
         if not isinstance(stored, dict):
             return None
         name, url = stored.get("name"), stored.get("url")
-        return cls(name, url) if isinstance(name, str) and isinstance(url, str) and name else None
+        if not (isinstance(name, str) and isinstance(url, str) and name and is_server_url(url)):
+            return None
+        return cls(name, url)
+
+
+def is_server_url(url: str) -> bool:
+    """An http(s) URL with a host, of a sane length: anything else in a stored source is dropped."""
+    if len(url) > MAX_URL_CHARS or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # "http://[::1" and other unparsable netlocs
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass
 class SyncConfig:
     sources: list[Source] = list_option(Source.from_stored, "Replay API sources")
     disk_budget_bytes: int = option(DEFAULT_BUDGET_BYTES, "Disk budget for synced replays", minimum=1)
-    interval_s: float = option(DEFAULT_INTERVAL_S, "Seconds between syncs", minimum=5)
+    interval_s: float = option(
+        DEFAULT_INTERVAL_S, "Seconds between syncs", minimum=5, maximum=MAX_INTERVAL_S
+    )
 
 
 SYNC_FILE = ConfigFile("sync.json", SyncConfig, version=SYNC_VERSION, mode=0o644)

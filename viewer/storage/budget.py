@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from viewer.storage.models import ReplayMetadata
-from viewer.storage.schema import event_chunks, replay_batches, replays
+from viewer.storage.schema import event_chunks, replay_batches, replays, sources
 
 
 def upsert_metadata(conn: Connection, meta: ReplayMetadata, source_id: int, now_ms: int) -> bool:
@@ -41,28 +41,46 @@ def upsert_metadata(conn: Connection, meta: ReplayMetadata, source_id: int, now_
     return True
 
 
+# Only a replay from a sync source can lose its events: the server serves them again. A replay imported
+# from a file (or a demo) exists nowhere else, so it is never evicted, and does not count to the budget.
+EVICTABLE_KINDS = ("sync",)
+
+
+def _evictable() -> ColumnElement[bool]:
+    return and_(
+        replays.c.chunk_count > 0,
+        replays.c.source_id.in_(select(sources.c.id).where(sources.c.kind.in_(EVICTABLE_KINDS))),
+    )
+
+
 def has_events(conn: Connection, replay_id: str) -> bool:
     count = conn.execute(select(replays.c.chunk_count).where(replays.c.id == replay_id)).scalar()
     return bool(count)
 
 
 def stored_bytes(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.sum(replays.c.stored_bytes), 0))).scalar() or 0)
+    """The compressed size of the events the disk budget covers: those of synced replays."""
+    found = conn.execute(select(func.coalesce(func.sum(replays.c.stored_bytes), 0)).where(_evictable()))
+    return int(found.scalar() or 0)
 
 
 def oldest_start_with_events(conn: Connection) -> int | None:
-    found = conn.execute(select(func.min(replays.c.start_ms)).where(replays.c.chunk_count > 0)).scalar()
+    """The start of the oldest synced replay whose events are kept."""
+    found = conn.execute(select(func.min(replays.c.start_ms)).where(_evictable())).scalar()
     return None if found is None else int(found)
 
 
 def evict_oldest(conn: Connection, budget_bytes: int, now_ms: int) -> list[str]:
-    """Drop the events of the oldest replays until the cached events fit `budget_bytes`; their ids."""
+    """Drop the events of the oldest synced replays until their events fit `budget_bytes`; their ids.
+    Replays imported from files are never evicted (nothing could fetch them back)."""
+    if isinstance(budget_bytes, bool) or not isinstance(budget_bytes, int):
+        raise TypeError(f"the disk budget must be a whole number of bytes, not {budget_bytes!r}")
     excess = stored_bytes(conn) - budget_bytes
     if excess <= 0:
         return []
     rows = conn.execute(
         select(replays.c.id, replays.c.stored_bytes)
-        .where(replays.c.chunk_count > 0)
+        .where(_evictable())
         .order_by(replays.c.start_ms, replays.c.id)
     )
     chosen: list[str] = []

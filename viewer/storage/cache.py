@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
 from viewer.storage import analytics, budget, faults, feed, removal, writes
-from viewer.storage.chunks import decode_chunk
+from viewer.storage.chunks import DamagedReplay, decode_chunk
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
     CacheUpdate,
@@ -112,15 +112,29 @@ class ReplayCache:
     # Reading
 
     def iter_event_chunks(self, replay_id: str) -> Iterator[list[Event]]:
-        """The replay's events in timestamp order, one decoded chunk at a time, from one snapshot."""
+        """The replay's events in timestamp order, one decoded chunk at a time, from one snapshot.
+
+        A chunk that does not decode, or one missing from the row's count, raises `DamagedReplay`
+        naming the replay (its events are then lost to this cache; other replays are not affected)."""
         stmt = (
-            select(event_chunks.c.data)
+            select(event_chunks.c.idx, event_chunks.c.data)
             .where(event_chunks.c.replay_id == replay_id)
             .order_by(event_chunks.c.idx)
         )
         with self.reading() as conn:
-            for (data,) in conn.execute(stmt):
-                yield decode_chunk(data)
+            expected = conn.execute(select(replays.c.chunk_count).where(replays.c.id == replay_id)).scalar()
+            seen = 0
+            for index, data in conn.execute(stmt):
+                if index != seen:
+                    raise DamagedReplay(f"replay {replay_id} is damaged in the cache: chunk {seen} is missing")
+                try:
+                    yield decode_chunk(data)
+                except DamagedReplay as exc:
+                    raise DamagedReplay(f"replay {replay_id} is damaged in the cache: {exc}") from None
+                seen += 1
+            if expected is not None and seen < expected:
+                missing = f"{expected - seen} of its {expected} chunks are missing"
+                raise DamagedReplay(f"replay {replay_id} is damaged in the cache: {missing}")
 
     def events(self, replay_id: str) -> list[Event]:
         return [event for chunk in self.iter_event_chunks(replay_id) for event in chunk]
@@ -155,14 +169,12 @@ class ReplayCache:
             cursor = page.next_cursor
 
     def get_user(self, user_id: str) -> UserProfile | None:
-        import json
-
         with self.reading() as conn:
             row = conn.execute(select(users).where(users.c.id == user_id)).first()
             if row is None:
                 return None
             count = conn.execute(select(func.count()).where(replays.c.user_id == user_id)).scalar() or 0
-        return UserProfile(row.id, row.name, row.email, json.loads(row.properties), int(count))
+        return UserProfile(row.id, row.name, row.email, feed.json_or(row.properties, {}, f"user {user_id}"), int(count))
 
     def user_replays(self, user_id: str, cursor: str | None = None, limit: int = 50) -> ReplayPage:
         return self.list_replays(ReplayQuery(user_id=user_id, limit=limit), cursor)
@@ -239,7 +251,7 @@ class ReplayCache:
             return budget.has_events(conn, replay_id)
 
     def events_stored_bytes(self) -> int:
-        """The compressed size of every cached replay's events."""
+        """The compressed size of the synced replays' events (the disk budget's; imported ones are never evicted)."""
         with self.reading() as conn:
             return budget.stored_bytes(conn)
 

@@ -89,10 +89,23 @@ def _dumps(event: Event) -> bytes:
         return json.dumps(event, separators=(",", ":")).encode("utf-8")
 
 
+class DamagedReplay(ValueError):
+    """A replay whose stored events cannot be read back: a chunk that does not decode, or one missing."""
+
+
 def decode_chunk(data: bytes) -> list[Event]:
-    raw = zstandard.ZstdDecompressor().decompress(data)
+    """One stored chunk's events; a chunk that is not zstandard JSON of a list raises `DamagedReplay`."""
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(data)
+    except (zstandard.ZstdError, TypeError) as exc:
+        raise DamagedReplay(f"a chunk of events does not decompress ({exc})") from None
     try:
         events: list[Event] = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        events = json.loads(raw)
+        try:
+            events = json.loads(raw)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError alike
+            raise DamagedReplay(f"a chunk of events is not JSON ({type(exc).__name__})") from None
+    if not isinstance(events, list):
+        raise DamagedReplay("a chunk of events is not a list")
     return events

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 HEAD_REVISION = "0003"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+_BUSY_TIMEOUT_S = 10.0  # how long a reader or writer waits for another one's lock
 
 
 class CacheError(Exception):
@@ -34,27 +35,42 @@ class MovedAside:
 
 
 def open_engine(path: Path) -> tuple[Engine, MovedAside | None]:
-    """An engine on the cache at `path`, migrated to the current schema."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """An engine on the cache at `path`, migrated to the current schema.
+
+    Only a file that is definitely not a database is moved aside; a cache that is busy, locked by
+    another process, on a full disk, read-only or unreadable is a `CacheError` and stays untouched.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"cannot make the cache folder {path.parent}: {_os_reason(exc)}") from None
     reason = invalid_reason(path)
     moved = _move_aside(path, reason) if reason else None
     engine = make_engine(path)
     try:
         with engine.connect() as conn:
             migrate(conn)
-    except Exception:
+    except Exception as exc:
         engine.dispose()
-        raise
+        problem = cache_problem(exc, path)
+        if problem is None:
+            raise
+        raise CacheError(problem) from None
     return engine, moved
 
 
 def invalid_reason(path: Path) -> str | None:
-    """Why the file at `path` is not a cache we can open, or None (also when there is no file yet)."""
+    """Why the file at `path` is definitely not a cache (so that it may be moved aside), or None (also
+    when there is no file yet). A file that cannot be checked raises `CacheError` instead."""
     try:
+        if path.exists() and not path.is_file():
+            raise CacheError(f"{path} is not a file (a folder or a device is in the cache's place)")
         with path.open("rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise CacheError(f"cannot read the cache {path}: {_os_reason(exc)}") from None
     if not header:
         return None
     if header != _SQLITE_HEADER:
@@ -62,11 +78,67 @@ def invalid_reason(path: Path) -> str | None:
     try:
         return _schema_problem(path)
     except sqlite3.DatabaseError as exc:
-        return f"unreadable: {exc}"
+        if _sqlite_code(exc) in _CORRUPT_CODES:
+            return f"unreadable: {exc}"
+        raise CacheError(_sqlite_problem(exc, path)) from None
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) that mean the file itself is damaged;
+# every other error (busy, locked, full, read-only, cannot open, I/O) says nothing about the file.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+_CORRUPT_CODES = (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+_SQLITE_MESSAGES = {
+    3: "permission denied",
+    5: "it is locked by another process (another Replay Viewer or sync may be running); try again later",
+    6: "it is locked by another connection; try again later",
+    8: "it is read-only",
+    10: "a disk I/O error",
+    13: "the disk is full",
+    14: "it cannot be opened (is its folder read-only or missing?)",
+    23: "permission denied",
+}
+
+
+def _sqlite_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _sqlite_problem(exc: BaseException, path: Path) -> str:
+    code = _sqlite_code(exc)
+    detail = _SQLITE_MESSAGES.get(code or -1) or _one_line(str(exc))
+    return f"cannot use the cache {path}: {detail}"
+
+
+def cache_problem(exc: BaseException, path: Path | None = None) -> str | None:
+    """One line for an error of SQLite or of the file system met while using the cache, else None."""
+    from sqlalchemy.exc import DBAPIError
+
+    found: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    where = path or "the cache"
+    if isinstance(found, sqlite3.Error):
+        code = _sqlite_code(found)
+        if code in _CORRUPT_CODES:
+            return f"the cache {where} is damaged ({_one_line(str(found))}); move it away to start a new one"
+        return _sqlite_problem(found, path) if path else (
+            f"cannot use the cache: {_SQLITE_MESSAGES.get(code or -1) or _one_line(str(found))}"
+        )
+    if isinstance(found, OSError):
+        return f"cannot use the cache {where}: {_os_reason(found)}"
+    return None
+
+
+def _os_reason(exc: OSError) -> str:
+    return _one_line(exc.strerror or str(exc))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _schema_problem(path: Path) -> str | None:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S)
     try:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
@@ -119,7 +191,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         "journal_mode=WAL",
         "synchronous=NORMAL",  # in WAL mode a killed process loses nothing committed
         "foreign_keys=ON",
-        "busy_timeout=10000",
+        f"busy_timeout={round(_BUSY_TIMEOUT_S * 1000)}",
         "temp_store=MEMORY",
     ):
         cursor.execute(f"PRAGMA {pragma}")

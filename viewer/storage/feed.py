@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select, text, tuple_
 from sqlalchemy.engine import Connection, Row
@@ -12,6 +13,8 @@ from sqlalchemy.engine import Connection, Row
 from viewer.storage.models import ReplayPage, ReplayQuery, ReplayRow, ReplaySort
 from viewer.storage.schema import analytics_events, replays, sources, users
 from viewer.storage.search import parse_search
+
+log = logging.getLogger(__name__)
 
 _SORT_COLUMNS = {
     ReplaySort.RECENT: replays.c.start_ms,
@@ -160,10 +163,26 @@ def row_from(row: Row[Any]) -> ReplayRow:
         input_count=m["input_count"],
         error_count=m["error_count"],
         start_url=m["start_url"],
-        urls=json.loads(m["urls"]),
+        urls=json_or(m["urls"], [m["start_url"]] if m["start_url"] else [], f"replay {m['id']}"),
         size_bytes=m["size_bytes"],
         stored_bytes=m["stored_bytes"],
     )
+
+
+T = TypeVar("T", list[Any], dict[str, Any])
+
+
+def json_or(text: Any, default: T, what: str) -> T:
+    """A stored JSON list or object, or `default` (logged, naming `what`) when a damaged cache holds
+    something else: one bad row never stops the feed, a profile or a replay from showing."""
+    try:
+        found = json.loads(text) if isinstance(text, str | bytes) else None
+    except (ValueError, RecursionError):
+        found = None
+    if isinstance(found, type(default)):
+        return found
+    log.warning("%s: a damaged value in the cache was ignored: %.80r", what, text)
+    return default
 
 
 def get_replay(conn: Connection, replay_id: str) -> ReplayRow | None:
