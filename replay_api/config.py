@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from replay_core.limits import MAX_CONTAINERS_PER_REQUEST
+
 APP_NAME = "replay-api"
 DATA_DIR_ENV = "REPLAY_API_DATA_DIR"
 DAY_SECONDS = 24 * 60 * 60
@@ -40,6 +42,9 @@ class Settings:
     max_body_bytes: int = 8 << 20
     # A gzip body inflating past this is refused with 413 (the SDK then halves the batch).
     max_inflated_bytes: int = 32 << 20
+    # A body (inflated, `data=` decoded) that may hold more JSON objects and arrays than this is refused
+    # with 413 before it is parsed: parsing is what costs memory, ~70 bytes per `{}` of 3.
+    max_body_containers: int = MAX_CONTAINERS_PER_REQUEST
     retention_days: float = 30.0
     # How often the retention job runs while the server is up.
     purge_interval_s: float = 3600.0

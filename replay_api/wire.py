@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import anyio.to_thread
 from fastapi import Request
 
 from replay_api.errors import ApiError, bad_request
 from replay_core import ingest as mixpanel
+from replay_core.limits import MAX_CONTAINERS_PER_REQUEST, TooManyContainers, check_body_containers
 from replay_core.reader import RecordingError, RecordingTooLarge
 
 
@@ -16,8 +18,15 @@ def _too_large(what: str, limit: int) -> ApiError:
     return ApiError(413, f"{what} is larger than the {limit} byte limit")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes `limit` bytes."""
+async def read_body(
+    request: Request,
+    limit: int,
+    max_containers: int | None = None,
+    max_inflated: int | None = None,
+) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes, or when it (inflated, its
+    `data=` decoded) may hold more JSON objects and arrays than the server's cap: counted on the bytes
+    before anything parses them, so a small body cannot make the server build millions of objects."""
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large("the request body", limit)
@@ -26,7 +35,18 @@ async def read_body(request: Request, limit: int) -> bytes:
         body += chunk
         if len(body) > limit:
             raise _too_large("the request body", limit)
-    return bytes(body)
+    settings = getattr(getattr(request.app.state, "replay_api", None), "settings", None)
+    if max_containers is None:
+        max_containers = getattr(settings, "max_body_containers", MAX_CONTAINERS_PER_REQUEST)
+    if max_inflated is None:
+        max_inflated = getattr(settings, "max_inflated_bytes", limit)
+    data = bytes(body)
+    del body
+    try:
+        await anyio.to_thread.run_sync(check_body_containers, data, max_containers, max_inflated)
+    except TooManyContainers as exc:
+        raise ApiError(413, str(exc)) from None
+    return data
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import gc
 import math
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,11 +22,19 @@ import orjson
 
 from replay_core.epoch import looks_like_seconds
 from replay_core.events import Event, EventType
+from replay_core.limits import (
+    MAX_CONTAINERS_PER_FILE,
+    MAX_FILE_BYTES,
+    containers_message,
+    count_containers,
+    regular_file_problem,
+)
 
 # A recording larger than this once decompressed is refused: it protects against gzip bombs.
 MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_STEP = 256 << 10  # compressed bytes fed to zlib at a time
+_INFLATE_OUT_STEP = 8 << 20  # inflated bytes taken from zlib at a time
 # Anything timed past the year 5000 is not a time (and rules out infinity without math.isfinite).
 _FAR_FUTURE_MS = 1e14
 # Events sharing a timestamp are compared pairwise up to this many, hashed beyond it.
@@ -90,16 +99,32 @@ def read_recording(path: str | Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) ->
     return parse_recording(read_file(path), name=path.name, max_bytes=max_bytes)
 
 
-def read_file(path: Path) -> bytes:
-    """The bytes of a recording file, or a RecordingError a user can act on."""
+def read_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a recording file, or a RecordingError a user can act on.
+
+    Only a regular file of at most `max_bytes` is read: a FIFO, a device (/dev/zero), a folder or a huge
+    (e.g. sparse) file is refused before reading. Opened non-blocking, so a FIFO cannot hang the open."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise RecordingError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise RecordingError(f"{path}: is a folder, not a recording file") from None
+    except (OSError, ValueError) as exc:
+        raise RecordingError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        problem = regular_file_problem(path, os.fstat(fd), max_bytes)
+        if problem:
+            raise RecordingError(problem)
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(max_bytes + 1)
     except OSError as exc:
-        raise RecordingError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise RecordingError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise RecordingError(f"{path}: larger than the {max_bytes:,}-byte limit for a recording file")
+    return data
 
 
 def parse_recording(raw: bytes, name: str = "", max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:
@@ -119,47 +144,71 @@ def parse_events(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Ev
     return _events_from_document(document, max_bytes)
 
 
-def decompress_if_gzip(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> bytes:
-    """Inflate gzip data (possibly several members) without ever holding more than `max_bytes`."""
+def decompress_if_gzip(
+    raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES, max_containers: int | None = MAX_CONTAINERS_PER_FILE
+) -> bytes:
+    """Inflate gzip data (possibly several members) without ever holding more than `max_bytes`; refuse
+    data that may hold more than `max_containers` JSON objects and arrays before anything parses it."""
     if not raw.startswith(_GZIP_MAGIC):
         if len(raw) > max_bytes:
             raise RecordingTooLarge(f"the recording is larger than the {_mib(max_bytes)} limit")
+        if max_containers is not None and count_containers(raw) > max_containers:
+            raise RecordingTooLarge(containers_message(max_containers))
         return raw
-    return inflate_gzip(raw, max_bytes)[0]
+    return inflate_gzip(raw, max_bytes, max_containers)[0]
 
 
-def inflate_gzip(raw: bytes, max_bytes: int) -> tuple[bytes, bool]:
+def inflate_gzip(raw: bytes, max_bytes: int, max_containers: int | None = None) -> tuple[bytes, bool]:
     """Inflate every gzip member of `raw` in bounded steps; also says whether it was one clean member.
 
-    RecordingTooLarge past `max_bytes` (a gzip bomb); RecordingError for corrupt, truncated or trailing data.
+    RecordingTooLarge past `max_bytes` (a gzip bomb) or, when given, as soon as the text may hold more than
+    `max_containers` JSON objects and arrays; RecordingError for corrupt, truncated or trailing data.
     """
     out = bytearray()
     rest = raw
     members = 0
+    counted = [0]
     while rest.startswith(_GZIP_MAGIC):
-        rest = _inflate_member(rest, out, max_bytes)
+        rest = _inflate_member(rest, out, max_bytes, max_containers, counted)
         members += 1
     if rest.strip(b"\x00"):
         raise RecordingError("the gzip data has trailing bytes that are not gzip")
     return bytes(out), members == 1 and not rest
 
 
-def _inflate_member(data: bytes, out: bytearray, max_bytes: int) -> bytes:
-    """Append one gzip member of `data` to `out`, never past `max_bytes`; return the bytes after it."""
+def _inflate_member(
+    data: bytes,
+    out: bytearray,
+    max_bytes: int,
+    max_containers: int | None = None,
+    counted: list[int] | None = None,
+) -> bytes:
+    """Append one gzip member of `data` to `out`, never past `max_bytes`, nor past `max_containers` objects
+    and arrays (`counted[0]` carries the count across members); return the bytes after it."""
     inflater = zlib.decompressobj(wbits=31)
     view = memoryview(data)
     position = 0
+    counted = [0] if counted is None else counted
     try:
-        while not inflater.eof and (position < len(view) or inflater.unconsumed_tail):
+        while not inflater.eof:
             if inflater.unconsumed_tail:
                 piece: bytes | memoryview = inflater.unconsumed_tail
-            else:
+            elif position < len(view):
                 piece = view[position : position + _INFLATE_STEP]
                 position += len(piece)
+            else:
+                piece = b""  # all input given: what zlib still holds, if anything
             # max_length is at least 1 here: 0 would mean "no limit" to zlib.
-            out += inflater.decompress(piece, max_bytes + 1 - len(out))
+            chunk = inflater.decompress(piece, min(_INFLATE_OUT_STEP, max_bytes + 1 - len(out)))
+            if not chunk and not piece:
+                break
+            out += chunk
             if len(out) > max_bytes:
                 raise RecordingTooLarge(f"the recording inflates past the {_mib(max_bytes)} limit")
+            if max_containers is not None:
+                counted[0] += count_containers(chunk)
+                if counted[0] > max_containers:
+                    raise RecordingTooLarge(containers_message(max_containers))
     except zlib.error as exc:
         raise RecordingError(f"corrupt gzip data ({exc})") from None
     if not inflater.eof:
