@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -88,6 +89,8 @@ def invalid_reason(path: Path) -> str | None:
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 _CORRUPT_CODES = (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
 _SQLITE_MESSAGES = {
     3: "permission denied",
     5: "it is locked by another process (another Replay Viewer or sync may be running); try again later",
@@ -108,7 +111,16 @@ def _sqlite_code(exc: BaseException) -> int | None:
 def _sqlite_problem(exc: BaseException, path: Path) -> str:
     code = _sqlite_code(exc)
     detail = _SQLITE_MESSAGES.get(code or -1) or _one_line(str(exc))
+    if code in (_SQLITE_IOERR, _SQLITE_FULL) and _disk_full(path):
+        detail = _SQLITE_MESSAGES[_SQLITE_FULL]  # SQLite reports a failed write of its -shm as an I/O error
     return f"cannot use the cache {path}: {detail}"
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def cache_problem(exc: BaseException, path: Path | None = None) -> str | None:
