@@ -31,10 +31,10 @@ SOURCE = {"name": "prod", "url": "https://replays.example.com"}
 SYNC_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "sources": (
         [([SOURCE], [Source("prod", "https://replays.example.com")]), ([SOURCE, 3, {"name": "x"}, {"name": 1, "url": "u"}], [Source(**SOURCE)])],
-        [{"prod": "https://x"}, "prod", None],
+        [{"prod": "https://x"}, "prod", None, 5, True],
     ),
-    "disk_budget_bytes": ([1, 10**12], [0, -5, 1.5, "100", True, None]),
-    "interval_s": ([5.0, 3600.5, (30, 30.0)], [4.99, 0, -60, math.inf, math.nan, "60", False]),
+    "disk_budget_bytes": ([1, 10**12], [0, -5, 1.5, "100", True, False, None, [1], 1e308]),
+    "interval_s": ([5.0, 3600.5, (30, 30.0)], [4.99, 0, -60, math.inf, math.nan, "60", False, True, 1e308, 10**400]),
 }
 
 

@@ -69,7 +69,10 @@ def _default(declared_field: Field[Any]) -> Any:
 def _checked(annotation: Any, declared: Option, value: Any, default: Any) -> Any:
     kind = typing.get_origin(annotation) or annotation
     if kind is float and _is_number(value):
-        value = float(value)  # JSON writes 2.0 as 2
+        try:
+            value = float(value)  # JSON writes 2.0 as 2
+        except OverflowError:  # an integer beyond any float
+            return default
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         return default
     if kind is list:
