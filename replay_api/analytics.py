@@ -12,6 +12,7 @@ from replay_api.db import Writer
 from replay_api.errors import ApiError, bad_request
 from replay_api.schema import events, users
 from replay_core.analytics import ProfileUpdate, TrackedEvent
+from replay_core.validate import replace_lone_surrogates
 
 EVENT = "event"
 USER = "user"
@@ -30,9 +31,10 @@ def event_payload(event: TrackedEvent) -> dict[str, Any]:
     }
 
 
-def request_token(items: list[dict[str, Any]], key_of: str) -> str:
+def request_token(items: list[Any], key_of: str) -> str:
     """The one project token the items carry (in `properties.token` or `$token`); 401 when absent."""
-    tokens = {_token(item, key_of) for item in items}
+    # Items that are not objects are dropped by the ingest rules; they carry no token either way.
+    tokens = {_token(item, key_of) for item in items if isinstance(item, dict)}
     if len(tokens) > 1:
         raise bad_request("the items of one request carry different project tokens")
     token = tokens.pop() if tokens else ""
@@ -137,7 +139,8 @@ def profile(conn: Any, project_id: int, distinct_id: str) -> dict[str, Any] | No
         return None
     return {
         "distinct_id": row.distinct_id,
-        "properties": json.loads(row.properties),
+        # Rows written before text was cleaned at ingest may hold lone surrogates: never a 500 for them.
+        "properties": replace_lone_surrogates(json.loads(row.properties)),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }

@@ -13,6 +13,7 @@ from replay_core.events import Event, EventType
 from replay_core.ingest import URL_LIMIT, RecordParams, clean_text, record_body_json, record_events
 from replay_core.markers import MarkerKind, markers_for
 from replay_core.runs import Run, interaction_runs
+from replay_core.validate import may_hold_lone_surrogates
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ def parse_batch(body: bytes, params: RecordParams, max_inflated: int) -> Batch:
         events = record_events(data, params.seq)
     ordered = sorted(events, key=lambda e: e["timestamp"])
     # The SDK's own gzip of an already ordered batch is kept as is: no recompression on the hot path.
-    if single_member and all(a is b for a, b in zip(ordered, events, strict=True)):
+    # Not when its text escapes surrogates: what is stored is the cleaned events, never a lone surrogate.
+    as_sent = single_member and not may_hold_lone_surrogates(data)
+    if as_sent and all(a is b for a, b in zip(ordered, events, strict=True)):
         stored = body
     else:
         stored = gzip.compress(json.dumps(ordered, separators=(",", ":")).encode("utf-8"), 6, mtime=0)

@@ -48,7 +48,7 @@ async def record(request: Request) -> JSONResponse:
     return JSONResponse(OK)
 
 
-async def _data_items(request: Request, state: AppState) -> list[dict[str, Any]]:
+async def _data_items(request: Request, state: AppState) -> list[Any]:
     body = await read_body(request, state.settings.max_body_bytes)
     with refused_as_http():
         return decode_data_items(body, request.query_params.get("data"), state.settings.max_inflated_bytes)
@@ -67,6 +67,7 @@ async def track(request: Request) -> Response:
     items = await _data_items(request, state)
     # An event without a time happened when its request arrived (its body read to the end, as captures say).
     received_ms = state.settings.now_ms()
+    # A refused item is dropped (and logged) by the core rules; a request with no good item is a 400.
     with refused_as_http():
         tracked = parse_track_items(items, received_ms)
     project_id = await project_for_token(state, request_token(items, "properties"))

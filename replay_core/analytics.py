@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from replay_core.epoch import epoch_ms
+from replay_core.epoch import SECONDS_LIMIT
 from replay_core.ingest import ID_LIMIT, KEY_LIMIT, IngestError, clean_text, decode_data_items, text_value
 from replay_core.reader import MAX_DECOMPRESSED_BYTES
+from replay_core.validate import (
+    MAX_PROPERTY_DEPTH,
+    TIME_RULE,
+    id_problem,
+    is_valid_id,
+    json_problem,
+    time_problem,
+)
+
+log = logging.getLogger(__name__)
+Item = TypeVar("Item")
 
 # The prefix of a dedupe key made from an event's content; an SDK `$insert_id` never has it in practice.
 CONTENT_KEY_PREFIX = "h:"
@@ -38,23 +50,61 @@ def parse_track_events(
     received_ms: float | None,
     query_data: str | None = None,
     max_inflated: int = MAX_DECOMPRESSED_BYTES,
+    dropped: list[str] | None = None,
 ) -> list[TrackedEvent]:
     """The events of a `/track/` request received at `received_ms` (epoch ms, None when unknown)."""
-    return parse_track_items(decode_data_items(body, query_data, max_inflated), received_ms)
+    return parse_track_items(decode_data_items(body, query_data, max_inflated), received_ms, dropped)
 
 
-def parse_track_items(items: list[dict[str, Any]], received_ms: float | None) -> list[TrackedEvent]:
-    """Every item checked: one bad item refuses the request, as the SDK would be told."""
-    return [_tracked_event(index, item, received_ms) for index, item in enumerate(items)]
+def accepted_items(
+    items: list[Any], check: Callable[[int, Any], Item], what: str, dropped: list[str] | None = None
+) -> list[Item]:
+    """Each item checked on its own: a refused one is dropped with its reason (logged, and added to
+    `dropped` when given), not the request. A request none of whose items is accepted is refused with the
+    first reason, so a sender of one bad item is told why."""
+    accepted: list[Item] = []
+    reasons: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            accepted.append(check(index, item))
+        except IngestError as exc:
+            reasons.append(str(exc))
+    if reasons and not accepted:
+        raise IngestError(reasons[0] + (f" (and {len(reasons) - 1} more refused)" if len(reasons) > 1 else ""))
+    for reason in reasons:
+        log.warning("dropped %s %s", what, reason)
+    if dropped is not None:
+        dropped.extend(reasons)
+    return accepted
 
 
-def _tracked_event(index: int, item: dict[str, Any], received_ms: float | None) -> TrackedEvent:
+def parse_track_items(
+    items: list[Any], received_ms: float | None, dropped: list[str] | None = None
+) -> list[TrackedEvent]:
+    """The accepted events of a request; refused items are dropped (see `accepted_items`)."""
+
+    def check(index: int, item: Any) -> TrackedEvent:
+        return _tracked_event(index, item, received_ms)
+
+    return accepted_items(items, check, "/track/", dropped)
+
+
+def _not_an_object(index: int, item: Any) -> IngestError:
+    return IngestError(f"item {index} of 'data' is a {type(item).__name__}, not an object")
+
+
+def _tracked_event(index: int, item: Any, received_ms: float | None) -> TrackedEvent:
+    if not isinstance(item, dict):
+        raise _not_an_object(index, item)
     name = item.get("event")
     if not isinstance(name, str) or not name.strip():
         raise IngestError(f"item {index}: 'event' must be a non-empty string")
     properties = item.get("properties", {})
     if not isinstance(properties, dict):
         raise IngestError(f"item {index}: 'properties' must be an object")
+    problem = json_problem(properties, MAX_PROPERTY_DEPTH)
+    if problem:
+        raise IngestError(f"item {index}: 'properties' holds {problem}")
     try:
         time_ms = event_time_ms(properties.get("time"), received_ms)
     except IngestError as exc:
@@ -79,10 +129,20 @@ def event_time_ms(value: Any, received_ms: float | None) -> float:
     if value is None:
         if received_ms is None:
             raise IngestError("no 'time', and no receive time to stand for it")
+        problem = time_problem(received_ms, "the receive time")
+        if problem:
+            raise IngestError(problem)
         return float(received_ms)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise IngestError("'time' must be a number of seconds (or milliseconds) since the epoch")
-    return epoch_ms(value)
+    # Checked before any conversion: a 401-digit integer is no float, 1e300 * 1000 no time.
+    as_ms = value * 1000 if 0 <= value < SECONDS_LIMIT else value
+    if time_problem(as_ms, "time") is not None:
+        raise IngestError(
+            "'time' must be a number of seconds (or milliseconds) since the epoch, "
+            f"from {TIME_RULE}"
+        )
+    return float(as_ms)
 
 
 def dedupe_key(name: Any, properties: dict[str, Any]) -> str:
@@ -92,8 +152,8 @@ def dedupe_key(name: Any, properties: dict[str, Any]) -> str:
     the next page's retry) is still stored once, whichever way it reached the cache.
     """
     insert_id = properties.get("$insert_id")
-    if isinstance(insert_id, str) and 0 < len(insert_id) <= KEY_LIMIT:
-        return clean_text(insert_id, KEY_LIMIT)
+    if is_valid_id(insert_id):
+        return str(insert_id)
     content = json.dumps([name, properties], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return CONTENT_KEY_PREFIX + hashlib.sha256(content.encode("ascii")).hexdigest()[:32]
 
@@ -123,34 +183,41 @@ class ProfileUpdate:
 
 
 def parse_profile_updates(
-    body: bytes, query_data: str | None = None, max_inflated: int = MAX_DECOMPRESSED_BYTES
+    body: bytes,
+    query_data: str | None = None,
+    max_inflated: int = MAX_DECOMPRESSED_BYTES,
+    dropped: list[str] | None = None,
 ) -> list[ProfileUpdate]:
     """The profile operations of an `/engage/` request, in the order sent."""
-    return parse_engage_items(decode_data_items(body, query_data, max_inflated))
+    return parse_engage_items(decode_data_items(body, query_data, max_inflated), dropped)
 
 
-def parse_engage_items(items: list[dict[str, Any]]) -> list[ProfileUpdate]:
-    """Every item checked first: one bad item refuses the request. Operations other than the four are
-    ignored."""
-    for index, item in enumerate(items):
-        _check_engage_item(index, item)
-    return [_profile_update(item) for item in items]
+def parse_engage_items(items: list[Any], dropped: list[str] | None = None) -> list[ProfileUpdate]:
+    """The accepted profile updates, in order; refused items are dropped (see `accepted_items`).
+    Operations other than the four are ignored."""
+    return accepted_items(items, _checked_profile_update, "/engage/", dropped)
 
 
-def _check_engage_item(index: int, item: dict[str, Any]) -> None:
-    distinct_id = item.get("$distinct_id")
-    if not isinstance(distinct_id, str) or not distinct_id:
-        raise IngestError(f"item {index}: '$distinct_id' must be a non-empty string")
+def _checked_profile_update(index: int, item: Any) -> ProfileUpdate:
+    if not isinstance(item, dict):
+        raise _not_an_object(index, item)
+    problem = id_problem(item.get("$distinct_id"), "$distinct_id")
+    if problem:
+        raise IngestError(f"item {index}: {problem}")
     for operation in ("$set", "$set_once"):
         if operation in item and not isinstance(item[operation], dict):
             raise IngestError(f"item {index}: '{operation}' must be an object")
+        problem = json_problem(item.get(operation, {}), MAX_PROPERTY_DEPTH)
+        if problem:
+            raise IngestError(f"item {index}: '{operation}' holds {problem}")
     unset = item.get("$unset", [])
     if not isinstance(unset, list) or not all(isinstance(key, str) for key in unset):
         raise IngestError(f"item {index}: '$unset' must be a list of property names")
+    return _profile_update(item)
 
 
 def _profile_update(item: dict[str, Any]) -> ProfileUpdate:
-    distinct_id = clean_text(item["$distinct_id"], ID_LIMIT)
+    distinct_id = str(item["$distinct_id"])
     if "$delete" in item:
         return ProfileUpdate(distinct_id, delete=True)
     return ProfileUpdate(

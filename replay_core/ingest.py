@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from replay_core.epoch import looks_like_seconds
+from replay_core.epoch import epoch_ms, looks_like_seconds
 from replay_core.events import Event, EventType
 from replay_core.reader import (
     MAX_DECOMPRESSED_BYTES,
@@ -26,19 +27,29 @@ from replay_core.reader import (
     inflate_gzip,
     validate_events,
 )
+from replay_core.validate import (
+    ID_MAX_LENGTH,
+    id_problem,
+    may_hold_lone_surrogates,
+    replace_lone_surrogates,
+    replace_lone_surrogates_in_text,
+    time_problem,
+)
 
 QueryParams = dict[str, str]
 GZIP_MAGIC = b"\x1f\x8b"
 
 # Lengths stored text is cut to, the same in the server's database and in the cache.
 ID_LIMIT = 400  # distinct ids, user ids, device ids, event names
-KEY_LIMIT = 200  # replay ids and $insert_id
+KEY_LIMIT = ID_MAX_LENGTH  # replay ids and $insert_id (replay_core.validate.ID_PATTERN)
 URL_LIMIT = 4000
 VERSION_LIMIT = 40
 MAX_SEQ = 10**9
-_REPLAY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 # ASCII digits only: str.isdigit() and int() also take other scripts' digits.
 _DIGITS = re.compile(r"[0-9]{1,10}")
+# `replay_start_time`: epoch seconds (or milliseconds) as the SDK writes them, in plain decimal.
+_DECIMAL = re.compile(r"[0-9]{1,16}(\.[0-9]{1,9})?")
+_BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 class IngestError(RecordingError):
@@ -48,7 +59,7 @@ class IngestError(RecordingError):
 
 def clean_text(value: str, limit: int) -> str:
     """Text every database stores: no lone surrogates (not UTF-8), no NUL (PostgreSQL refuses it), bounded."""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:limit]
+    return replace_lone_surrogates_in_text(value).replace("\x00", "")[:limit]
 
 
 def text_value(value: Any, limit: int = ID_LIMIT) -> str:
@@ -90,6 +101,8 @@ class RecordParams:
     start_url: str = ""
     lib_version: str = ""
     format: str = ""
+    # `replay_start_time` in epoch milliseconds, when sent (checked, not stored).
+    start_time_ms: float | None = None
 
     @property
     def person(self) -> str:
@@ -117,15 +130,30 @@ def parse_record_params(query: Mapping[str, str]) -> RecordParams:
         start_url=clean_text(query.get("replay_start_url", ""), URL_LIMIT),
         lib_version=clean_text(query.get("$lib_version", ""), VERSION_LIMIT),
         format=query.get("format", ""),
+        start_time_ms=_start_time(query.get("replay_start_time", "")),
     )
 
 
 def _replay_id(value: str) -> str:
     if not value:
         raise IngestError("missing query parameter 'replay_id'")
-    if not _REPLAY_ID.fullmatch(value):
-        raise IngestError("'replay_id' must be 1-200 letters, digits, '.', '_', ':' or '-'")
+    problem = id_problem(value, "replay_id")
+    if problem:
+        raise IngestError(problem)
     return value
+
+
+def _start_time(value: str) -> float | None:
+    """`replay_start_time` (seconds or milliseconds) in epoch ms; None when not sent."""
+    if not value:
+        return None
+    if not _DECIMAL.fullmatch(value):
+        raise IngestError(f"'replay_start_time' must be a decimal number, got {value[:40]!r}")
+    number = float(value)
+    problem = time_problem(epoch_ms(number), "replay_start_time")
+    if problem:
+        raise IngestError(problem)
+    return epoch_ms(number)
 
 
 def _seq(value: str) -> int:
@@ -174,7 +202,12 @@ def record_events(data: bytes, seq: int) -> list[Event]:
         )
     if not events:
         raise IngestError("the /record/ body holds no events")
-    validate_events(events)
+    if may_hold_lone_surrogates(data):
+        replace_lone_surrogates(events)
+    try:
+        validate_events(events)
+    except RecordingError as exc:
+        raise IngestError(str(exc)) from None
     if looks_like_seconds(max(e["timestamp"] for e in events)):
         raise IngestError("event timestamps look like seconds; rrweb records epoch milliseconds")
     if seq == 0 and not any(e["type"] == EventType.FULL_SNAPSHOT for e in events):
@@ -184,14 +217,12 @@ def record_events(data: bytes, seq: int) -> list[Event]:
 
 def decode_data_items(
     body: bytes, query_data: str | None = None, max_inflated: int = MAX_DECOMPRESSED_BYTES
-) -> list[dict[str, Any]]:
-    """The items of a `/track/` or `/engage/` request (a batch, or one item sent alone), each an object."""
+) -> list[Any]:
+    """The items of a `/track/` or `/engage/` request (a batch, or one item sent alone), their text
+    cleaned of lone surrogates. Each item is checked on its own by `replay_core.analytics`: one that is
+    not an object is dropped there, not the request."""
     document = decode_data_payload(inflated(body, max_inflated)[0], query_data)
-    items = document if isinstance(document, list) else [document]
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise IngestError(f"item {index} of 'data' is a {type(item).__name__}, not an object")
-    return items
+    return document if isinstance(document, list) else [document]
 
 
 def decode_data_payload(body: bytes, query_data: str | None = None) -> Any:
@@ -209,7 +240,11 @@ def decode_data_payload(body: bytes, query_data: str | None = None) -> Any:
         data = fields["data"][0] if "data" in fields else query_data
     if data is None or not data.strip():
         raise IngestError("no 'data' field: expected data=<base64 or JSON> in the body or the query")
-    return strict_json(_unwrap_base64(data.strip()), "the 'data' payload")
+    text = _unwrap_base64(data.strip())
+    document = strict_json(text, "the 'data' payload")
+    if may_hold_lone_surrogates(text):
+        document = replace_lone_surrogates(document)
+    return document
 
 
 def _unwrap_base64(data: str) -> str:
@@ -231,10 +266,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
+
+
 def strict_json(data: bytes | str, what: str) -> Any:
-    """Parse JSON strictly (no NaN or Infinity); an IngestError naming `what` on failure."""
+    """Parse JSON strictly: UTF-8 without a byte-order mark (no UTF-16, the server may store the body as
+    sent), no NaN or Infinity, no number too large for a float; an IngestError naming `what` on failure."""
+    if isinstance(data, bytes):
+        if data.startswith(_BYTE_ORDER_MARKS):
+            raise IngestError(f"{what} starts with a byte-order mark: send UTF-8 JSON without one")
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise IngestError(f"{what} is not UTF-8 text") from None
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise IngestError(f"{what} is not UTF-8 text") from None
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
@@ -284,11 +334,14 @@ def parse_captured_request(document: Any) -> CapturedRequest:
 def _received_ms(document: dict[str, Any]) -> float | None:
     """`received_at_ms`, else the ISO `received_at` of older captures, else unknown."""
     stamp = document.get("received_at_ms")
-    if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+    if isinstance(stamp, (int, float)) and time_problem(stamp, "received_at_ms") is None:
         return float(stamp)
     try:
         moment = datetime.fromisoformat(str(document["received_at"]))
     except (KeyError, ValueError):
         return None
     # A time without its offset would be read in this machine's zone: not the moment it names.
-    return moment.timestamp() * 1000.0 if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    received = moment.timestamp() * 1000.0
+    return received if time_problem(received, "received_at") is None else None

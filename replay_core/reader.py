@@ -12,7 +12,7 @@ import gc
 import math
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from replay_core.epoch import looks_like_seconds
-from replay_core.events import Event, EventType
+from replay_core.events import Event, EventType, IncrementalSource
 from replay_core.limits import (
     MAX_CONTAINERS_PER_FILE,
     MAX_FILE_BYTES,
@@ -29,14 +29,15 @@ from replay_core.limits import (
     count_containers,
     regular_file_problem,
 )
+from replay_core.validate import MAX_EVENT_DEPTH, TIME_MAX_MS, TIME_MIN_MS, json_problem, time_problem
 
 # A recording larger than this once decompressed is refused: it protects against gzip bombs.
 MAX_DECOMPRESSED_BYTES = 1 << 30
 _GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_STEP = 256 << 10  # compressed bytes fed to zlib at a time
 _INFLATE_OUT_STEP = 8 << 20  # inflated bytes taken from zlib at a time
-# Anything timed past the year 5000 is not a time (and rules out infinity without math.isfinite).
-_FAR_FUTURE_MS = 1e14
+# A Meta's width and height: positive whole pixels, no larger than this.
+MAX_VIEWPORT_PX = 100_000
 # Events sharing a timestamp are compared pairwise up to this many, hashed beyond it.
 _SMALL_GROUP = 8
 _TYPES_WITH_DATA = {
@@ -293,13 +294,27 @@ def captured_record_body(request: dict[str, Any]) -> bytes:
         raise RecordingError("a captured /record/ request whose body_b64 is not base64") from None
 
 
-def validate_events(events: Iterable[Any]) -> None:
-    """Raise RecordingError naming the first event that is not a well-formed rrweb event."""
+def validate_events(events: list[Any]) -> None:
+    """Raise RecordingError naming the first event that is not a well-formed rrweb event, or that could not
+    be stored and read back (nested deeper than MAX_EVENT_DEPTH, a number outside 64 bits)."""
     for index, event in enumerate(events):
         if not _plainly_valid(event):
             problem = event_problem(event)
             if problem:
                 raise RecordingError(f"event {index}: {problem}")
+    # The whole list at once in C; only a refusal looks for the event to name.
+    if json_problem(events, MAX_EVENT_DEPTH + 1) is not None:
+        for index, event in enumerate(events):
+            problem = json_problem(event, MAX_EVENT_DEPTH)
+            if problem:
+                raise RecordingError(f"event {index}: {problem}")
+
+
+# Incremental sources whose data the player and the cache read no further than `source`.
+_PLAIN_SOURCES = frozenset(int(s) for s in IncrementalSource) - {
+    IncrementalSource.MUTATION,
+    IncrementalSource.MOUSE_INTERACTION,
+}
 
 
 def _plainly_valid(event: Any) -> bool:
@@ -311,11 +326,15 @@ def _plainly_valid(event: Any) -> bool:
     stamp: Any = event.get("timestamp")
     if type(kind) is not int or type(stamp) not in (int, float):
         return False
-    if not 0 < stamp < _FAR_FUTURE_MS:  # NaN fails this too
+    if not TIME_MIN_MS <= stamp < TIME_MAX_MS:  # NaN fails this too
         return False
     if kind == EventType.INCREMENTAL_SNAPSHOT:
-        return type(data) is dict and type(data.get("source")) is int
-    if kind in (EventType.META, EventType.CUSTOM, EventType.PLUGIN):
+        if type(data) is not dict:
+            return False
+        source = data.get("source")
+        # Mutations, mouse interactions and unknown sources are checked in full by event_problem.
+        return type(source) is int and source in _PLAIN_SOURCES
+    if kind in (EventType.CUSTOM, EventType.PLUGIN):
         return type(data) is dict
     return kind in (EventType.DOM_CONTENT_LOADED, EventType.LOAD, EventType.ASSET)
 
@@ -330,17 +349,82 @@ def event_problem(event: Any) -> str | None:
     if kind not in EventType._value2member_map_:
         return f"unknown event type {kind}"
     stamp = event.get("timestamp")
-    if isinstance(stamp, bool) or not isinstance(stamp, (int, float)) or not math.isfinite(stamp):
-        return "'timestamp' is missing or not a number"
-    if stamp <= 0:
-        return f"'timestamp' {stamp} is not a time"
+    problem = time_problem(stamp, "timestamp")
+    if problem:
+        if isinstance(stamp, (int, float)) and math.isfinite(stamp) and stamp > 0 and looks_like_seconds(stamp):
+            return (
+                f"timestamps look like seconds, not milliseconds ('timestamp' is {stamp}); "
+                "rrweb records epoch milliseconds"
+            )
+        return problem
     data = event.get("data")
     if kind in _TYPES_WITH_DATA and not isinstance(data, dict):
         return f"type {kind} needs a 'data' object"
-    if kind == EventType.FULL_SNAPSHOT and not isinstance(data.get("node"), dict):  # type: ignore[union-attr]
-        return "FullSnapshot without a 'node'"
-    if kind == EventType.INCREMENTAL_SNAPSHOT and not isinstance(data.get("source"), int):  # type: ignore[union-attr]
+    if kind == EventType.FULL_SNAPSHOT:
+        return node_problem(data.get("node"), "FullSnapshot")  # type: ignore[union-attr]
+    if kind == EventType.META:
+        return _meta_problem(data)  # type: ignore[arg-type]
+    if kind == EventType.INCREMENTAL_SNAPSHOT:
+        return _incremental_problem(data)  # type: ignore[arg-type]
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _meta_problem(data: dict[str, Any]) -> str | None:
+    """A Meta's viewport, when given, is positive whole pixels (the player sizes its frame by it)."""
+    for key in ("width", "height"):
+        if key in data:
+            value = data[key]
+            if not _is_int(value) or not 0 < value <= MAX_VIEWPORT_PX:
+                return f"Meta '{key}' must be a whole number of pixels from 1 to {MAX_VIEWPORT_PX}"
+    if "href" in data and not isinstance(data["href"], str):
+        return "Meta 'href' must be a string"
+    return None
+
+
+def _incremental_problem(data: dict[str, Any]) -> str | None:
+    source = data.get("source")
+    if not _is_int(source):
         return "IncrementalSnapshot without an integer 'source'"
+    if source == IncrementalSource.MOUSE_INTERACTION and not _is_int(data.get("type")):
+        return "MouseInteraction without an integer 'type'"
+    if source == IncrementalSource.MUTATION:
+        for key in ("adds", "removes", "texts", "attributes"):
+            if key in data and not isinstance(data[key], list):
+                return f"Mutation '{key}' must be a list"
+        for add in data.get("adds", ()):
+            if not isinstance(add, dict):
+                return "a Mutation add must be an object"
+            problem = node_problem(add.get("node"), "a Mutation add")
+            if problem:
+                return problem
+        for key in ("removes", "texts", "attributes"):
+            if not all(isinstance(item, dict) for item in data.get(key, ())):
+                return f"every Mutation '{key}' item must be an object"
+    return None
+
+
+def node_problem(node: Any, where: str) -> str | None:
+    """Why a serialized DOM tree is not one the player can build, or None: every node an object with an
+    integer 'type', its 'childNodes' (when present) a list (iterative: trees may be deep)."""
+    if not isinstance(node, dict):
+        return f"{where} without a 'node' object"
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, dict):
+            return f"{where}: a node that is not an object"
+        if not _is_int(current.get("type")):
+            return f"{where}: a node without an integer 'type'"
+        children = current.get("childNodes")
+        if children is None:
+            continue
+        if not isinstance(children, list):
+            return f"{where}: a node whose 'childNodes' is not a list"
+        stack.extend(children)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -62,10 +63,12 @@ def test_a_time_that_is_not_a_number_of_seconds_or_milliseconds_is_refused(value
 
 def test_the_dedupe_key_is_the_sdk_insert_id() -> None:
     assert dedupe_key("Sign Up", {"$insert_id": "9k931x1ng748mdoy"}) == "9k931x1ng748mdoy"
-    assert dedupe_key("x", {"$insert_id": "nul\x00id"}) == "nulid"
+    # Not an id by replay_core.validate.ID_PATTERN: the key is a digest instead.
+    assert dedupe_key("x", {"$insert_id": "nul\x00id"}).startswith("h:")
+    assert dedupe_key("x", {"$insert_id": ".."}).startswith("h:")
 
 
-@pytest.mark.parametrize("insert_id", [None, "", 12, "x" * 201])
+@pytest.mark.parametrize("insert_id", [None, "", 12, "x" * 201, "a/b", "a b", "\ud800"])
 def test_without_a_usable_insert_id_the_key_is_a_digest_of_the_content(insert_id: Any) -> None:
     properties = {"time": 1795906557.5, "distinct_id": "u1", "$insert_id": insert_id}
     key = dedupe_key("Sign Up", properties)
@@ -99,7 +102,8 @@ def test_a_bad_track_item_refuses_the_request(item: dict[str, Any], message: str
 
 def test_ids_are_text_or_numbers_cleaned_and_bounded() -> None:
     (event,) = parse_track_items(
-        [_item("Odd\ud800\x00", distinct_id=42, **{"$user_id": True, "$mp_replay_id": "r" * 300})], 0
+        [_item("Odd\ud800\x00", distinct_id=42, **{"$user_id": True, "$mp_replay_id": "r" * 300})],
+        RECEIVED_MS,
     )
     assert (event.name, event.distinct_id, event.user_id, event.replay_id) == ("Odd?", "42", "", "r" * 200)
     assert text_value({"a": 1}) == "" and text_value(None) == ""
@@ -129,9 +133,15 @@ def test_profile_operations_apply_in_one_order_and_delete_wins() -> None:
         ({"$distinct_id": "u", "$unset": "plan"}, "'\\$unset' must be a list"),
     ],
 )
-def test_a_bad_engage_item_refuses_the_request(item: dict[str, Any], message: str) -> None:
-    with pytest.raises(IngestError, match="item 1: " + message):
-        parse_engage_items([{"$distinct_id": "ok"}, item])
+def test_a_bad_engage_item_is_dropped_alone_and_refuses_a_request_of_its_own(
+    item: dict[str, Any], message: str
+) -> None:
+    dropped: list[str] = []
+    (kept,) = parse_engage_items([{"$distinct_id": "ok"}, item], dropped)
+    assert kept.distinct_id == "ok"
+    assert len(dropped) == 1 and re.search("item 1: " + message, dropped[0])
+    with pytest.raises(IngestError, match="item 0: " + message):
+        parse_engage_items([item])
 
 
 @pytest.mark.parametrize(

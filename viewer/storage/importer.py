@@ -133,7 +133,8 @@ def _import_file(cache: ReplayCache, path: Path, outcome: ImportOutcome) -> None
         return
     new = encode_plain_recording(raw, replay_id, path.name)
     if new is None:
-        _import_requests(cache, [parse_captured_request(orjson.loads(raw))], outcome)
+        # A captured request, possibly gzipped: the document encode_plain_recording found.
+        _import_requests(cache, [parse_captured_request(_load_json(raw))], outcome)
         return
     _store_new(cache, new, outcome)
 
@@ -159,7 +160,8 @@ def _store_new(cache: ReplayCache, new: EncodedNewReplay, outcome: ImportOutcome
 
 
 def _load_json(raw: bytes) -> Any:
-    """The parsed document, or None when it is not one JSON document (NDJSON, or broken)."""
+    """The parsed document, or None when it is not one JSON document (NDJSON, or broken, or nested past
+    what orjson reads)."""
     try:
         return orjson.loads(decompress_if_gzip(raw))
     except orjson.JSONDecodeError:
@@ -185,8 +187,8 @@ def _import_capture(cache: ReplayCache, files: list[Path], outcome: ImportOutcom
         raw = file.read_bytes()
         outcome.raw_bytes += len(raw)
         try:
-            requests.append(parse_captured_request(orjson.loads(raw)))
-        except (orjson.JSONDecodeError, RecordingError) as exc:
+            requests.append(parse_captured_request(_load_json(raw)))
+        except RecordingError as exc:
             outcome.problems.append(f"{file.name}: {exc}")
     _import_requests(cache, requests, outcome)
 
@@ -194,15 +196,18 @@ def _import_capture(cache: ReplayCache, files: list[Path], outcome: ImportOutcom
 def _import_requests(cache: ReplayCache, requests: list[CapturedRequest], outcome: ImportOutcome) -> None:
     update = CacheUpdate()
     for request in sorted(requests, key=lambda r: r.order):
+        dropped: list[str] = []
         try:
-            _add_request(update, request)
+            _add_request(update, request, dropped)
         except RecordingError as exc:
             outcome.problems.append(f"request {request.order} to {request.path}: {exc}")
+        # Items refused alone in an otherwise good request: the rest is imported, as the server would.
+        outcome.problems.extend(f"request {request.order} to {request.path}: dropped {why}" for why in dropped)
     outcome.event_count = sum(len(batch.events) for batch in update.batches)
     outcome.result = cache.apply(update)
 
 
-def _add_request(update: CacheUpdate, request: CapturedRequest) -> None:
+def _add_request(update: CacheUpdate, request: CapturedRequest, dropped: list[str]) -> None:
     """What the replay API would store for the request, decoded by the same ingest rules."""
     route = request.path.rstrip("/").rsplit("/", 1)[-1]
     if request.method not in _METHODS.get(route, ()):
@@ -214,10 +219,12 @@ def _add_request(update: CacheUpdate, request: CapturedRequest) -> None:
             ReplayBatch(params.replay_id, f"seq:{params.seq}", batch.events, params.person or None)
         )
     elif route == "track":
-        tracked = parse_track_events(request.body, request.received_ms, request.params.get("data"))
+        tracked = parse_track_events(
+            request.body, request.received_ms, request.params.get("data"), dropped=dropped
+        )
         update.events.extend(analytics_event(event) for event in tracked)
     elif route == "engage":
-        changes = parse_profile_updates(request.body, request.params.get("data"))
+        changes = parse_profile_updates(request.body, request.params.get("data"), dropped=dropped)
         update.profiles.extend(profile_change(change) for change in changes)
 
 
