@@ -102,13 +102,13 @@ def _tracked_event(index: int, item: Any, received_ms: float | None) -> TrackedE
     properties = item.get("properties", {})
     if not isinstance(properties, dict):
         raise IngestError(f"item {index}: 'properties' must be an object")
-    problem = json_problem(properties, MAX_PROPERTY_DEPTH)
-    if problem:
-        raise IngestError(f"item {index}: 'properties' holds {problem}")
     try:
         time_ms = event_time_ms(properties.get("time"), received_ms)
     except IngestError as exc:
         raise IngestError(f"item {index}: {exc}") from None
+    problem = json_problem(properties, MAX_PROPERTY_DEPTH)
+    if problem:
+        raise IngestError(f"item {index}: 'properties' holds {problem}")
     return TrackedEvent(
         insert_id=dedupe_key(name, properties),
         name=clean_text(name, ID_LIMIT),

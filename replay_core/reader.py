@@ -332,11 +332,32 @@ def _plainly_valid(event: Any) -> bool:
         if type(data) is not dict:
             return False
         source = data.get("source")
-        # Mutations, mouse interactions and unknown sources are checked in full by event_problem.
+        if source == IncrementalSource.MUTATION:
+            return _plain_mutation(data)
+        # Mouse interactions and unknown sources are checked in full by event_problem.
         return type(source) is int and source in _PLAIN_SOURCES
     if kind in (EventType.CUSTOM, EventType.PLUGIN):
         return type(data) is dict
     return kind in (EventType.DOM_CONTENT_LOADED, EventType.LOAD, EventType.ASSET)
+
+
+def _plain_mutation(data: dict[str, Any]) -> bool:
+    """A Mutation in its common shape: lists of objects, each added node one node without children."""
+    adds = data.get("adds", ())
+    if type(adds) is not list and adds != ():
+        return False
+    for add in adds:
+        node = add.get("node") if type(add) is dict else None
+        if type(node) is not dict or type(node.get("type")) is not int or node.get("childNodes", ()) != ():
+            return False
+    for key in ("removes", "texts", "attributes"):
+        items = data.get(key, ())
+        if type(items) is not list and items != ():
+            return False
+        for item in items:
+            if type(item) is not dict:
+                return False
+    return True
 
 
 def event_problem(event: Any) -> str | None:
@@ -396,14 +417,19 @@ def _incremental_problem(data: dict[str, Any]) -> str | None:
             if key in data and not isinstance(data[key], list):
                 return f"Mutation '{key}' must be a list"
         for add in data.get("adds", ()):
+            node = add.get("node") if type(add) is dict else None
+            # rrweb adds one node at a time: the common shape is checked inline, a subtree walked.
+            if type(node) is dict and type(node.get("type")) is int and "childNodes" not in node:
+                continue
             if not isinstance(add, dict):
                 return "a Mutation add must be an object"
-            problem = node_problem(add.get("node"), "a Mutation add")
+            problem = node_problem(node, "a Mutation add")
             if problem:
                 return problem
         for key in ("removes", "texts", "attributes"):
-            if not all(isinstance(item, dict) for item in data.get(key, ())):
-                return f"every Mutation '{key}' item must be an object"
+            for item in data.get(key, ()):
+                if type(item) is not dict:
+                    return f"every Mutation '{key}' item must be an object"
     return None
 
 
