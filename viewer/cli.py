@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_text(args)
         return _handler(args.handler)(args)
     except (CommandError, RecordingError, CacheError) as exc:
         _error(str(exc))
@@ -117,8 +118,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+# Arguments that are text (ids, names, a search), not file names: they must be valid Unicode. A file name
+# may be any bytes (Python hands them over surrogate-escaped, and the file system takes them back).
+_TEXT_ARGUMENTS = {"user_id": "USER_ID", "search": "--search", "name": "NAME", "url": "URL"}
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    for attribute, shown in _TEXT_ARGUMENTS.items():
+        value = getattr(args, attribute, None)
+        if isinstance(value, str) and not _is_unicode(value):
+            raise CommandError(f"{shown} is not valid UTF-8 text")
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _error(message: str) -> None:
-    print(f"{PROG}: error: {_clip(message, 2000)}", file=sys.stderr, flush=True)
+    print(f"{PROG}: error: {_clip(message, 500)}", file=sys.stderr, flush=True)
 
 
 def _clip(text: str, limit: int = 300) -> str:

@@ -64,6 +64,10 @@ def _recording_for(target: str) -> Recording:
     from viewer.storage import ReplayCache
     from viewer.storage.chunks import DamagedReplay
 
+    try:
+        target.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CommandError(f"{_shown(target)}: no such file (and not valid UTF-8 for a replay id)") from None
     with ReplayCache.open() as cache:
         if cache.get_replay(target) is None:
             raise CommandError(f"{_shown(target)}: no such file, and no replay with that id in the cache")

@@ -124,20 +124,20 @@ def _disk_full(path: Path) -> bool:
 
 
 def cache_problem(exc: BaseException, path: Path | None = None) -> str | None:
-    """One line for an error of SQLite or of the file system met while using the cache, else None."""
+    """One line for an error SQLite raised while using the cache (busy, full, damaged…), else None."""
     from sqlalchemy.exc import DBAPIError
 
     found: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    where = path or "the cache"
     if isinstance(found, sqlite3.Error):
         code = _sqlite_code(found)
         if code in _CORRUPT_CODES:
-            return f"the cache {where} is damaged ({_one_line(str(found))}); move it away to start a new one"
-        return _sqlite_problem(found, path) if path else (
-            f"cannot use the cache: {_SQLITE_MESSAGES.get(code or -1) or _one_line(str(found))}"
-        )
-    if isinstance(found, OSError):
-        return f"cannot use the cache {where}: {_os_reason(found)}"
+            where = path or "the cache"
+            return f"{where} is damaged ({_one_line(str(found))}); move it away to start a new cache"
+        if path is not None:
+            return _sqlite_problem(found, path)
+        return f"cannot use the cache: {_SQLITE_MESSAGES.get(code or -1) or _one_line(str(found))}"
+    if isinstance(found, OSError) and path is not None:
+        return f"cannot use the cache {path}: {_os_reason(found)}"
     return None
 
 
