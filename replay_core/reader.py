@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import gc
-import math
 import os
 import zlib
 from collections.abc import Iterator
@@ -372,7 +371,8 @@ def event_problem(event: Any) -> str | None:
     stamp = event.get("timestamp")
     problem = time_problem(stamp, "timestamp")
     if problem:
-        if isinstance(stamp, (int, float)) and math.isfinite(stamp) and stamp > 0 and looks_like_seconds(stamp):
+        # Compared, not converted: math.isfinite of a 401-digit integer is an OverflowError.
+        if isinstance(stamp, (int, float)) and stamp > 0 and looks_like_seconds(stamp):
             return (
                 f"timestamps look like seconds, not milliseconds ('timestamp' is {stamp}); "
                 "rrweb records epoch milliseconds"

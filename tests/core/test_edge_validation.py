@@ -294,3 +294,11 @@ def test_a_refused_engage_item_is_dropped_with_its_reason() -> None:
     )
     assert [u.distinct_id for u in updates] == ["u2"]
     assert len(dropped) == 3 and "$distinct_id" in dropped[0] and "deeper than 100" in dropped[2]
+
+
+@pytest.mark.parametrize("stamp", [10**400, 2**64, 1e300, -(10**400)])
+def test_a_record_body_with_a_huge_timestamp_is_one_line_not_an_overflow(stamp: Any) -> None:
+    events = _fixture()
+    events[3]["timestamp"] = stamp
+    with pytest.raises(IngestError, match="event 3: 'timestamp'"):
+        parse_record_batch({"replay_id": "r", "seq": "0"}, json.dumps(events).encode())
