@@ -8,6 +8,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from replay_core.limits import MAX_FILE_BYTES
+
 
 def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
     """Write a whole file or nothing; it is created with `mode`, so never readable by others first."""
@@ -25,10 +27,7 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
         raise
 
 
-MAX_RECORDING_BYTES = 2 * 1024**3  # the largest recording file `import`, `open` and `frame` will read
-
-
-def file_problem(path: Path, max_bytes: int = MAX_RECORDING_BYTES) -> str | None:
+def file_problem(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
     """Why `path` is not a file to read a recording from, in a few words, or None: checked with stat()
     before anything opens it, so a FIFO never blocks, a device is never read and a huge file never loaded."""
     try:
