@@ -140,6 +140,7 @@ def parse_events(raw: bytes, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Ev
         raise RecordingError("the file is empty")
     document, ndjson_lines = _load_json(data)
     if ndjson_lines is not None:
+        validate_events(ndjson_lines)  # each line's shape is checked; this adds nesting and number bounds
         return ndjson_lines
     return _events_from_document(document, max_bytes)
 

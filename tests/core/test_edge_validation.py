@@ -302,3 +302,9 @@ def test_a_record_body_with_a_huge_timestamp_is_one_line_not_an_overflow(stamp: 
     events[3]["timestamp"] = stamp
     with pytest.raises(IngestError, match="event 3: 'timestamp'"):
         parse_record_batch({"replay_id": "r", "seq": "0"}, json.dumps(events).encode())
+
+
+def test_ndjson_lines_are_held_to_the_same_nesting_bound() -> None:
+    events = _fixture()
+    events[3]["extra"] = _nested(MAX_EVENT_DEPTH)
+    _one_line_refusal("\n".join(json.dumps(e) for e in events).encode(), "deeper")
