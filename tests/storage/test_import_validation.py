@@ -148,3 +148,20 @@ def test_a_capture_drops_bad_items_alone_and_cleans_surrogates(tmp_path: Path) -
         user = cache.get_user("user-123")
         assert user is not None and user.properties == {"?": "?", "plan": "pro"}
         assert cache.get_user("..") is None
+
+
+@pytest.mark.parametrize("replay_id", [".", "..", "a%2Fb"])
+def test_a_captured_record_request_with_a_path_for_a_replay_id_is_refused(replay_id: str, tmp_path: Path) -> None:
+    capture = tmp_path / "001-record.req"
+    document = {
+        "method": "POST",
+        "path": "/record/",
+        "query_string": f"replay_id={replay_id}&seq=0&format=body",
+        "headers": [],
+        "body_b64": base64.b64encode(json.dumps(_events()).encode()).decode(),
+    }
+    capture.write_text(json.dumps(document))
+    with ReplayCache.open(tmp_path / "cache.sqlite3") as cache:
+        outcome = import_path(cache, capture)
+        assert len(outcome.problems) == 1 and "'replay_id' must be" in outcome.problems[0]
+        assert cache.all_replays() == []
