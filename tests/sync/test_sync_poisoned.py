@@ -202,6 +202,9 @@ def test_the_status_bar_and_the_command_line_name_the_skipped_replay(
         in once.stderr
     )
     assert "attempt 1, next try after " in once.stderr
+    listed = run_cli("source", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"  replay {ids[0]} skipped (line 1 of the event download" in listed.stdout
 
     run_cli("source", "add", SOURCE, "http://127.0.0.1:9", env=env, stdin="key\n")
     unreachable = run_cli("sync", "--once", env=env)

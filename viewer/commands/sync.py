@@ -50,10 +50,25 @@ def _read_key(name: str) -> str:
 def run_source_list(args: argparse.Namespace) -> int:
     from viewer.sync.sources import api_key
 
-    for source in _sources():
+    sources = _sources()
+    waiting = _faults_by_source() if sources else {}
+    for source in sources:
         has_key = "key stored" if api_key(source.name) else "NO KEY"
         print(f"{source.name}\t{source.url}\t{has_key}")
+        for fault in waiting.get(source.name, []):
+            print(f"  {_skipped(fault)}")
     return 0
+
+
+def _faults_by_source() -> dict[str, list[ReplayFault]]:
+    """The replays each source's sync skipped and will try again (read from the cache, if there is one)."""
+    from viewer.commands.cache import open_cache
+
+    found: dict[str, list[ReplayFault]] = {}
+    with open_cache() as cache:
+        for fault in cache.replay_faults():
+            found.setdefault(fault.source, []).append(fault)
+    return found
 
 
 def run_source_remove(args: argparse.Namespace) -> int:
@@ -116,6 +131,8 @@ def _print_reports(reports: list[SyncReport]) -> int:
         )
         for fault in report.skipped:
             print(f"replay-viewer: warning: {report.source}: {_skipped(fault)}", file=sys.stderr)
+        for line in report.ignored:
+            print(f"replay-viewer: warning: {report.source}: {line}", file=sys.stderr)
         for error in report.errors:
             print(f"replay-viewer: error: {report.source}: {error}", file=sys.stderr)
             failed += 1

@@ -11,12 +11,20 @@ about the server or the network (SyncError, OfflineError) stop the sync where it
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from replay_core.validate import (
+    MAX_PROPERTY_DEPTH,
+    id_problem,
+    json_problem,
+    replace_lone_surrogates,
+    time_problem,
+)
 from viewer.config.sync_json import DEFAULT_BUDGET_BYTES
 from viewer.storage import (
     AnalyticsEvent,
@@ -43,6 +51,7 @@ from viewer.sync.client import (
 )
 from viewer.sync.transport import OfflineError, SyncError
 
+log = logging.getLogger(__name__)
 FEED_PAGE_SIZE = 500
 DEFAULT_RETRY = RetryBackoff(first_ms=60_000, max_ms=86_400_000)  # 1 min, doubling, at most a day
 Progress = Callable[[int, int], None]
@@ -67,6 +76,7 @@ class SyncReport:
     changes: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: list[ReplayFault] = field(default_factory=list)  # replays that failed, to be tried again
+    ignored: list[str] = field(default_factory=list)  # feed entries no cache can hold, with the reason
     retried: int = 0  # replays tried again after their backoff
     offline: bool = False
     seconds: float = 0.0
@@ -153,13 +163,19 @@ class Syncer:
                 self.done += 1
                 self.progress(self.done, self.total)
             else:
-                add_change(pending, change)
+                problem = add_change(pending, change)
+                if problem:
+                    ignore(report, change, problem)
         if page.changes:
             pending.sync_cursor = page.next_cursor
             self._commit(pending, report)
 
     def _replay_change(self, update: CacheUpdate, change: Change, report: SyncReport) -> None:
         """A replay the feed reports, fetched now unless it waits for a retry (which fetches its latest state)."""
+        problem = id_problem(change.id, "replay_id")
+        if problem:  # an older server stored it; it can never be asked for, so it is not retried either
+            ignore(report, change, problem)
+            return
         if self._waiting.get(change.id, 0) > self.cache.now_ms():
             return
         try:
@@ -256,20 +272,46 @@ def _described(replay_id: str, data: dict[str, Any]) -> ReplayInfo:
         raise ReplayError(replay_id, f"its description in the change feed is unreadable ({exc!r})") from exc
 
 
-def add_change(update: CacheUpdate, change: Change) -> None:
-    """Add a user, analytics event or tombstone from the feed to `update`."""
+def add_change(update: CacheUpdate, change: Change) -> str | None:
+    """Add a user, analytics event or tombstone from the feed to `update`; or say why the cache cannot
+    hold it (an older server may have stored what the ingest rules now refuse) and leave it out."""
     if change.is_delete:
         {REPLAY: update.deleted_replays, USER: update.deleted_users, EVENT: update.deleted_events}.get(
             change.kind, []
         ).append(change.id)
     elif change.kind == USER and change.data is not None:
         properties = change.data.get("properties")
+        properties = replace_lone_surrogates(properties) if isinstance(properties, dict) else {}
+        problem = id_problem(change.id, "distinct_id") or json_problem(properties, MAX_PROPERTY_DEPTH)
+        if problem:
+            return problem
         # The feed carries the whole profile: replace what the cache holds.
-        update.profiles.append(
-            ProfileChange(change.id, set=properties if isinstance(properties, dict) else {}, delete=True)
-        )
+        update.profiles.append(ProfileChange(change.id, set=properties, delete=True))
     elif change.kind == EVENT and change.data is not None:
-        update.events.append(analytics_event(EventInfo.from_json(change.data)))
+        try:
+            info = EventInfo.from_json(change.data)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            return f"unreadable ({exc!r})"
+        problem = _event_problem(info)
+        if problem:
+            return problem
+        update.events.append(analytics_event(info))
+    return None
+
+
+def _event_problem(info: EventInfo) -> str | None:
+    replace_lone_surrogates(info.properties)
+    return (
+        id_problem(info.insert_id, "insert_id")
+        or time_problem(info.time_ms, "time")
+        or json_problem([info.name, info.distinct_id, info.replay_id, info.properties], MAX_PROPERTY_DEPTH)
+    )
+
+
+def ignore(report: SyncReport, change: Change, problem: str) -> None:
+    line = f"{change.kind} {change.id[:80]!r} ignored: {problem}"
+    log.warning("%s: %s", report.source, line)
+    report.ignored.append(line)
 
 
 def analytics_event(info: EventInfo) -> AnalyticsEvent:
