@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from replay_core.limits import MAX_FILE_BYTES
@@ -25,6 +26,18 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def name_aside(path: Path, label: str) -> Path:
+    """A free name beside `path` to keep it under: `NAME.<label>-<date-time>`, numbered if that is taken,
+    so an earlier copy kept aside is never overwritten."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.{label}-{stamp}")
+    count = 1
+    while aside.exists():
+        count += 1
+        aside = path.with_name(f"{path.name}.{label}-{stamp}-{count}")
+    return aside
 
 
 def file_problem(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from viewer.config.options import from_stored
-from viewer.files import write_atomically
+from viewer.files import name_aside, write_atomically
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,7 +133,7 @@ def _from_newer(file: ConfigFile[T], path: Path, body: Body, version: int) -> Lo
 
 def _set_aside(path: Path, label: str, what: str, then: str) -> tuple[str, bool]:
     """Move the file to a name no earlier copy has; the notice says where it went, and whether it moved."""
-    aside = _free_name(path, label)
+    aside = name_aside(path, label)
     try:
         os.replace(path, aside)
     except OSError as exc:
@@ -144,12 +143,3 @@ def _set_aside(path: Path, label: str, what: str, then: str) -> tuple[str, bool]
     log.info("%s", notice)  # the caller shows the notice (or logs it where it has nowhere to show it)
     return notice.replace("\r", " ").replace("\n", " "), moved
 
-
-def _free_name(path: Path, label: str) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.{label}-{stamp}")
-    count = 1
-    while aside.exists():
-        count += 1
-        aside = path.with_name(f"{path.name}.{label}-{stamp}-{count}")
-    return aside

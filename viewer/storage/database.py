@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
+
+from viewer.files import name_aside
 
 HEAD_REVISION = "0003"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -172,12 +173,7 @@ def _known_revisions() -> set[str]:
 
 
 def _move_aside(path: Path, reason: str) -> MovedAside:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.invalid-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.invalid-{stamp}-{counter}")
+    target = name_aside(path, "invalid")
     path.rename(target)
     # A stale WAL beside a new database must not be replayed into it: it goes along with its file.
     for suffix in _SIDE_FILES:
