@@ -53,10 +53,12 @@ test-repeat: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q tests/ui --count 20 --repeat-scope session -x
 
 # The property tests of the reader and the ingest decoders (tests/core/test_fuzz_properties.py) with
-# 10,000 examples each instead of the 200 of `make test`.
+# 10,000 examples each instead of the 200 of `make test`, and the replay API server fuzzed from its OpenAPI
+# schema (tests/replay_api/test_openapi_fuzz.py) with 10,000 cases per operation instead of 30.
 .PHONY: fuzz
 fuzz: setup
 	FUZZ_EXAMPLES=10000 QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q --timeout 0 tests/core/test_fuzz_properties.py
+	REPLAY_FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest -q --timeout 0 tests/replay_api/test_openapi_fuzz.py
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench
