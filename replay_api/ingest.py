@@ -23,7 +23,8 @@ def _routes(path: str, methods: list[str]) -> Any:
     """Serve both `/x/` (what the SDK calls) and `/x`: a redirect would break CORS and POST bodies."""
 
     def register(handler: Any) -> Any:
-        router.add_api_route(f"/{path}/", handler, methods=methods)
+        for method in methods:  # one documented operation per method, each with its own id
+            router.add_api_route(f"/{path}/", handler, methods=[method], operation_id=f"{path}_{method.lower()}")
         router.add_api_route(f"/{path}", handler, methods=methods, include_in_schema=False)
         return handler
 
