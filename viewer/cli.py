@@ -37,11 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     opener = _command(commands, "open", "window:run_open", "open a recording file or a share link in the player")
     opener.add_argument("target", metavar="PATH|LINK")
 
-    frame = _command(commands, "frame", "frame:run_frame", "render one moment of a recording headlessly")
+    frame = _command(commands, "frame", "frame:run_frame", "render moments of a recording headlessly")
     frame.add_argument("target", metavar="PATH|ID")
-    frame.add_argument("--at", type=float, required=True, metavar="SECONDS", help="the moment, in seconds")
+    frame.add_argument(
+        "--at", required=True, metavar="S1,S2,…", help="the moments in seconds, shown in the order given"
+    )
     output = frame.add_mutually_exclusive_group(required=True)
-    output.add_argument("--png", metavar="OUT", help="write a PNG of the replayed viewport")
+    output.add_argument(
+        "--png", metavar="OUT", help="write a PNG of the replayed viewport (OUT-1.png, OUT-2.png, … for several)"
+    )
     output.add_argument("--text", action="store_true", help="print the replayed page's visible text")
     frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
 

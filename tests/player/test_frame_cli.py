@@ -52,6 +52,49 @@ def test_png_of_a_moment_has_the_recorded_viewport(tmp_path: Path) -> None:
     assert len(colours) > 5, "the frame is blank"
 
 
+def test_several_moments_in_one_run_each_after_its_line_in_the_order_given() -> None:
+    frames = [f for f in REFERENCE[VUE.name]["frames"] if f["at_ms"] > 0]
+    # Last, first, then the middle: a backward seek and a forward one, each from the one before.
+    order = [frames[-1], frames[0], frames[len(frames) // 2], frames[-1]]
+    moments = [f["at_ms"] / 1000 for f in order]
+    result = run("frame", str(VUE), "--at", ",".join(str(m) for m in moments), "--text")
+    assert result.returncode == 0, result.stderr
+    expected = "".join(f"@ {m:g}\n{f['text']}\n" for m, f in zip(moments, order, strict=True))
+    assert result.stdout == expected
+    assert len({f["text"] for f in order}) == 3, "the moments chosen show different pages"
+
+
+def test_several_moments_as_pngs_one_file_each(tmp_path: Path) -> None:
+    result = run("frame", str(VUE), "--at", "60,1,30", "--png", str(tmp_path / "shot"))
+    assert result.returncode == 0, result.stderr
+    written = [tmp_path / f"shot-{n}.png" for n in (1, 2, 3)]
+    assert result.stdout.splitlines() == [
+        "@ 60",
+        str(written[0]),
+        "@ 1",
+        str(written[1]),
+        "@ 30",
+        str(written[2]),
+    ]
+    images = [path.read_bytes() for path in written]
+    assert all(data[:8] == b"\x89PNG\r\n\x1a\n" for data in images)
+    assert images[0] != images[1], "a minute in and a second in look the same"
+
+
+@pytest.mark.parametrize("at", ["1,nan", "1,,2", "5,-1", "1;2"])
+def test_a_bad_moment_in_a_list_is_one_line_and_nothing_is_printed(at: str) -> None:
+    result = run("frame", str(VUE), "--at", at, "--text")
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "--at must be a finite number" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_moment_past_the_end_in_a_list_is_refused_before_any_is_shown() -> None:
+    result = run("frame", str(VUE), "--at", "1,9999", "--text")
+    assert result.returncode != 0 and "past the end" in result.stderr
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
