@@ -119,7 +119,7 @@ def test_0003_adds_the_replays_a_sync_skipped_to_an_existing_cache(tmp_path: Pat
     with ReplayCache.open(path, clock=lambda: 1_000.0) as cache:
         assert cache.moved_aside is None
         with cache.reading() as conn:
-            assert current_revision(conn) == HEAD_REVISION == "0003"
+            assert current_revision(conn) == HEAD_REVISION
         assert cache.events(replay_id) == read_recording(RRWEB_FIXTURES[0]).events
         assert [r.id for r in cache.all_replays(ReplayQuery(search="old.timer@"))] == [replay_id]
         assert cache.sync_state("prod") == ("41", 5, None)
@@ -144,6 +144,35 @@ def test_0003_adds_the_replays_a_sync_skipped_to_an_existing_cache(tmp_path: Pat
             is None
         )
         assert conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE source_id = 2").scalar() == "41"
+    engine.dispose()
+
+
+def test_0004_adds_frustration_counts_unknown_until_backfilled(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    replay_id = _cache_at_revision_0002(path)
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        migrate(conn, "0003")
+    engine.dispose()
+    with ReplayCache.open(path) as cache:
+        with cache.reading() as conn:
+            assert current_revision(conn) == HEAD_REVISION
+            row = conn.exec_driver_sql(
+                "SELECT rage_count, dead_count, failed_request_count, frustration, activity_version, error_count"
+                " FROM replays WHERE id = ?",
+                (replay_id,),
+            ).one()
+        # Zero until the backfill reads the events; NULL version says they have not been read yet.
+        assert tuple(row[:5]) == (0, 0, 0, 0, None)
+        assert cache.events(replay_id) == read_recording(RRWEB_FIXTURES[0]).events
+        assert [r.id for r in cache.all_replays(ReplayQuery(search="old.timer@"))] == [replay_id]
+    _downgrade(path, "0003")  # and back: the columns go, the replay stays
+    engine = make_engine(path)
+    with engine.connect() as conn:
+        assert current_revision(conn) == "0003"
+        columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(replays)")}
+        assert "rage_count" not in columns and "error_count" in columns
+        assert conn.exec_driver_sql("SELECT id FROM replays").scalars().all() == [replay_id]
     engine.dispose()
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.engine import Connection
 
 from viewer.files import name_aside
 
-HEAD_REVISION = "0003"
+# Every schema revision in order; a new migration appends its id here.
+REVISIONS = ("0001", "0002", "0003", "0004_activity")
+HEAD_REVISION = REVISIONS[-1]
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 _BUSY_TIMEOUT_S = 10.0  # how long a reader or writer waits for another one's lock
@@ -169,7 +171,7 @@ def _schema_problem(path: Path) -> str | None:
 
 
 def _known_revisions() -> set[str]:
-    return {f"{n:04d}" for n in range(1, int(HEAD_REVISION) + 1)}
+    return set(REVISIONS)
 
 
 def _move_aside(path: Path, reason: str) -> MovedAside:

@@ -45,11 +45,28 @@ replays = Table(
     Column("stored_bytes", Integer, nullable=False),  # the compressed chunks
     Column("chunk_count", Integer, nullable=False),
     Column("updated_ms", Integer, nullable=False),
+    # Frustration figures from the replay's activity timeline (replay_core.frustration); `frustration`
+    # is the "Most frustrated" sort key. `activity_version` is the rules' version they were computed
+    # with, NULL until computed (replays cached before migration 0004 are backfilled in the background).
+    Column("rage_count", Integer, nullable=False, server_default="0"),
+    Column("dead_count", Integer, nullable=False, server_default="0"),
+    Column("failed_request_count", Integer, nullable=False, server_default="0"),
+    Column("frustration", Integer, nullable=False, server_default="0"),
+    Column("activity_version", Integer),
 )
 Index("ix_replays_start", replays.c.start_ms, replays.c.id)
 Index("ix_replays_duration", replays.c.duration_ms, replays.c.id)
 Index("ix_replays_active", replays.c.active_ms, replays.c.id)
 Index("ix_replays_user", replays.c.user_id, replays.c.start_ms)
+Index("ix_replays_frustration", replays.c.frustration, replays.c.id)
+# Partial indexes for the feed's `has:` filters (see migration 0004_activity).
+for _name, _column in (
+    ("error", replays.c.error_count),
+    ("rage", replays.c.rage_count),
+    ("dead", replays.c.dead_count),
+    ("failed_request", replays.c.failed_request_count),
+):
+    Index(f"ix_replays_has_{_name}", replays.c.start_ms, replays.c.id, sqlite_where=_column > 0)
 
 # Which batches a replay is made of: storing a batch twice is recognised here and skipped.
 replay_batches = Table(
