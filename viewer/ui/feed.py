@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -102,6 +113,7 @@ class ReplayRowDelegate(QStyledItemDelegate):
 class ReplayFeed(QWidget):
     replayActivated = Signal(str)
     userRequested = Signal(str)  # "Show user profile" on a row
+    searchLeft = Signal()  # Esc in the search box: the keyboard goes back to the player
 
     def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +121,8 @@ class ReplayFeed(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, email, user id, 2026-11-27, yesterday…")
         self.search.setClearButtonEnabled(True)
+        self.search.installEventFilter(self)
+        self._pick_when_loaded = False  # Enter was pressed before the typed search ran
         self.sort = QComboBox()
         for label, sort in SORTS:
             self.sort.addItem(label, sort)
@@ -129,12 +143,13 @@ class ReplayFeed(QWidget):
         self._delay.setInterval(SEARCH_DELAY_MS)
         self._delay.timeout.connect(self.apply_query)
         self.search.textChanged.connect(self._delay.start)
-        self.search.returnPressed.connect(self.apply_query)
+        self.search.returnPressed.connect(self._pick_first)
         self.sort.activated.connect(self.apply_query)
         self.list.clicked.connect(self._on_clicked)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._row_menu)
         self.model.loaded.connect(self._update_empty_state)
+        self.model.loaded.connect(self._picked_after_search)
 
     def _lay_out(self) -> None:
         bar = QHBoxLayout()
@@ -153,6 +168,35 @@ class ReplayFeed(QWidget):
 
     def refresh(self) -> None:
         self.model.refresh()
+
+    def _pick_first(self) -> None:
+        """Enter in the search box plays the first match (once the search typed so far has run)."""
+        if self._delay.isActive() or self.model.query.search != self.search.text().strip():
+            self._pick_when_loaded = True
+            self.apply_query()
+        else:
+            self._pick_row(0)
+
+    def _picked_after_search(self) -> None:
+        if self._pick_when_loaded:
+            self._pick_when_loaded = False
+            self._pick_row(0)
+
+    def _pick_row(self, position: int) -> None:
+        ids = self.model.ids()
+        if 0 <= position < len(ids):
+            self.replayActivated.emit(ids[position])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Esc in the search box is ours (not the window's Leave fullscreen): back to the player."""
+        if watched is self.search and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                self.searchLeft.emit()
+                return True
+        return super().eventFilter(watched, event)
 
     def focus_search(self) -> None:
         self.show()

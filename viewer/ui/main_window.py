@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.setAcceptDrops(True)
         self.setWindowTitle("Replay Viewer")
+        self.player.take_keyboard()  # Space, F and the arrows drive the player from the start
 
     # construction ---------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
 
     def _connect_widgets(self) -> None:
         session = self.session
-        self.feed.replayActivated.connect(session.open_replay)
+        self.feed.replayActivated.connect(self.pick_replay)
+        self.feed.searchLeft.connect(self.player.take_keyboard)
         self.feed.userRequested.connect(self.show_profile)
         self.player.userRequested.connect(self.show_profile)
         self.player.openFileRequested.connect(self.choose_file)
@@ -133,7 +135,7 @@ class MainWindow(QMainWindow):
         self.player.pointerMoved.connect(self.chrome.reveal)
         self.player.ended.connect(session.replay_ended)
         self.profile.playRequested.connect(session.play_queue)
-        self.profile.replayActivated.connect(session.open_replay)
+        self.profile.replayActivated.connect(self.pick_replay)
         self.reports.openMoment.connect(session.open_moment)
         self.chrome.chromeShown.connect(self.player.set_controls_visible)
         self.chrome.presentingChanged.connect(lambda on: self.player.set_header_visible(not on))
@@ -188,6 +190,11 @@ class MainWindow(QMainWindow):
         if path:
             self.settings.last_open_folder = str(Path(path).parent)
             self.session.open_file(Path(path))
+
+    def pick_replay(self, replay_id: str) -> None:
+        """A replay picked in a list: it opens, and the keyboard goes to the player."""
+        self.session.open_replay(replay_id)
+        self.player.take_keyboard()
 
     def ask_for_link(self) -> None:
         text, ok = QInputDialog.getText(self, "Open link", "Link to a replay:")

@@ -31,6 +31,9 @@ class PlayerPanel(QWidget):
         self.settings = settings
         self.view = ReplayView(remote_assets=settings.load_remote_assets)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The panel takes the keyboard when clicked anywhere in it (the replay, the timeline, the header),
+        # so Space, F and the arrows reach the window's playback shortcuts instead of a text box.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.controller = PlaybackController(
             self.view, speed=settings.playback_speed, skip_inactivity=settings.skip_inactivity
         )
@@ -189,6 +192,9 @@ class PlayerPanel(QWidget):
             self.settings.playback_speed = controller.speed
             self.settings.skip_inactivity = controller.skip_inactivity
             save_settings(self.settings)
+
+    def take_keyboard(self) -> None:
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def position_s(self) -> float:
         return self.controller.position_ms / 1000

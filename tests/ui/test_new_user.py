@@ -1,0 +1,92 @@
+"""Issue 20: what a new user trips over, driven with keys and clicks as a user would."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from viewer.storage import ReplayRow
+from viewer.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.webengine
+
+
+def wait_for_feed(qtbot: QtBot, window: MainWindow, count: int) -> None:
+    qtbot.waitUntil(lambda: len(window.feed.model.ids()) == count, timeout=10000)
+
+
+def click_row(qtbot: QtBot, window: MainWindow, position: int) -> None:
+    rect = window.feed.list.visualRect(window.feed.model.index(position))
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        qtbot.mouseClick(window.feed.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def activate(qtbot: QtBot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+
+
+# 1. keyboard focus ------------------------------------------------------------------------------
+def test_space_plays_at_start_and_after_picking_a_replay(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    assert not window.feed.search.hasFocus()  # the search box does not swallow Space, F or arrows
+    click_row(qtbot, window, 0)
+    controller = window.player.controller
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert controller.playing and window.feed.search.text() == ""
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert not controller.playing
+    # Clicking into the search box and then on a row: the player has the keyboard again.
+    qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
+    assert window.feed.search.hasFocus()
+    click_row(qtbot, window, 1)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Right)
+    assert controller.position_ms == 5000 and window.feed.search.text() == ""
+
+
+def test_enter_in_the_search_box_opens_the_match_and_esc_goes_back_to_the_player(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.feed.search.hasFocus()
+    qtbot.keyClicks(window.feed.search, "user-123")
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+        qtbot.keyClick(window.feed.search, Qt.Key.Key_Return)
+    shown = window.player.replay_id
+    assert shown is not None and shown == window.feed.model.ids()[0]
+    assert next(r for r in cached_rows if r.id == shown).user_id == "user-123"
+    assert not window.feed.search.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert window.player.controller.playing
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(window.feed.search, Qt.Key.Key_Escape)
+    assert not window.feed.search.hasFocus()
+    before = window.player.controller.position_ms  # paused
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Right)
+    assert window.player.controller.position_ms == pytest.approx(before + 5000)
+    assert window.feed.search.text() == "user-123"
+
+
+def test_clicking_the_player_gives_it_the_keyboard(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    click_row(qtbot, window, 0)
+    qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
+    timeline = window.player.controls.timeline
+    qtbot.mouseClick(window.player.header, Qt.MouseButton.LeftButton)
+    assert not window.feed.search.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Right)
+    assert window.player.controller.position_ms == min(5000, window.player.controller.duration_ms)
+    qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.rect().center())
+    assert not window.feed.search.hasFocus()
