@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from viewer.settings import load_settings
 from viewer.storage import ReplayRow
 from viewer.ui.main_window import MainWindow
+from viewer.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.webengine
 
@@ -90,3 +94,51 @@ def test_clicking_the_player_gives_it_the_keyboard(
     qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.rect().center())
     assert not window.feed.search.hasFocus()
+
+
+# 2. settings: default speed -----------------------------------------------------------------------
+def in_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> list[str]:
+    """Run `act` on the modal dialog the next key or click opens (exec blocks until it is closed)."""
+    problems: list[str] = []
+
+    def run() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QDialog):
+            QTimer.singleShot(20, run)
+            return
+        try:
+            act(dialog)
+        except Exception as exc:  # reported by the test, not lost in the event loop
+            problems.append(repr(exc))
+            dialog.reject()
+
+    QTimer.singleShot(0, run)
+    return problems
+
+
+def test_default_speed_from_settings_is_used_and_kept(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    click_row(qtbot, window, 0)
+
+    def choose_2x(dialog: QDialog) -> None:
+        assert isinstance(dialog, SettingsDialog)
+        speed = dialog.speed
+        speed.setFocus()
+        qtbot.keyClicks(speed, "2")
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    problems = in_dialog(qtbot, choose_2x)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert problems == []
+    assert load_settings().playback_speed == 2.0
+    assert window.player.controls.speed_box.currentText() == "2×" and window.player.controller.speed == 2.0
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert load_settings().playback_speed == 2.0
+    assert window.player.controller.speed == 2.0

@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             dialog.apply()
             save_settings(self.settings)
-            self.player.set_remote_assets(self.settings.load_remote_assets)
+            self.player.apply_settings()
         self.session.reload_sources(sync=dialog.sources_changed)
 
     # window events ----------------------------------------------------------------------------

@@ -199,8 +199,15 @@ class PlayerPanel(QWidget):
     def position_s(self) -> float:
         return self.controller.position_ms / 1000
 
-    def set_remote_assets(self, allowed: bool) -> None:
-        self.view.set_remote_assets(allowed)
+    def apply_settings(self) -> None:
+        """The settings changed (the dialog): remote assets and the speed take effect now.
+
+        The speed in the settings is the one the player remembers, so the player takes it over
+        instead of writing its own back at the next play or pause.
+        """
+        self.view.set_remote_assets(self.settings.load_remote_assets)
+        self.controller.set_speed(self.settings.playback_speed)
+        self.controller.set_skip_inactivity(self.settings.skip_inactivity)
 
     def set_controls_visible(self, visible: bool) -> None:
         """Fullscreen hides the controls while the mouse rests."""
