@@ -87,8 +87,12 @@ def apply_engage(writer: Writer, project_id: int, updates: list[ProfileUpdate]) 
         properties: dict[str, Any] = json.loads(row.properties) if row is not None else {}
         updated = change.applied_to(properties)
         if updated is None:
-            delete_profile(writer, project_id, change.distinct_id)
-        elif row is None or updated != properties:
+            # `$delete` empties the profile; the user's replays and events stay, and caches keep them
+            # too (only `delete_user`, an admin's act, leaves the tombstone that makes them forget).
+            if row is None:
+                continue
+            updated = {}
+        if row is None or updated != properties:
             _save_profile(writer, project_id, change.distinct_id, updated, row is None)
 
 

@@ -160,8 +160,10 @@ def dedupe_key(name: Any, properties: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class ProfileUpdate:
-    """One `/engage/` item: `$delete` removes the profile (its other operations are ignored), else
-    `$set_once` fills what is missing, `$set` overwrites, `$unset` removes, in that order."""
+    """One `/engage/` item: `$delete` removes the profile's properties (its other operations are
+    ignored; the user, their replays and analytics events stay: forgetting a user is an admin's
+    `delete-user`, not something a page can ask), else `$set_once` fills what is missing, `$set`
+    overwrites, `$unset` removes, in that order."""
 
     distinct_id: str
     set: dict[str, Any] = field(default_factory=dict)
@@ -170,7 +172,7 @@ class ProfileUpdate:
     delete: bool = False
 
     def applied_to(self, properties: dict[str, Any]) -> dict[str, Any] | None:
-        """The profile's properties after this update; None when it deletes the profile."""
+        """The profile's properties after this update; None when `$delete` empties the profile."""
         if self.delete:
             return None
         updated = dict(properties)

@@ -44,8 +44,16 @@ def _without_insert_id_and_time(document: dict[str, Any]) -> dict[str, Any]:
     return _with_items(document, items)
 
 
-def _captures(tmp_path: Path) -> list[Path]:
-    """Copies of the fixture captures, the edited one changed as above (the fixtures stay untouched)."""
+def _profile_deleted(document: dict[str, Any]) -> dict[str, Any]:
+    """The SDK's `people.delete_user()`: one `/engage/` item with `$delete`, a minute after the capture."""
+    items = [{"$token": "0c0ffee0c0ffee0c0ffee0c0ffee0c0f", "$distinct_id": "user-123", "$delete": ""}]
+    later = document["received_at_ms"] + 60_000
+    return {**_with_items(document, items), "received_at_ms": later, "seq": 99}
+
+
+def _captures(tmp_path: Path, delete_profile: bool = False) -> list[Path]:
+    """Copies of the fixture captures, the edited one changed as above (the fixtures stay untouched);
+    with `delete_profile`, the edited capture ends with the page deleting its user's profile."""
     copies = []
     for source in MIXPANEL_CAPTURES:
         target = tmp_path / "captures" / source.name
@@ -55,6 +63,8 @@ def _captures(tmp_path: Path) -> list[Path]:
             if (source.name, path.name) == (EDITED_CAPTURE, EDITED_REQUEST):
                 document = _without_insert_id_and_time(document)
             (target / path.name).write_text(json.dumps(document))
+            if delete_profile and (source.name, path.name) == (EDITED_CAPTURE, "002-engage.req"):
+                (target / "099-engage.req").write_text(json.dumps(_profile_deleted(document)))
         copies.append(target)
     return copies
 
@@ -126,3 +136,28 @@ def test_imported_and_synced_captures_hold_the_same_profiles_and_replays(
             mine, theirs = imported.get_user(str(user_id)), cache.get_user(str(user_id))
             assert mine is not None and theirs is not None
             assert mine.properties == theirs.properties, user_id
+
+
+def test_a_page_deleting_its_profile_empties_it_everywhere_and_keeps_the_replays(
+    tmp_path: Path, server: RunningServer, clock: FakeClock, cache: ReplayCache
+) -> None:
+    """`$delete` comes from a page, with the project's public token: it empties the profile on the
+    server, in a synced cache and in an imported one alike, and none of them forgets the user's
+    replays or events (that is the admin's `delete-user`)."""
+    captures = _captures(tmp_path, delete_profile=True)
+    for folder in captures:
+        _send_at_capture_times(server, clock, folder)
+    assert sync(cache, server).ok
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        api.headers["Authorization"] = f"Bearer {server.project.secret}"
+        answer = api.get("/api/v1/users/user-123")
+        assert answer.status_code == 200 and answer.json()["properties"] == {}
+    with _import(tmp_path / "imported.sqlite3", captures) as imported:
+        for held in (cache, imported):
+            user = held.get_user("user-123")
+            assert user is not None and user.properties == {}
+            mine = [r.id for r in held.all_replays() if r.user_id == "user-123"]
+            assert mine, "the user's replays were forgotten"
+        synced = sorted(r.id for r in cache.all_replays())
+        assert sorted(r.id for r in imported.all_replays()) == synced
+        assert cache_events(imported) == cache_events(cache)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from replay_core import RecordingError
+from replay_core.analytics import ProfileUpdate
 from replay_core.events import Event
 from replay_core.reader import prepare_events
 from viewer.storage import budget, faults, removal
@@ -25,6 +27,8 @@ from viewer.storage.schema import (
     sync_state,
     users,
 )
+
+log = logging.getLogger(__name__)
 
 
 def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateResult:
@@ -214,15 +218,11 @@ def ensure_users(conn: Connection, user_ids: Iterable[str], now_ms: int) -> None
 
 
 def apply_profile(conn: Connection, change: ProfileChange, now_ms: int) -> None:
+    """`change.delete` starts from an empty profile; the operations apply in the ingest rules' order."""
     row = conn.execute(select(users.c.properties).where(users.c.id == change.user_id)).first()
-    properties: dict[str, Any] = json.loads(row[0]) if row else {}
-    if change.delete:
-        properties = {}
-    for key, value in change.set_once.items():
-        properties.setdefault(key, value)
-    properties.update(change.set)
-    for key in change.unset:
-        properties.pop(key, None)
+    stored = {} if change.delete or not row else stored_properties(row[0], change.user_id)
+    operations = ProfileUpdate(change.user_id, change.set, change.set_once, change.unset)
+    properties = operations.applied_to(stored) or {}
     values = {
         "name": _text(properties.get("$name")),
         "email": _text(properties.get("$email")),
@@ -233,6 +233,19 @@ def apply_profile(conn: Connection, change: ProfileChange, now_ms: int) -> None:
         conn.execute(users.update().where(users.c.id == change.user_id).values(**values))
     else:
         conn.execute(insert(users).values(id=change.user_id, **values))
+
+
+def stored_properties(text: Any, user_id: str) -> dict[str, Any]:
+    """A profile's stored properties; a damaged value (not JSON, not an object) reads as empty and is
+    logged, so that one damaged row never stops an import or a sync."""
+    try:
+        properties = json.loads(text)
+    except (TypeError, ValueError):
+        properties = None
+    if isinstance(properties, dict):
+        return properties
+    log.warning("user %r: stored properties are damaged (%.60r); they are replaced", user_id, text)
+    return {}
 
 
 def _text(value: Any) -> str | None:
