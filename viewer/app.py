@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from viewer.player.environment import display_problem, sandbox_problem
@@ -10,7 +12,10 @@ from viewer.settings import read_settings
 
 if TYPE_CHECKING:
     from viewer.settings import Settings
+    from viewer.ui.instance import InstanceServer
     from viewer.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 
 def run_app(open_target: str | None) -> int:
@@ -32,21 +37,23 @@ def run_app(open_target: str | None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Replay Viewer")
     app.setDesktopFileName("replay-viewer")
-    from viewer.ui.instance import InstanceServer, hand_over
+    from viewer.ui.instance import hand_over
 
-    if open_target and hand_over(open_target):
-        print("replay-viewer: opened in the Replay Viewer already running")
+    target = _absolute(open_target) if open_target else None
+    if hand_over(target or ""):  # an app is running on this data folder: it takes over
+        print(
+            "replay-viewer: opened in the Replay Viewer already running"
+            if target
+            else "replay-viewer: the Replay Viewer is already running; its window is brought up"
+        )
         return 0
     window = build_main_window()
     session = window.session
-    instance = InstanceServer(parent=window)
-    instance.targetReceived.connect(lambda target: _bring_up(window, target))
-    session.stopping.connect(instance.close)
-    instance.listen()
+    answer_later_starts(window)
     # Closing the window shuts the session down; a quit that skips the window's close does it here.
     app.aboutToQuit.connect(session.shutdown)
-    if open_target:
-        session.open_target(open_target)
+    if target:
+        session.open_target(target)
     window.show()
     return int(app.exec())
 
@@ -75,8 +82,27 @@ def build_main_window(settings: Settings | None = None) -> MainWindow:
     return window
 
 
-def _bring_up(window: MainWindow, target: str) -> None:
-    window.session.open_target(target)
+def answer_later_starts(window: MainWindow) -> InstanceServer:
+    """Later starts of the app on the same data folder hand their link or file to this window."""
+    from viewer.ui.instance import InstanceServer
+
+    instance = InstanceServer(parent=window)
+    instance.targetReceived.connect(lambda target: _bring_up(window, target))
+    instance.showRequested.connect(lambda: _bring_up(window, None))
+    window.session.stopping.connect(instance.close)
+    if not instance.listen():
+        log.warning("another Replay Viewer answers on %s; later starts go to it", instance.name)
+    return instance
+
+
+def _absolute(target: str) -> str:
+    """A file as a path the running app can open: it does not share this start's working folder."""
+    return target if "://" in target else str(Path(target).absolute())
+
+
+def _bring_up(window: MainWindow, target: str | None) -> None:
+    if target:
+        window.session.open_target(target)
     if window.isMinimized():
         window.showNormal()
     window.show()

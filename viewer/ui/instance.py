@@ -21,7 +21,10 @@ def instance_name() -> str:
 
 
 def hand_over(target: str, name: str | None = None) -> bool:
-    """Give `target` to an app already running; False when there is none to take it."""
+    """Give `target` (a link or an absolute path; "" for just the window) to an app already running.
+
+    False when there is none to take it.
+    """
     socket = QLocalSocket()
     socket.connectToServer(name or instance_name())
     if not socket.waitForConnected(CONNECT_MS):
@@ -32,10 +35,19 @@ def hand_over(target: str, name: str | None = None) -> bool:
     return delivered
 
 
+def _answered(name: str) -> bool:
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    answered = socket.waitForConnected(CONNECT_MS)
+    socket.abort()
+    return answered
+
+
 class InstanceServer(QObject):
     """Listens for targets handed over by later starts of the app."""
 
-    targetReceived = Signal(str)
+    targetReceived = Signal(str)  # a link or a file to open
+    showRequested = Signal()  # a plain start: the window comes to the front
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +56,9 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._accept)
 
     def listen(self) -> bool:
+        """Listen, unless an app already answers on the name (then False: its socket is left alone)."""
+        if _answered(self.name):
+            return False
         QLocalServer.removeServer(self.name)  # a socket file left by an app that crashed
         return self._server.listen(self.name)
 
@@ -63,6 +78,8 @@ class InstanceServer(QObject):
             target = bytes(socket.readLine().data()).decode("utf-8", "replace").strip()
             if target:
                 self.targetReceived.emit(target)
+            else:
+                self.showRequested.emit()
 
     def close(self) -> None:
         self._server.close()
