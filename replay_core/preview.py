@@ -11,7 +11,7 @@ import json
 import zlib
 
 from replay_core.events import Event, EventType
-from replay_core.reader import Recording, RecordingError, event_problem, prepare_events
+from replay_core.reader import Recording, RecordingError, event_problem, prepare_events, validate_events
 
 PREVIEW_EXTRA_EVENTS = 50
 HEAD_SIZES = (256 << 10, 2 << 20, 8 << 20)  # bytes of the file's head to look at, in turn
@@ -26,12 +26,16 @@ def read_preview(raw: bytes, name: str = "", extra: int = PREVIEW_EXTRA_EVENTS) 
         text = _head_text(raw, size)
         if text is None:
             return None
-        events = _events_in(text, extra)
+        try:
+            events = _events_in(text, extra)
+        except RecursionError:  # nested deeper than json can decode: the full reader says so in one line
+            return None
         if events or len(text) < size // 2:
             break
     if not events:
         return None
     try:
+        validate_events(events)  # the full reader's bounds too (nesting, 64-bit numbers), not only the shape
         return prepare_events(events, name=name)
     except RecordingError:
         return None
