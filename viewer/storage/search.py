@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
+
+from viewer.storage.zones import day_start_ms, local_today
 
 _DATE = r"(\d{4}-\d{2}-\d{2})"
 _DATE_TERM = re.compile(rf"^{_DATE}(?:\.\.{_DATE})?$")
@@ -41,7 +43,7 @@ def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None)
 
 
 def _relative_day(word: str, tz: tzinfo | None, today: date | None) -> date:
-    current = today or datetime.now(tz).date()
+    current = today or local_today(tz)
     return current - timedelta(days=_RELATIVE_DAYS[word])
 
 
@@ -57,10 +59,3 @@ def _date_range(token: str, tz: tzinfo | None) -> tuple[int, int] | None:
     if last < first:
         first, last = last, first
     return day_start_ms(first, tz), day_start_ms(last + timedelta(days=1), tz)
-
-
-def day_start_ms(day: date, tz: tzinfo | None = None) -> int:
-    """Midnight at the start of `day` in `tz` (local time when None), as epoch milliseconds."""
-    midnight = datetime.combine(day, time())
-    aware = midnight.replace(tzinfo=tz) if tz is not None else midnight.astimezone()
-    return round(aware.timestamp() * 1000)

@@ -1,10 +1,15 @@
-"""The system's time zone with its daylight-saving rules, for local days and hours (not today's fixed offset)."""
+"""The system's time zone with its daylight-saving rules, for local days and hours (not today's fixed offset).
+
+The one definition of a local calendar day: the feed's "yesterday" label and the search `yesterday`
+(and `2026-11-27`) both count days here, so a replay labelled yesterday is found by searching it.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +24,26 @@ def local_zone() -> tzinfo:
         # A POSIX rule such as "CET-1CEST,M3.5.0,M10.5.0/3" is no zone name: the C library reads those.
         return _zone(name) or SystemLocalTime()
     return _zone(_linked_name()) or _zone_file() or SystemLocalTime()
+
+
+def local_day(at_ms: float, zone: tzinfo | None = None) -> date:
+    """The calendar day the moment `at_ms` (epoch ms) falls on in `zone` (the system's zone by default)."""
+    return datetime.fromtimestamp(at_ms / 1000, zone or local_zone()).date()
+
+
+def local_today(zone: tzinfo | None = None) -> date:
+    return local_day(time.time() * 1000, zone)
+
+
+def days_before(at_ms: float, now_ms: float, zone: tzinfo | None = None) -> int:
+    """How many calendar days before the day of `now_ms` the moment `at_ms` fell: 0 today, 1 yesterday."""
+    zone = zone or local_zone()
+    return (local_day(now_ms, zone) - local_day(at_ms, zone)).days
+
+
+def day_start_ms(day: date, zone: tzinfo | None = None) -> int:
+    """The start of `day` in `zone` (the system's zone by default) as epoch ms: its first midnight."""
+    return round(datetime.combine(day, clock_time(), tzinfo=zone or local_zone()).timestamp() * 1000)
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
