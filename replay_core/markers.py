@@ -11,7 +11,11 @@ from replay_core.events import Event, EventType, IncrementalSource, MouseInterac
 
 # Keystrokes into the same field closer together than this make one input marker.
 INPUT_MERGE_MS = 3000.0
-_CONSOLE_PLUGIN = "rrweb/console@1"
+CONSOLE_PLUGIN = "rrweb/console@1"
+# What an error is, for the markers, the summary's error count and the activity timeline alike: a console
+# message at one of these levels, or a Custom event with one of these tags.
+CONSOLE_ERROR_LEVELS = frozenset({"error", "assert"})
+ERROR_TAGS = frozenset({"error", "exception"})
 _LABEL_LIMIT = 120
 
 
@@ -71,7 +75,7 @@ def markers_for(events: Sequence[Event]) -> list[Marker]:
                     found.append(Marker(at, MarkerKind.INPUT, _input_label(data)))
                 last_input = (field_id, at)
             elif source == IncrementalSource.LOG:
-                error = _console_error(_CONSOLE_PLUGIN, data)
+                error = _console_error(CONSOLE_PLUGIN, data)
                 if error is not None:
                     found.append(Marker(at, MarkerKind.ERROR, _short("Console error: " + error)))
     return found
@@ -101,16 +105,16 @@ def _input_label(data: dict[str, Any]) -> str:
 
 def _custom_marker(at: float, data: dict[str, Any]) -> Marker:
     tag = str(data.get("tag") or "custom event")
-    if tag.lower() in {"error", "exception"}:
+    if tag.lower() in ERROR_TAGS:
         return Marker(at, MarkerKind.ERROR, _short(f"Error: {_payload_text(data.get('payload'))}"))
     return Marker(at, MarkerKind.CUSTOM, _short(tag))
 
 
 def _console_error(plugin: Any, payload: Any) -> str | None:
     if (
-        plugin != _CONSOLE_PLUGIN
+        plugin != CONSOLE_PLUGIN
         or not isinstance(payload, dict)
-        or payload.get("level") not in ("error", "assert")
+        or payload.get("level") not in CONSOLE_ERROR_LEVELS
     ):
         return None
     return _payload_text(payload.get("payload"))
