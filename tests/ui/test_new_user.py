@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from tests.paths import RRWEB_FIXTURES
+from tests.ui.conftest import MakeWindow
 from viewer.settings import load_settings
-from viewer.storage import ReplayRow
+from viewer.storage import CacheUpdate, ReplayBatch, ReplayCache, ReplayRow
 from viewer.ui.main_window import MainWindow
 from viewer.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.webengine
+VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
 
 
 def wait_for_feed(qtbot: QtBot, window: MainWindow, count: int) -> None:
@@ -142,3 +148,57 @@ def test_default_speed_from_settings_is_used_and_kept(
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
     assert load_settings().playback_speed == 2.0
     assert window.player.controller.speed == 2.0
+
+
+# 4. local calendar days ---------------------------------------------------------------------------
+def store_replays(starts: dict[str, float]) -> None:
+    """Replays (the Vue recording) that began at these epoch ms."""
+    events = json.loads(VUE.read_bytes())
+    first = events[0]["timestamp"]
+    batches = [
+        ReplayBatch(replay_id, "test", [{**e, "timestamp": e["timestamp"] - first + start} for e in events])
+        for replay_id, start in starts.items()
+    ]
+    with ReplayCache.open() as cache:
+        cache.apply(CacheUpdate(batches=batches))
+
+
+def at_local(day: date, hour: int, minute: int) -> float:
+    return datetime.combine(day, clock_time(hour, minute)).astimezone().timestamp() * 1000
+
+
+def feed_labels(window: MainWindow) -> dict[str, str]:
+    """What each row of the feed says about when its replay was, by replay id."""
+    model = window.feed.model
+    return {
+        model.ids()[i]: str(model.index(i).data(Qt.ItemDataRole.AccessibleTextRole)).split(", ")[1]
+        for i in range(model.rowCount())
+    }
+
+
+def test_yesterday_means_the_same_day_in_the_feed_and_in_the_search(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    today = datetime.now().date()
+    yesterday, three_ago = today - timedelta(days=1), today - timedelta(days=3)
+    store_replays(
+        {
+            "early-yesterday": at_local(yesterday, 0, 30),
+            "late-yesterday": at_local(yesterday, 23, 30),
+            "early-3-days": at_local(three_ago, 0, 30),
+            "late-3-days": at_local(three_ago, 23, 30),
+        }
+    )
+    window = make_window()
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, 4)
+    labels = feed_labels(window)
+    assert labels["early-3-days"] == labels["late-3-days"] == "3 days ago"
+    labelled_yesterday = {replay for replay, label in labels.items() if label == "yesterday"}
+    assert labelled_yesterday == {"early-yesterday", "late-yesterday"}
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(window.feed.model.loaded, timeout=5000):
+        qtbot.keyClicks(window.feed.search, "yesterday")
+    qtbot.waitUntil(lambda: window.feed.model.query.search == "yesterday", timeout=5000)
+    wait_for_feed(qtbot, window, 2)
+    assert set(window.feed.model.ids()) == labelled_yesterday

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from viewer.storage import ReplayQuery, ReplayRow
+from viewer.storage.zones import days_before, local_zone
 from viewer.ui.cache_worker import CacheWorker
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -125,6 +126,8 @@ class ReplayFeedModel(QAbstractListModel):
             return row
         if role == Qt.ItemDataRole.DisplayRole:
             return display_name(row)
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what the row says, for screen readers
+            return row_summary(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{display_name(row)}\nStarted {absolute_time(row.start_ms)}\n{row.start_url}"
         return None
@@ -145,20 +148,35 @@ class ReplayFeedModel(QAbstractListModel):
         return list(self._ids)
 
 
-def relative_time(start_ms: float, now_s: float | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', or the date."""
-    seconds = max(0.0, (now_s if now_s is not None else time.time()) - start_ms / 1000)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
+def relative_time(start_ms: float, now_ms: float | None = None, zone: tzinfo | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago' (today), 'yesterday', '4 days ago', or the date.
+
+    Days are local calendar days, as the search counts them: what says yesterday is found by `yesterday`.
+    """
+    now = now_ms if now_ms is not None else time.time() * 1000
+    days = days_before(start_ms, now, zone)
+    if days <= 0:
+        seconds = max(0.0, (now - start_ms) / 1000)
+        if seconds < 60:
+            return "just now"
+        if seconds < 3600:
+            return f"{int(seconds // 60)} min ago"
         return f"{int(seconds // 3600)} h ago"
-    if seconds < 2 * 86400:
+    if days == 1:
         return "yesterday"
-    if seconds < 30 * 86400:
-        return f"{int(seconds // 86400)} days ago"
-    return datetime.fromtimestamp(start_ms / 1000).strftime("%d %b %Y")
+    if days < 30:
+        return f"{days} days ago"
+    return datetime.fromtimestamp(start_ms / 1000, zone or local_zone()).strftime("%d %b %Y")
+
+
+def row_summary(row: ReplayRow) -> str:
+    """A row as one line of words: who, when (as the row shows it), how long, where."""
+    return f"{display_name(row)}, {relative_time(row.start_ms)}, {_clock(row.duration_ms)} long, {row.start_url}"
+
+
+def _clock(ms: float) -> str:
+    minutes, seconds = divmod(max(0, int(ms // 1000)), 60)
+    return f"{minutes}:{seconds:02d}"
 
 
 def absolute_time(start_ms: float) -> str:
