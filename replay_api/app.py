@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from replay_api import ingest, query, share
 from replay_api.config import Settings
 from replay_api.db import Database
-from replay_api.errors import install_error_handlers
+from replay_api.errors import install_error_handlers, without_validation_answers
 from replay_api.lifecycle import purge_expired
 from replay_api.projects import ProjectDirectory
 from replay_api.state import AppState, run_db
@@ -53,6 +54,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(ingest.router)
     app.include_router(query.router)
     app.include_router(share.router)
+    plain_schema = app.openapi
+
+    def schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = without_validation_answers(plain_schema())
+        return app.openapi_schema
+
+    app.openapi = schema  # type: ignore[method-assign]
     return app
 
 

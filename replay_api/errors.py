@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -16,6 +19,26 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+class ErrorBody(BaseModel):
+    """Every refusal's body: `status` is always 0, `error` one line naming the problem."""
+
+    status: int
+    error: str
+
+
+_MEANINGS = {
+    400: "The request is malformed or holds what the ingest rules refuse",
+    401: "Missing or wrong credentials",
+    404: "No such replay or user in this project",
+    413: "The body, inflated or not, is over the server's limits",
+}
+
+
+def documented_errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The refusals a router's operations may answer, for its OpenAPI schema."""
+    return {status: {"model": ErrorBody, "description": _MEANINGS[status]} for status in statuses}
 
 
 def bad_request(message: str) -> ApiError:
@@ -43,3 +66,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+
+
+def without_validation_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents a 422 for every operation with parameters; ours answer 400 (see
+    `install_error_handlers`), which each router documents. Drop the 422s and their schemas."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    schemas = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return schema

@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from replay_api.analytics import apply_engage, request_token, store_events
 from replay_api.batches import parse_batch
+from replay_api.errors import documented_errors
 from replay_api.replays import store_batch
 from replay_api.state import AppState, app_state, project_for_token, run_db
 from replay_api.wire import basic_auth_token, read_body, refused_as_http
 from replay_core.analytics import parse_engage_items, parse_track_items
 from replay_core.ingest import decode_data_items, parse_record_params
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(tags=["ingest"], responses=documented_errors(400, 401, 413))
 OK = {"status": 1, "error": None}
 
 

@@ -11,14 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from replay_api.analytics import profile
-from replay_api.errors import ApiError
+from replay_api.errors import ApiError, documented_errors
 from replay_api.feed import parse_cursor, parse_limit, read_page
 from replay_api.lifecycle import delete_user
 from replay_api.replays import batch_events_gz, batch_seqs, find_replay, replay_metadata
 from replay_api.state import AppState, app_state, run_db
 from replay_api.wire import bearer_token
 
-router = APIRouter(prefix="/api/v1", tags=["query"])
+router = APIRouter(prefix="/api/v1", tags=["query"], responses=documented_errors(400, 401, 404))
 NDJSON = "application/x-ndjson"
 
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from replay_api.errors import ApiError
+from replay_api.errors import ApiError, documented_errors
 from replay_api.replays import batch_events_gz, batch_seqs, find_replay
 from replay_api.state import AppState, app_state, run_db
 from replay_api.wire import bearer_token, read_body
@@ -82,14 +82,14 @@ with the project's secret key:</p>
 """
 
 
-@router.get("/replays/{replay_id}/download")
+@router.get("/replays/{replay_id}/download", responses=documented_errors(400, 401, 404, 413))
 async def download_with_header(request: Request, replay_id: str) -> Response:
     """The recording as a file; `Authorization: Bearer <secret key>`."""
     secret = bearer_token(request.headers.get("authorization", ""))
     return await _download(app_state(request), replay_id, secret)
 
 
-@router.post("/replays/{replay_id}/download")
+@router.post("/replays/{replay_id}/download", responses=documented_errors(400, 401, 404, 413))
 async def download_with_form(request: Request, replay_id: str) -> Response:
     """The recording as a file; the secret key in the form field `key` (the share page's form)."""
     body = await read_body(request, _FORM_LIMIT)

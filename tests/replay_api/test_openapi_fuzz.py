@@ -26,7 +26,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.replay_api.helpers import T0, TOKEN, basic, gz, post_record, rrweb_batch
 from tests.replay_api.server import RunningServer
@@ -41,6 +45,26 @@ _ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"}
 # Times inside the accepted range (2000 to 2100, epoch ms) as well as any number.
 _TIME = {"anyOf": [{"type": "number"}, {"type": "integer", "minimum": 946_684_800_000, "maximum": 4_102_444_800_000}]}
 _ANY_OBJECT = {"type": "object"}
+_IN_RANGE_MS = {"type": "integer", "minimum": 946_684_800_000, "maximum": 4_102_444_800_000}
+# What a page sends after its first batch: events the player shows as markers, at valid times.
+_CUSTOM_EVENT = {
+    "type": "object",
+    "properties": {
+        "type": {"enum": [5]},
+        "timestamp": _IN_RANGE_MS,
+        "data": {"type": "object", "properties": {"tag": _TEXT, "payload": _ANY_OBJECT}, "required": ["tag"]},
+    },
+    "required": ["type", "timestamp", "data"],
+}
+# A first batch: a Meta and the smallest FullSnapshot a page can have.
+_FIRST_BATCH = [
+    {"type": 4, "timestamp": 1_700_000_000_000, "data": {"href": "https://shop.test/", "width": 800, "height": 600}},
+    {
+        "type": 2,
+        "timestamp": 1_700_000_000_001,
+        "data": {"node": {"type": 0, "id": 1, "childNodes": []}, "initialOffset": {"top": 0, "left": 0}},
+    },
+]
 _RRWEB_EVENT = {
     "type": "object",
     "properties": {
@@ -87,7 +111,7 @@ def _query(*names: str, **schemas: dict[str, Any]) -> list[dict[str, Any]]:
 
 # `data=` in a query string: one item of JSON with the project token (a page's GET).
 _TRACK_DATA = (
-    r'^\{"event":"[a-z]{1,9}","properties":\{"token":"' + TOKEN + r'","time":-?[0-9]{1,16}(\.[0-9]{1,3})?\}\}$'
+    r'^\{"event":"[a-z]{1,9}","properties":\{"token":"' + TOKEN + r'","time":(17[0-9]{8}|17[0-9]{11})(\.[0-9]{1,3})?\}\}$'
 )
 _ENGAGE_DATA = r'^\{"\$token":"' + TOKEN + r'","\$distinct_id":"[a-z]{1,9}","\$set":\{"[a-z]{1,9}":[0-9]{1,30}\}\}$'
 
@@ -97,6 +121,8 @@ def _data_route(item: dict[str, Any], with_body: bool) -> dict[str, Any]:
     pattern = _ENGAGE_DATA if item is _ENGAGE_ITEM else _TRACK_DATA
     data = {"type": "string", "pattern": pattern}
     operation: dict[str, Any] = {"parameters": _query("verbose", "ip", data=data)}
+    if not with_body:  # a GET carries its items nowhere else
+        operation["parameters"][-1]["required"] = True
     if with_body:
         operation["requestBody"] = {
             "content": {
@@ -114,19 +140,28 @@ def _ingest_documentation() -> dict[tuple[str, str], dict[str, Any]]:
         "$device_id",
         "$user_id",
         "replay_start_url",
-        "replay_start_time",
         "$lib_version",
+        replay_start_time={"type": "string", "pattern": "^17[0-9]{8}([0-9]{3})?(\\.[0-9]{1,3})?$"},
         replay_id=_ID,
         distinct_id=_ID,
         seq={"type": "string", "pattern": "^[0-9]{1,3}$"},
-        format={"enum": ["gzip", "body"]},
+        format={"enum": ["body"]},  # a JSON body; gzip bodies are sent by the other tests
     )
+    for parameter in record_params:  # a page always sends these two
+        parameter["required"] = parameter["name"] in ("replay_id", "seq")
+    record_body = {
+        "anyOf": [
+            {"type": "array", "items": _RRWEB_EVENT, "minItems": 1},
+            {"type": "array", "items": _CUSTOM_EVENT, "minItems": 1, "maxItems": 5},
+            {"enum": [_FIRST_BATCH]},
+        ]
+    }
     return {
         ("/record/", "post"): {
             "parameters": record_params,
             "requestBody": {
                 "content": {
-                    "application/json": {"schema": {"type": "array", "items": _RRWEB_EVENT}},
+                    "application/json": {"schema": record_body},
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 }
             },
@@ -196,7 +231,7 @@ def _still_answers(server: RunningServer) -> None:
 # The checks that hold for every operation; where a route answers a documented status with another
 # media type than the one FastAPI documents (`/track/`, `/engage/` answer plain `1`), only the first.
 ALWAYS = [not_a_server_error]
-CONFORMANCE = [content_type_conformance, response_schema_conformance]
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 PLAIN_ANSWER = {"/track/", "/engage/"}
 
 
