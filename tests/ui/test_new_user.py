@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -202,3 +202,54 @@ def test_yesterday_means_the_same_day_in_the_feed_and_in_the_search(
     qtbot.waitUntil(lambda: window.feed.model.query.search == "yesterday", timeout=5000)
     wait_for_feed(qtbot, window, 2)
     assert set(window.feed.model.ids()) == labelled_yesterday
+
+
+# 5. reports: View replays ---------------------------------------------------------------------------
+def click_first_bucket(qtbot: QtBot, window: MainWindow, event: str) -> None:
+    reports = window.reports
+    reports.range_box.setCurrentIndex(reports.range_box.findData(None))  # all time: the captures are old
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: event in reports.names, timeout=5000)
+    reports.event_box.setCurrentIndex(reports.event_box.findData(event))
+    reports.refresh_chart()
+    qtbot.waitUntil(lambda: bool(reports.counts), timeout=5000)
+    bucket = reports.counts[0]
+    series = next(s for s in reports.event_chart.series() if s.name() == event)
+    series.clicked.emit(QPointF(bucket.bucket_ms + 60_000, bucket.count))  # a click near the point
+    qtbot.waitUntil(lambda: reports.view_button.isEnabled(), timeout=5000)
+
+
+def test_a_chart_bucket_counts_and_lists_each_replay_once_with_its_moments(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    click_first_bucket(qtbot, window, "$mp_click")
+    with ReplayCache.open() as cache:
+        moments = cache.event_moments("$mp_click", 0, 2**62)
+    replays = sorted({m.replay_id for m in moments})
+    assert len(moments) > len(replays)  # several clicks in one replay
+    listed = window.reports.listed()
+    assert sorted(replay_id for replay_id, _ in listed) == replays
+    count = len(replays)
+    assert window.reports.selection.text().endswith(f": {count} replay" + ("s" if count > 1 else ""))
+    text = window.reports.results.item(0).text()
+    mine = [m for m in moments if m.replay_id == listed[0][0]]
+    assert all(datetime.fromtimestamp(m.time_ms / 1000).strftime("%H:%M:%S") in text for m in mine)
+
+
+def test_reports_view_replays_plays_the_listed_replays_in_turn_like_a_profile(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    click_first_bucket(qtbot, window, "Add To Cart")
+    listed = [replay_id for replay_id, _ in window.reports.listed()]
+    assert len(listed) >= 2 and len(set(listed)) == len(listed)
+    window.player.controller.set_speed(16.0)
+    shown: list[str] = []
+    playing_after_first_frame: list[bool] = []
+    window.session.opened.connect(lambda opened: shown.append(opened.replay_id))
+    window.player.view.firstFrameShown.connect(
+        lambda: QTimer.singleShot(0, lambda: playing_after_first_frame.append(window.player.controller.playing))
+    )
+    qtbot.mouseClick(window.reports.view_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(shown) >= 2 and len(playing_after_first_frame) >= 2, timeout=90000)
+    assert shown[:2] == listed[:2]  # the second followed the first on its own
+    assert playing_after_first_frame[:2] == [True, True]

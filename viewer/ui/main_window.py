@@ -24,7 +24,7 @@ from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
-from viewer.ui.replay_loading import OpenedReplay
+from viewer.ui.replay_loading import OpenedReplay, QueuedReplay
 from viewer.ui.reports_page import ReportsPage
 from viewer.ui.session import ReplaySession
 from viewer.ui.settings_dialog import SettingsDialog
@@ -134,7 +134,8 @@ class MainWindow(QMainWindow):
         self.player.doubleClicked.connect(self.chrome.toggle)
         self.player.pointerMoved.connect(self.chrome.reveal)
         self.player.ended.connect(session.replay_ended)
-        self.profile.playRequested.connect(session.play_queue)
+        self.profile.playRequested.connect(self.play_queue)
+        self.reports.playRequested.connect(self.play_queue)
         self.profile.replayActivated.connect(self.pick_replay)
         self.reports.openMoment.connect(session.open_moment)
         self.chrome.chromeShown.connect(self.player.set_controls_visible)
@@ -194,6 +195,11 @@ class MainWindow(QMainWindow):
     def pick_replay(self, replay_id: str) -> None:
         """A replay picked in a list: it opens, and the keyboard goes to the player."""
         self.session.open_replay(replay_id)
+        self.player.take_keyboard()
+
+    def play_queue(self, queue: list[QueuedReplay]) -> None:
+        """View replays (a profile's, a report's): they play in turn, and the keyboard goes to the player."""
+        self.session.play_queue(queue)
         self.player.take_keyboard()
 
     def ask_for_link(self) -> None:

@@ -23,10 +23,11 @@ from viewer.storage import ReplayQuery, ReplayRow, UserProfile
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed import ReplayRowDelegate
 from viewer.ui.feed_model import ROW_ROLE, absolute_time
+from viewer.ui.replay_loading import QueuedReplay
 
 
 class ProfilePage(QWidget):
-    playRequested = Signal(list)  # replay ids, newest first
+    playRequested = Signal(list)  # list[QueuedReplay], newest first
     replayActivated = Signal(str)
 
     def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
@@ -125,7 +126,7 @@ class ProfilePage(QWidget):
 
     def _view_replays(self) -> None:
         if self.rows:
-            self.playRequested.emit([r.id for r in self.rows])
+            self.playRequested.emit([QueuedReplay(r.id) for r in self.rows])
 
     def _on_replay_clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)

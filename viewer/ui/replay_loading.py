@@ -42,6 +42,14 @@ class ReplayUser:
 
 
 @dataclass(frozen=True)
+class QueuedReplay:
+    """One replay of a list played one after another (View replays): from a moment, or from its start."""
+
+    replay_id: str
+    at_epoch_ms: float | None = None
+
+
+@dataclass(frozen=True)
 class OpenedReplay:
     """Everything the player needs to show a replay."""
 

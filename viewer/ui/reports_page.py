@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from PySide6.QtCharts import (
@@ -41,6 +42,7 @@ from viewer.storage import (
 )
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed_model import absolute_time, display_name
+from viewer.ui.replay_loading import QueuedReplay
 
 RANGES = [("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("All time", None)]
 BUCKETS = [("Per hour", "hour"), ("Per day", "day")]
@@ -53,6 +55,7 @@ MAX_POINTS = 2000  # beyond this many buckets, only the non-empty ones are drawn
 
 class ReportsPage(QWidget):
     openMoment = Signal(str, float)  # replay id, epoch ms of the moment (or -1 for its start)
+    playRequested = Signal(list)  # list[QueuedReplay]: View replays plays the listed ones in turn
 
     def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,26 +201,29 @@ class ReportsPage(QWidget):
         label = f"{name} · {_bucket_label(bucket_ms, until, bucket, self.zone)}"
         self.selection.setText(f"{label}: loading replays…")
         self._worker.call(
-            lambda cache: _moment_rows(cache, cache.event_moments(name, bucket_ms, until)),
+            lambda cache: _replay_moments(cache, cache.event_moments(name, bucket_ms, until)),
             lambda found: self._list_moments(label, found),
         )
 
-    def _list_moments(self, label: str, found: list[tuple[EventMoment, str]]) -> None:
+    def _list_moments(self, label: str, found: list[ReplayMoments]) -> None:
+        """Each replay once, opening at its first moment, with the times of all of them."""
         self.results.clear()
-        for moment, who in found:
-            item = QListWidgetItem(f"{who} — {absolute_time(moment.time_ms)}")
-            item.setData(MOMENT_ROLE, (moment.replay_id, float(moment.time_ms)))
+        for replay in found:
+            item = QListWidgetItem(f"{replay.who} — {_moment_times(replay.times_ms)}")
+            item.setData(MOMENT_ROLE, (replay.replay_id, float(replay.times_ms[0])))
             self.results.addItem(item)
-        self.selection.setText(f"{label}: {len(found)} replays")
+        self.selection.setText(f"{label}: {_count(len(found), 'replay')}")
         self.view_button.setEnabled(bool(found))
 
     def listed(self) -> list[tuple[str, float]]:
         return [self.results.item(i).data(MOMENT_ROLE) for i in range(self.results.count())]
 
     def view_replays(self) -> None:
-        if self.results.count():
+        """Play every listed replay in turn, as a profile's View replays does."""
+        queue = [QueuedReplay(replay_id, at_ms if at_ms >= 0 else None) for replay_id, at_ms in self.listed()]
+        if queue:
             self.results.setCurrentRow(0)
-            self._open_item(self.results.item(0))
+            self.playRequested.emit(queue)
 
     def _open_item(self, item: QListWidgetItem) -> None:
         replay_id, at_ms = item.data(MOMENT_ROLE)
@@ -307,7 +313,7 @@ class ReportsPage(QWidget):
             item = QListWidgetItem(f"{group}: {who} — {absolute_time(start)}")
             item.setData(MOMENT_ROLE, (replay_id, -1.0))
             self.results.addItem(item)
-        self.selection.setText(f"{label}: {len(found)} users with replays")
+        self.selection.setText(f"{label}: {_count(len(found), 'user')} with replays")
         self.view_button.setEnabled(bool(found))
 
 
@@ -340,13 +346,37 @@ def _fit_count_axis(axis: QValueAxis, top: int) -> None:
         axis.applyNiceNumbers()
 
 
-def _moment_rows(cache: ReplayCache, moments: list[EventMoment]) -> list[tuple[EventMoment, str]]:
-    found = []
+@dataclass(frozen=True)
+class ReplayMoments:
+    """One replay of a chart's bucket and the times (epoch ms, in order) the event happened in it."""
+
+    replay_id: str
+    who: str
+    times_ms: list[int]
+
+
+def _replay_moments(cache: ReplayCache, moments: list[EventMoment]) -> list[ReplayMoments]:
+    """The moments grouped by replay, replays in the order of their first moment."""
+    times: dict[str, list[int]] = {}
     for moment in moments:
-        row = cache.get_replay(moment.replay_id)
+        times.setdefault(moment.replay_id, []).append(moment.time_ms)
+    found = []
+    for replay_id, at in times.items():
+        row = cache.get_replay(replay_id)
         if row is not None:
-            found.append((moment, display_name(row)))
+            found.append(ReplayMoments(replay_id, display_name(row), at))
     return found
+
+
+def _moment_times(times_ms: list[int]) -> str:
+    """'Tue 24 Nov 2026, 14:02:11' or, for several, '…14:02:11, then 14:05:03, 14:09:10'."""
+    first = absolute_time(times_ms[0])
+    rest = [datetime.fromtimestamp(at / 1000).strftime("%H:%M:%S") for at in times_ms[1:]]
+    return f"{first}, then {', '.join(rest)}" if rest else first
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _step_users(

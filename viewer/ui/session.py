@@ -24,6 +24,7 @@ from viewer.ui.replay_loading import (
     EventsNotCached,
     NotInCache,
     OpenedReplay,
+    QueuedReplay,
     ReplayProblem,
     ReplayUser,
     import_files,
@@ -91,7 +92,7 @@ class ReplaySession(QObject):
         for part in (cache, sync, loader):
             part.setParent(self)
         self.current_row: ReplayRow | None = None
-        self._queue: list[str] = []  # replays to play after this one (a profile's View replays)
+        self._queue: list[QueuedReplay] = []  # to play after this one (View replays of a profile or a report)
         self._number = 0  # of the latest opening: answers about older ones are dropped
         self._file: _FileOpening | None = None
         self._source_urls: dict[str, str] = {}  # replay source name -> replay API base URL
@@ -263,11 +264,12 @@ class ReplaySession(QObject):
         return self.current_row.user_id if self.current_row else None
 
     # what plays next -------------------------------------------------------------------------
-    def play_queue(self, replay_ids: list[str]) -> None:
-        """Play these one after another, the first as soon as it shows."""
-        if replay_ids:
-            self._open(replay_ids[0], autoplay=True)
-            self._queue = list(replay_ids[1:])
+    def play_queue(self, queue: Sequence[QueuedReplay]) -> None:
+        """Play these one after another, each from its moment (or start) as soon as it shows."""
+        if queue:
+            first = queue[0]
+            self._open(first.replay_id, at_epoch_ms=first.at_epoch_ms, autoplay=True)
+            self._queue = list(queue[1:])
 
     def replay_ended(self) -> None:
         if self._queue:
