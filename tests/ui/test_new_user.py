@@ -9,7 +9,7 @@ from datetime import time as clock_time
 
 import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from tests.paths import RRWEB_FIXTURES
@@ -253,3 +253,52 @@ def test_reports_view_replays_plays_the_listed_replays_in_turn_like_a_profile(
     qtbot.waitUntil(lambda: len(shown) >= 2 and len(playing_after_first_frame) >= 2, timeout=90000)
     assert shown[:2] == listed[:2]  # the second followed the first on its own
     assert playing_after_first_frame[:2] == [True, True]
+
+
+# 6. the error page ----------------------------------------------------------------------------------
+def type_into_dialog(qtbot: QtBot, text: str) -> list[str]:
+    """The next modal dialog gets `text` typed into its text box, then Enter."""
+
+    def act(dialog: QDialog) -> None:
+        box = dialog.findChild(QLineEdit)
+        assert box is not None
+        box.selectAll()
+        qtbot.keyClicks(box, text)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    return in_dialog(qtbot, act)
+
+
+def shows_all_of(label: QLabel) -> bool:
+    """Every line of the label's text fits in it (none cut off at the side or the bottom)."""
+    flags = int(label.alignment()) | (int(Qt.TextFlag.TextWordWrap) if label.wordWrap() else 0)
+    room = label.contentsRect()
+    needed = label.fontMetrics().boundingRect(room, flags, label.text())
+    return label.isVisible() and needed.width() <= room.width() and needed.height() <= room.height()
+
+
+def highlighted(window: MainWindow) -> str | None:
+    rows = window.feed.list.selectionModel().selectedRows()
+    return window.feed.model.ids()[rows[0].row()] if rows else None
+
+
+def test_a_missing_replay_shows_its_whole_error_and_nothing_of_the_previous_one(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    click_row(qtbot, window, 0)
+    assert window.player.controls.timeline.markers and highlighted(window) == window.feed.model.ids()[0]
+    missing = "does-not-exist-" + "0123456789abcdef" * 4
+    problems = type_into_dialog(qtbot, f"replay-viewer://replay/{missing}?t=3")
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert problems == []
+    panel = window.player.error_panel
+    qtbot.waitUntil(lambda: window.player.pages.currentWidget() is panel, timeout=10000)
+    for size in ((1600, 1000), (800, 500)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: shows_all_of(panel.title) and shows_all_of(panel.message), timeout=3000)
+    assert panel.message.text().replace("\u200b", "") == f"Replay {missing} is not in the cache."
+    assert window.player.controls.timeline.markers == []
+    assert window.player.controls.time_label.text() == "0:00 / 0:00"
+    assert highlighted(window) is None

@@ -222,11 +222,16 @@ class ReplayFeed(QWidget):
         profile.setEnabled(bool(row.user_id))
         menu.exec(self.list.viewport().mapToGlobal(position))
 
-    def select(self, replay_id: str) -> None:
-        position = self.model.position_of(replay_id)
-        if position is not None:
-            index = self.model.index(position)
-            self.list.setCurrentIndex(index)
+    def highlight(self, replay_id: str | None, scroll: bool = False) -> None:
+        """Highlight the row of the replay that plays (none when it is not listed, or nothing plays)."""
+        position = self.model.position_of(replay_id) if replay_id is not None else None
+        if position is None:
+            self.list.clearSelection()
+            self.list.setCurrentIndex(QModelIndex())
+            return
+        index = self.model.index(position)
+        self.list.setCurrentIndex(index)
+        if scroll:
             self.list.scrollTo(index)
 
     def neighbour(self, replay_id: str | None, step: int) -> str | None:

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         session.opened.connect(self._opened)
         session.grew.connect(player.extend_replay)
         session.failed.connect(player.show_problem)
+        session.failed.connect(self._highlight_playing)
+        # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.
+        self.feed.model.modelReset.connect(self._highlight_playing)
+        self.feed.model.rowsInserted.connect(self._highlight_playing)
         session.message.connect(self.statusBar().showMessage)
         session.replaysChanged.connect(self.feed.refresh)
         session.syncStatusChanged.connect(self._show_sync_status)
@@ -170,9 +174,11 @@ class MainWindow(QMainWindow):
 
     def _opened(self, opened: OpenedReplay) -> None:
         self.player.show_replay(opened)
-        if opened.replay_id is not None:
-            self.feed.select(opened.replay_id)
+        self.feed.highlight(opened.replay_id, scroll=True)
         self.setWindowTitle(f"{opened.title} — Replay Viewer")
+
+    def _highlight_playing(self) -> None:
+        self.feed.highlight(self.session.current_replay_id)
 
     def _show_sync_status(self, status: SyncStatus | None) -> None:
         if status is None:

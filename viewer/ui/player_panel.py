@@ -171,6 +171,10 @@ class PlayerPanel(QWidget):
         self._autoplay = False
         self.view.clear()
         self.recording, self.replay_id = None, None
+        # Nothing of the previous replay stays behind the error: no markers, spans or time.
+        self.controller.load(0, [], [])
+        self.controls.timeline.set_replay(0, 0, [], [])
+        self.controls.update_position()
         self.controls.setEnabled(False)
         self.title.setText(problem.title)
         self.user_link.setText("")
