@@ -127,3 +127,24 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_in_the_log(data_dir:
     assert log.parent == data_dir / "logs"
     text = log.read_text()
     assert "Traceback (most recent call last)" in text and "FileExistsError" in text and "source list" in text
+
+
+# A regular file no process may read, root included (the kernel checks a sysctl file's mode bits for
+# every user): the real case of a recording whose permissions were never given to the viewer's user.
+UNREADABLE = Path("/proc/sys/vm/compact_memory")
+
+
+@pytest.mark.skipif(
+    not UNREADABLE.is_file() or os.access(UNREADABLE, os.R_OK), reason="needs a regular file nobody can read"
+)
+@pytest.mark.parametrize("command", ["import", "frame", "open", "activity"])
+def test_a_file_that_cannot_be_read_is_one_line_and_nothing_is_stored(data_dir: Path, command: str) -> None:
+    extra = ["--at", "0", "--text"] if command == "frame" else []
+    done = run(command, str(UNREADABLE), *extra, data_dir=data_dir, timeout=60)
+    if command == "import":  # a batch command names each file it skipped, then fails as a whole
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert "compact_memory" in done.stderr and "cannot be read (Permission denied)" in done.stderr
+    else:
+        one_line_error(done, "cannot be read", "Permission denied")
+    listed = run("list", "--json", data_dir=data_dir)
+    assert listed.returncode == 0 and '"id"' not in listed.stdout

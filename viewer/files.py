@@ -48,15 +48,22 @@ def file_problem(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
     except FileNotFoundError:
         return "no such file"
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL character
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return f"cannot read it ({reason})"
+        return f"cannot be read ({_reason(exc)})"
     if stat.S_ISDIR(found.st_mode):
         return "a folder, not a file"
     if not stat.S_ISREG(found.st_mode):
         return f"not a regular file (a {_kind(found.st_mode)})"
     if found.st_size > max_bytes:
         return f"too large ({found.st_size / 1e9:.1f} GB; at most {max_bytes / 1e9:.1f} GB is read)"
+    try:  # a regular file: opening it cannot block; its permissions may still keep us out
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        return f"cannot be read ({_reason(exc)})"
     return None
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def _kind(mode: int) -> str:
