@@ -11,7 +11,7 @@ one signal, marked as seen by both.
   network request within `DEAD_CLICK_MS` (500 ms). Clicks on form fields and labels are not judged:
   they focus the field, and the page answers when the user types. A click already part of a rage click
   is not reported again as dead.
-- **Error click**: a console error or a failed request within `ERROR_CLICK_MS` (1,000 ms) after a click.
+- **Error click**: a console error, an error event or a failed request within `ERROR_CLICK_MS` (1,000 ms) after a click.
 - An SDK signal is the same as a detected one of its kind when they are at most `SDK_MATCH_MS` apart.
 
 The "Most frustrated" sort of the feed orders replays by `frustration_score`.

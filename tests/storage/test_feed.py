@@ -106,7 +106,9 @@ def test_search_by_day_and_by_range_of_days(cache: ReplayCache) -> None:
 @pytest.mark.parametrize("sort", list(ReplaySort))
 def test_sorting_by_recency_duration_and_activity(cache: ReplayCache, sort: ReplaySort) -> None:
     rows = cache.all_replays(ReplayQuery(sort=sort, limit=7))
-    key = {"recent": "start_ms", "duration": "duration_ms", "activity": "active_ms"}[sort.value]
+    key = {"recent": "start_ms", "duration": "duration_ms", "activity": "active_ms", "frustration": "frustration"}[
+        sort.value
+    ]
     assert _ids(rows) == [r.id for r in sorted(rows, key=lambda r: (getattr(r, key), r.id), reverse=True)]
     assert len(rows) == 25
 

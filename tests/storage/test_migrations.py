@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import insert
 
 from replay_core import read_recording
+from replay_core.timeline import activity_timeline, counts_of
 from tests.paths import RRWEB_FIXTURES
 from viewer.storage import ReplayCache, ReplayQuery
 from viewer.storage.chunks import encode_replay
@@ -164,6 +165,15 @@ def test_0004_adds_frustration_counts_unknown_until_backfilled(tmp_path: Path) -
             ).one()
         # Zero until the backfill reads the events; NULL version says they have not been read yet.
         assert tuple(row[:5]) == (0, 0, 0, 0, None)
+        assert cache.activity_backlog() == 1
+        assert cache.backfill_activity() == 1 and cache.backfill_activity() == 0
+        expected = counts_of(activity_timeline(read_recording(RRWEB_FIXTURES[0]).events))
+        filled = cache.get_replay(replay_id)
+        assert filled is not None
+        assert (filled.rage_count, filled.dead_count, filled.failed_request_count) == (
+            expected.rage, expected.dead, expected.failed_requests,
+        )  # fmt: skip
+        assert filled.frustration == expected.rage + expected.dead + filled.error_count + expected.failed_requests
         assert cache.events(replay_id) == read_recording(RRWEB_FIXTURES[0]).events
         assert [r.id for r in cache.all_replays(ReplayQuery(search="old.timer@"))] == [replay_id]
     _downgrade(path, "0003")  # and back: the columns go, the replay stays

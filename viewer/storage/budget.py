@@ -7,6 +7,7 @@ import json
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from viewer.storage.activity_counts import metadata_values
 from viewer.storage.models import ReplayMetadata
 from viewer.storage.schema import event_chunks, replay_batches, replays, sources
 
@@ -33,7 +34,7 @@ def upsert_metadata(conn: Connection, meta: ReplayMetadata, source_id: int, now_
         "stored_bytes": 0,
         "chunk_count": 0,
         "updated_ms": now_ms,
-    }
+    } | metadata_values(meta.error_count)
     if found is None:
         conn.execute(insert(replays).values(id=meta.replay_id, **values))
     else:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
-from viewer.storage import analytics, budget, faults, feed, removal, writes
+from viewer.storage import activity_counts, analytics, budget, faults, feed, removal, writes
 from viewer.storage.chunks import DamagedReplay, decode_chunk
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
@@ -138,6 +138,24 @@ class ReplayCache:
 
     def events(self, replay_id: str) -> list[Event]:
         return [event for chunk in self.iter_event_chunks(replay_id) for event in chunk]
+
+    def replay_analytics(self, replay_id: str) -> list[dict[str, Any]]:
+        """The replay's analytics events for its activity timeline: `{"name", "time_ms", "properties"}`."""
+        with self.reading() as conn:
+            return activity_counts.replay_analytics(conn, replay_id)
+
+    def backfill_activity(self, limit: int = activity_counts.BACKFILL_BATCH) -> int:
+        """Compute the frustration figures of up to `limit` replays cached before they existed (or by
+        older rules), in one short write transaction; 0 when none is left. Meant to be called again and
+        again from the cache worker while it is idle, so the feed's badges, `has:` filters and
+        "Most frustrated" sort fill in without blocking anything."""
+        with self.writing() as conn:
+            return activity_counts.backfill_batch(conn, limit)
+
+    def activity_backlog(self) -> int:
+        """How many replays still wait for the backfill."""
+        with self.reading() as conn:
+            return activity_counts.stale_count(conn)
 
     def get_replay(self, replay_id: str) -> ReplayRow | None:
         with self.reading() as conn:

@@ -11,6 +11,7 @@ import zstandard
 
 from replay_core import Recording, ReplaySummary, summarize
 from replay_core.events import Event
+from replay_core.timeline import ActivityCounts, activity_timeline, counts_of
 
 # ~256 KiB of JSON per chunk: large enough to compress well (zstd finds repeats across events),
 # small enough that the player's first frame does not wait for the whole replay.
@@ -38,6 +39,8 @@ class EncodedReplay:
     summary: ReplaySummary
     end_ts: float
     chunks: list[EncodedChunk]
+    # The frustration figures of the events alone; the SDK's own signals are merged in when stored.
+    activity: ActivityCounts | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -50,7 +53,10 @@ class EncodedReplay:
 
 def encode_replay(recording: Recording) -> EncodedReplay:
     return EncodedReplay(
-        summary=summarize(recording), end_ts=recording.end_ts, chunks=encode_chunks(recording.events)
+        summary=summarize(recording),
+        end_ts=recording.end_ts,
+        chunks=encode_chunks(recording.events),
+        activity=counts_of(activity_timeline(recording.events)),
     )
 
 

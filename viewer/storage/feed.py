@@ -20,6 +20,14 @@ _SORT_COLUMNS = {
     ReplaySort.RECENT: replays.c.start_ms,
     ReplaySort.DURATION: replays.c.duration_ms,
     ReplaySort.ACTIVITY: replays.c.active_ms,
+    ReplaySort.FRUSTRATION: replays.c.frustration,
+}
+# `has:NAME` in the search keeps replays where the column is above zero (partial indexes, migration 0004).
+_HAS_COLUMNS = {
+    "error": replays.c.error_count,
+    "rage": replays.c.rage_count,
+    "dead": replays.c.dead_count,
+    "failed-request": replays.c.failed_request_count,
 }
 # The trigram index needs three characters; shorter words fall back to a scan of the users table.
 _TRIGRAM = 3
@@ -55,9 +63,7 @@ def list_replays(
     if len(rows) <= limit:
         return ReplayPage(rows=rows, next_cursor=None)
     last = rows[limit - 1]
-    key = {ReplaySort.RECENT: last.start_ms, ReplaySort.DURATION: last.duration_ms}.get(
-        query.sort, last.active_ms
-    )
+    key = getattr(last, sort_column.name)
     return ReplayPage(rows=rows[:limit], next_cursor=f"{key}|{last.id}")
 
 
@@ -87,6 +93,7 @@ def filters_for(conn: Connection, query: ReplayQuery, tz: tzinfo | None = None) 
     found: list[ColumnElement[bool]] = []
     if terms.words:
         found.append(_replays_of(_matching_user_ids(conn, terms.words)))
+    found += [_HAS_COLUMNS[name] > 0 for name in terms.has]
     if terms.ranges:
         found.append(or_(*(and_(replays.c.start_ms >= a, replays.c.start_ms < b) for a, b in terms.ranges)))
     if query.user_id is not None:
@@ -166,6 +173,10 @@ def row_from(row: Row[Any]) -> ReplayRow:
         urls=json_or(m["urls"], [m["start_url"]] if m["start_url"] else [], f"replay {m['id']}"),
         size_bytes=m["size_bytes"],
         stored_bytes=m["stored_bytes"],
+        rage_count=m["rage_count"],
+        dead_count=m["dead_count"],
+        failed_request_count=m["failed_request_count"],
+        frustration=m["frustration"],
     )
 
 

@@ -17,6 +17,7 @@ class ReplaySort(StrEnum):
     RECENT = "recent"
     DURATION = "duration"
     ACTIVITY = "activity"
+    FRUSTRATION = "frustration"  # "Most frustrated": replay_core.frustration.frustration_score
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,11 @@ class ReplayRow:
     urls: list[str]
     size_bytes: int
     stored_bytes: int
+    # Frustration figures (replay_core.frustration); 0 until computed for replays cached before them.
+    rage_count: int = 0
+    dead_count: int = 0
+    failed_request_count: int = 0
+    frustration: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -3,7 +3,8 @@
 `jane` finds Jane; `example.com` every user at that domain; `user-12` user-123 (any substring).
 `2026-11-27` is that day in local time; `2026-11-20..2026-11-27` the days between, both included.
 `today` and `yesterday` are those days. Words must all match; replays matching any of several dates
-are shown.
+are shown. `has:error`, `has:rage`, `has:dead` and `has:failed-request` keep replays with at least one
+console error, rage click, dead click or failed request (`HAS_FILTERS`); several must all hold.
 """
 
 from __future__ import annotations
@@ -18,20 +19,31 @@ _DATE = r"(\d{4}-\d{2}-\d{2})"
 _DATE_TERM = re.compile(rf"^{_DATE}(?:\.\.{_DATE})?$")
 
 
+HAS_FILTERS = ("error", "rage", "dead", "failed-request")
+_HAS_PREFIX = "has:"
+
+
 @dataclass(frozen=True)
 class SearchTerms:
     words: list[str] = field(default_factory=list)
     ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch ms
+    has: list[str] = field(default_factory=list)  # names from HAS_FILTERS
 
 
 _RELATIVE_DAYS = {"today": 0, "yesterday": 1}
 
 
 def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None) -> SearchTerms:
-    """Split what the user typed into words and date ranges (days in `tz`, the local zone by default)."""
+    """Split what the user typed into words, date ranges (days in `tz`, the local zone by default) and
+    `has:` filters."""
     words: list[str] = []
     ranges: list[tuple[int, int]] = []
+    has: list[str] = []
     for token in text.split():
+        wanted = token.lower().removeprefix(_HAS_PREFIX)
+        if token.lower().startswith(_HAS_PREFIX) and wanted in HAS_FILTERS:
+            has += [wanted] if wanted not in has else []
+            continue
         if token.lower() in _RELATIVE_DAYS:
             token = _relative_day(token.lower(), tz, today).isoformat()
         day_range = _date_range(token, tz)
@@ -39,7 +51,7 @@ def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None)
             words.append(token)
         else:
             ranges.append(day_range)
-    return SearchTerms(words=words, ranges=ranges)
+    return SearchTerms(words=words, ranges=ranges, has=has)
 
 
 def _relative_day(word: str, tz: tzinfo | None, today: date | None) -> date:

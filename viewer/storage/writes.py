@@ -14,8 +14,9 @@ from sqlalchemy.engine import Connection
 from replay_core import RecordingError
 from replay_core.analytics import ProfileUpdate
 from replay_core.events import Event
+from replay_core.frustration import SDK_SIGNAL_EVENTS
 from replay_core.reader import prepare_events
-from viewer.storage import budget, faults, removal
+from viewer.storage import activity_counts, budget, faults, removal
 from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, RetryBackoff, UpdateResult
 from viewer.storage.schema import (
@@ -52,6 +53,7 @@ def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateRe
     for replay_id, group in _by_replay(update.batches).items():
         _store_batches(conn, source_id, replay_id, group, now_ms, result)
     result.events_added += _insert_events(conn, update)
+    _refresh_signalled(conn, update)
     for meta in update.replay_metadata:
         budget.upsert_metadata(conn, meta, source_id, now_ms)
     people = {b.user_id for b in update.batches} | {n.user_id for n in update.new_replays}
@@ -75,6 +77,14 @@ def _note_faults(
     retry = update.retry or RetryBackoff()
     for replay_id, reason in failed.items():
         result.faults.append(faults.record(conn, source_id, replay_id, reason, now_ms, retry))
+
+
+def _refresh_signalled(conn: Connection, update: CacheUpdate) -> None:
+    """Replays the SDK reported rage or dead clicks for: their figures merge those signals now (rare:
+    only pages with the SDK's autocapture send them)."""
+    signalled = {e.replay_id for e in update.events if e.name in SDK_SIGNAL_EVENTS and e.replay_id}
+    for replay_id in sorted(signalled):
+        activity_counts.refresh(conn, replay_id)
 
 
 def save_cursor(conn: Connection, source_id: int, cursor: str | None, error: str | None, now_ms: int) -> None:
@@ -167,11 +177,13 @@ def write_replay(
     else:
         conn.execute(insert(replays).values(id=replay_id, user_id=user_id, **values))
     conn.execute(insert(event_chunks), _chunk_rows(replay_id, encoded))
+    if encoded.activity is None or activity_counts.has_sdk_signals(conn, replay_id):
+        activity_counts.refresh(conn, replay_id)  # merge the SDK's signals, or compute what was not
 
 
 def _replay_values(encoded: EncodedReplay, source_id: int, now_ms: int) -> dict[str, Any]:
     summary = encoded.summary
-    return {
+    values: dict[str, Any] = {
         "source_id": source_id,
         "start_ms": round(summary.start_ts),
         "end_ms": round(encoded.end_ts),
@@ -188,6 +200,9 @@ def _replay_values(encoded: EncodedReplay, source_id: int, now_ms: int) -> dict[
         "chunk_count": len(encoded.chunks),
         "updated_ms": now_ms,
     }
+    if encoded.activity is not None:
+        values |= activity_counts.count_values(encoded.activity, summary.error_count)
+    return values
 
 
 def _chunk_rows(replay_id: str, encoded: EncodedReplay) -> list[dict[str, Any]]:
