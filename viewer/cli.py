@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--text", action="store_true", help="print the replayed page's visible text")
     frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
 
+    activity = _command(commands, "activity", "activity:run_activity", "print a replay's activity timeline")
+    activity.add_argument("target", metavar="PATH|ID")
+    activity.add_argument("--json", action="store_true", help="print a JSON object: counts and entries")
+    activity.add_argument("--kind", metavar="K1,K2,…", help="only these kinds, e.g. console,network,frustration")
+
     _cache_commands(commands)
     _sync_commands(commands)
     return parser
