@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from viewer.config.sync_json import DEFAULT_BUDGET_BYTES, DEFAULT_INTERVAL_S, SYNC_VERSION, Source, SyncConfig
@@ -18,6 +20,22 @@ def test_a_bool_budget_is_refused_not_read_as_one_byte(config_dir: Path) -> None
     loaded = read_config()
     assert loaded.value.disk_budget_bytes == DEFAULT_BUDGET_BYTES
     assert loaded.value.interval_s == DEFAULT_INTERVAL_S
+    # The user hears of it, once, naming each value that was not used.
+    assert loaded.notice is not None and "\n" not in loaded.notice
+    assert "'disk_budget_bytes' (True)" in loaded.notice and "'interval_s' (True)" in loaded.notice
+
+
+def test_source_list_warns_about_a_refused_value_and_keeps_the_rest(config_dir: Path) -> None:
+    good = {"name": "prod", "url": "https://replays.example.com"}
+    write_sync(config_dir, json.dumps({"version": SYNC_VERSION, "sources": [good], "disk_budget_bytes": "10 GB"}))
+    done = subprocess.run(
+        [sys.executable, "-m", "viewer", "source", "list"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "prod" in done.stdout
+    [warning] = done.stderr.splitlines()
+    assert warning.startswith("replay-viewer: warning: ") and "'disk_budget_bytes' ('10 GB')" in warning
+    assert "using its default" in warning
 
 
 def test_an_interval_too_long_to_sleep_gets_the_default(config_dir: Path) -> None:
@@ -34,7 +52,7 @@ def test_sources_that_are_not_a_list_or_not_server_urls_are_dropped(config_dir: 
     assert read_config().value.sources == [Source("prod", "https://replays.example.com")]
     write_sync(config_dir, json.dumps({"version": SYNC_VERSION, "sources": 5}))
     loaded = read_config()
-    assert loaded.value.sources == [] and loaded.notice is None
+    assert loaded.value.sources == [] and loaded.notice is not None and "'sources' (5)" in loaded.notice
 
 
 def test_a_file_nested_100000_deep_is_set_aside_with_a_notice(config_dir: Path) -> None:

@@ -49,15 +49,29 @@ def declared(options: type, name: str) -> Option:
     return found
 
 
-def from_stored(options: type[T], stored: Mapping[str, Any]) -> T:
-    """The options from stored values: each missing, mistyped or out-of-range value gets its default."""
+def from_stored(options: type[T], stored: Mapping[str, Any], refused: list[str] | None = None) -> T:
+    """The options from stored values: each missing, mistyped or out-of-range value gets its default;
+    the names of the stored values that were refused (not merely missing) go into `refused`."""
     types = typing.get_type_hints(options)
-    values = {
-        f.name: _checked(types[f.name], f.metadata[OPTION], stored[f.name], _default(f))
-        for f in fields(options)  # type: ignore[arg-type]
-        if OPTION in f.metadata and f.name in stored
-    }
+    values = {}
+    for f in fields(options):  # type: ignore[arg-type]
+        if OPTION not in f.metadata or f.name not in stored:
+            continue
+        value = _checked(types[f.name], f.metadata[OPTION], stored[f.name])
+        if value is _REFUSED:
+            value = _default(f)
+            if refused is not None:
+                refused.append(f"{f.name!r} ({_shown(stored[f.name])})")
+        values[f.name] = value
     return options(**values)
+
+
+_REFUSED = object()
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _default(declared_field: Field[Any]) -> Any:
@@ -66,18 +80,18 @@ def _default(declared_field: Field[Any]) -> Any:
     return declared_field.default
 
 
-def _checked(annotation: Any, declared: Option, value: Any, default: Any) -> Any:
+def _checked(annotation: Any, declared: Option, value: Any) -> Any:
     kind = typing.get_origin(annotation) or annotation
     if kind is float and _is_number(value):
         try:
             value = float(value)  # JSON writes 2.0 as 2
         except OverflowError:  # an integer beyond any float
-            return default
+            return _REFUSED
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        return default
+        return _REFUSED
     if kind is list:
         return _items(declared, value)
-    return value if _allowed(declared, value) else default
+    return value if _allowed(declared, value) else _REFUSED
 
 
 def _is_number(value: Any) -> bool:

@@ -65,7 +65,9 @@ def read(file: ConfigFile[T], path: Path) -> Loaded[T]:
         version = _version(body)
         if version > file.version:
             return _from_newer(file, path, body, version)
-        return Loaded(from_stored(file.options, file.values(upgraded(file, body, version))))
+        refused: list[str] = []
+        value = from_stored(file.options, file.values(upgraded(file, body, version)), refused)
+        return Loaded(value, _refused_notice(path, refused))
     except FileNotFoundError:
         return Loaded(file.options())
     except Damaged as exc:
@@ -129,6 +131,15 @@ def _from_newer(file: ConfigFile[T], path: Path, body: Body, version: int) -> Lo
         except OSError as exc:
             log.warning("cannot write %s: %s", path, exc)
     return Loaded(value, notice)
+
+
+def _refused_notice(path: Path, refused: list[str]) -> str | None:
+    """One line naming the values the options refused; each took its default, the rest were kept."""
+    if not refused:
+        return None
+    notice = f"{path}: ignored {', '.join(refused)}: not a value the option takes; using its default"
+    log.info("%s", notice)
+    return notice.replace("\r", " ").replace("\n", " ")
 
 
 def _set_aside(path: Path, label: str, what: str, then: str) -> tuple[str, bool]:
