@@ -35,7 +35,7 @@ _NODE_ELEMENT = 2
 _NODE_TEXT = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class PageNode:
     kind: int
     tag: str = ""
@@ -50,49 +50,62 @@ class PageTree:
 
     def __init__(self) -> None:
         self.nodes: dict[int, PageNode] = {}
+        self.labels: dict[str, int] = {}  # a `<label for=…>`'s target id -> the label's node
 
     def load(self, root: Any) -> None:
         self.nodes = {}
+        self.labels = {}
         self._add(root, None, None)
 
     def apply(self, mutation: dict[str, Any]) -> None:
         """A Mutation's removes, adds, texts and attributes, in the order rrweb applies them."""
+        nodes = self.nodes
         for removed in _dicts(mutation.get("removes")):
-            self._remove(removed.get("id"))
+            if removed.get("id") in nodes:
+                self._remove(removed["id"])
         for added in _dicts(mutation.get("adds")):
             parent = added.get("parentId")
             self._add(added.get("node"), parent if isinstance(parent, int) else None, added.get("nextId"))
         for change in _dicts(mutation.get("texts")):
-            node = self.nodes.get(change.get("id"))  # type: ignore[arg-type]
+            node = nodes.get(change.get("id"))  # type: ignore[arg-type]
             if node is not None and isinstance(change.get("value"), str):
                 node.text = change["value"]
         for change in _dicts(mutation.get("attributes")):
-            node = self.nodes.get(change.get("id"))  # type: ignore[arg-type]
-            if node is not None and isinstance(change.get("attributes"), dict):
-                for name, value in change["attributes"].items():
+            node = nodes.get(change.get("id"))  # type: ignore[arg-type]
+            changed = change.get("attributes")
+            if node is not None and isinstance(changed, dict):
+                for name, value in changed.items():
                     if value is None:
                         node.attributes.pop(name, None)
                     else:
                         node.attributes[name] = value
+                if node.tag == "label" and isinstance(node.attributes.get("for"), str):
+                    self.labels[node.attributes["for"]] = change["id"]
 
     def _add(self, root: Any, parent: int | None, next_id: Any) -> None:
         # Iterative: a snapshot may nest as deep as the reader allows, deeper than Python recursion.
+        nodes = self.nodes
         stack = [(root, parent, next_id)]
         while stack:
             node, parent_id, before = stack.pop()
-            if not isinstance(node, dict) or not isinstance(node.get("id"), int):
+            node_id = node.get("id") if isinstance(node, dict) else None
+            if not isinstance(node_id, int):
                 continue
-            node_id = node["id"]
-            self._remove(node_id)
-            attributes, kind = node.get("attributes"), node.get("type")
-            self.nodes[node_id] = PageNode(
+            if node_id in nodes:
+                self._remove(node_id)
+            attributes, kind, tag, text = (node.get(k) for k in ("attributes", "type", "tagName", "textContent"))
+            tag = tag.lower() if isinstance(tag, str) else ""
+            nodes[node_id] = PageNode(
                 kind=kind if isinstance(kind, int) else -1,
-                tag=str(node.get("tagName") or "").lower(),
+                tag=tag,
                 attributes=dict(attributes) if isinstance(attributes, dict) else {},
-                text=node["textContent"] if isinstance(node.get("textContent"), str) else "",
+                text=text if isinstance(text, str) else "",
                 parent=parent_id,
             )
-            self._link(node_id, parent_id, before)
+            if parent_id is not None:
+                self._link(node_id, parent_id, before)
+            if tag == "label" and isinstance(attributes, dict) and isinstance(attributes.get("for"), str):
+                self.labels[attributes["for"]] = node_id
             children = node.get("childNodes")
             if isinstance(children, list):
                 stack.extend((child, node_id, None) for child in reversed(children))
@@ -152,10 +165,13 @@ class PageTree:
         field_id = node.attributes.get("id")
         if not isinstance(field_id, str) or not field_id:
             return ""
-        for label_id, candidate in self.nodes.items():
-            if candidate.tag == "label" and candidate.attributes.get("for") == field_id:
-                return "" if self.is_masked(label_id) else self.visible_text(label_id)
-        return ""
+        label_id = self.labels.get(field_id)
+        if label_id is None:
+            return ""
+        label = self.nodes.get(label_id)
+        if label is None or label.attributes.get("for") != field_id or self.is_masked(label_id):
+            return ""
+        return self.visible_text(label_id)
 
     def visible_text(self, node_id: int) -> str:
         """The element's text, unless it was masked; empty when there is none to show."""
@@ -236,4 +252,4 @@ def _is_password(node: PageNode) -> bool:
 
 
 def _dicts(items: Any) -> Iterable[dict[str, Any]]:
-    return (item for item in items if isinstance(item, dict)) if isinstance(items, list) else ()
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) and items else ()

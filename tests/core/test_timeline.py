@@ -129,6 +129,8 @@ PAGE = {
             el(15, "div", [el(16, "input", id="note")], **{"class": "rr-mask"}),
             el(17, "span", [text(18, "Card 4111 1111")], **{"class": "rr-mask"}, id="card"),
             el(19, "input", id="plain", placeholder="Your city"),
+            el(20, "label", [text(21, "Email address")], **{"for": "mail"}),
+            el(22, "input", id="mail", type="email"),
         ])]),
     ],
 }  # fmt: skip
@@ -214,13 +216,14 @@ def test_sdk_rage_click_merges_with_the_detected_one_and_stands_alone_otherwise(
 
 
 def test_clicked_elements_are_named_by_text_label_id_never_masked_text() -> None:
-    entries = timeline(page(click(1000, 11), click(3000, 17), click(5000, 19), click(7000, 14)))
+    entries = timeline(page(click(1000, 11), click(3000, 17), click(5000, 19), click(7000, 14), click(9000, 22)))
     names = [e.summary for e in entries if e.kind == EntryKind.CLICK]
     assert names == [
         "Click on “Add to cart” button",  # a click on the button's text names the button
         "Click on #card",  # its text is masked: the id instead
         "Click on “Your city” field",
         "Click on #pw",
+        "Click on “Email address” field",  # its <label for=…>
     ]
 
 
@@ -288,3 +291,23 @@ def test_hostile_console_payloads_are_bounded_plain_text() -> None:
     assert entries[0].summary.endswith("…")
     assert "[[[[" in entries[1].details and "bottom" not in entries[1].details  # cut at the depth bound
     assert "<b>bold</b>" in entries[2].summary  # kept as the text the page logged, for a text widget
+
+
+def test_names_follow_the_page_through_mutations() -> None:
+    def mutation(at: float, **parts: Any) -> dict[str, Any]:
+        return ev(at, source=0, **({"adds": [], "removes": [], "texts": [], "attributes": []} | parts))
+
+    button = el(40, "button", [text(41, "Pay now")])
+    entries = timeline(page(
+        mutation(500, adds=[{"parentId": 3, "nextId": None, "node": button}]),
+        click(1000, 40),
+        mutation(2000, texts=[{"id": 41, "value": "Paid"}], attributes=[{"id": 40, "attributes": {"id": "pay"}}]),
+        click(3000, 41),
+        mutation(4000, removes=[{"parentId": 3, "id": 40}]),
+        click(5000, 40),
+    ))  # fmt: skip
+    assert [e.summary for e in entries if e.kind == EntryKind.CLICK] == [
+        "Click on “Pay now” button",
+        "Click on “Paid” button",
+        "Click on an element no longer on the page",
+    ]
