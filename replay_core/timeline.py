@@ -306,7 +306,9 @@ class _TimelineBuilder:
                 target = one_line(str(properties.get("$el_text") or properties.get("$target") or ""), 60)
                 sdk.append(SdkSignal(at, Signal(SDK_SIGNAL_EVENTS[name]), target))
                 continue
-            self.entries.append(ActivityEntry(round(at), EntryKind.EVENT, _event_summary(name, properties),
+            # The SDK's page views are the URL changes of single-page apps, which rrweb does not record.
+            kind = EntryKind.PAGE if name == "$mp_web_page_view" else EntryKind.EVENT
+            self.entries.append(ActivityEntry(round(at), kind, _event_summary(name, properties),
                                               _properties_text(properties)))  # fmt: skip
         return sdk
 

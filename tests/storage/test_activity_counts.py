@@ -179,3 +179,12 @@ def test_figures_follow_a_replay_that_grows_by_later_batches(cache: ReplayCache)
     row = cache.get_replay("calm")
     events = prepare_events(cache.events("calm")).events
     assert row is not None and row.rage_count == counts_of(activity_timeline(events)).rage == 1
+
+
+def test_a_damaged_replay_does_not_stop_the_backfill(cache: ReplayCache) -> None:
+    with cache.writing() as conn:
+        conn.exec_driver_sql("UPDATE event_chunks SET data = x'00ff' WHERE replay_id = 'rage'")
+        conn.exec_driver_sql("UPDATE replays SET rage_count = 0, dead_count = 0, activity_version = NULL")
+    assert cache.backfill_activity() == len(REPLAYS) and cache.backfill_activity() == 0
+    assert found(cache, "has:rage") == ["everything"]  # the damaged one keeps its unknown figures
+    assert sorted(found(cache, "has:dead")) == ["dead", "everything"]
