@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from tests.paths import RRWEB_FIXTURES
@@ -104,7 +105,10 @@ def test_clicking_the_player_gives_it_the_keyboard(
 
 # 2. settings: default speed -----------------------------------------------------------------------
 def in_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> list[str]:
-    """Run `act` on the modal dialog the next key or click opens (exec blocks until it is closed)."""
+    """Run `act` on the modal dialog the next key or click opens (exec blocks until it is closed).
+
+    The list says "done" once it ran, or what went wrong.
+    """
     problems: list[str] = []
 
     def run() -> None:
@@ -114,6 +118,7 @@ def in_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> list[str]:
             return
         try:
             act(dialog)
+            problems.append("done")
         except Exception as exc:  # reported by the test, not lost in the event loop
             problems.append(repr(exc))
             dialog.reject()
@@ -141,7 +146,7 @@ def test_default_speed_from_settings_is_used_and_kept(
 
     problems = in_dialog(qtbot, choose_2x)
     qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
-    assert problems == []
+    assert problems == ["done"]
     assert load_settings().playback_speed == 2.0
     assert window.player.controls.speed_box.currentText() == "2×" and window.player.controller.speed == 2.0
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
@@ -292,7 +297,7 @@ def test_a_missing_replay_shows_its_whole_error_and_nothing_of_the_previous_one(
     missing = "does-not-exist-" + "0123456789abcdef" * 4
     problems = type_into_dialog(qtbot, f"replay-viewer://replay/{missing}?t=3")
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert problems == []
+    assert problems == ["done"]
     panel = window.player.error_panel
     qtbot.waitUntil(lambda: window.player.pages.currentWidget() is panel, timeout=10000)
     for size in ((1600, 1000), (800, 500)):
@@ -302,3 +307,48 @@ def test_a_missing_replay_shows_its_whole_error_and_nothing_of_the_previous_one(
     assert window.player.controls.timeline.markers == []
     assert window.player.controls.time_label.text() == "0:00 / 0:00"
     assert highlighted(window) is None
+
+
+# 7. the feed's highlight follows what plays --------------------------------------------------------
+def choose_file(qtbot: QtBot, path: Path) -> list[str]:
+    """The next file dialog gets `path` typed into its file name box, then Enter."""
+
+    def act(dialog: QDialog) -> None:
+        assert isinstance(dialog, QFileDialog)
+        box = dialog.findChild(QLineEdit, "fileNameEdit")
+        assert box is not None
+        dialog.selectFile(str(path))  # typed, its completer's popup would take the Enter
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    return in_dialog(qtbot, act)
+
+
+def test_the_feed_highlights_the_replay_that_plays(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    position = next(i for i, r in enumerate(window.feed.model.ids()) if r == janes(cached_rows)[1].id)
+    click_row(qtbot, window, position)
+    playing = window.player.replay_id
+    assert playing is not None and highlighted(window) == playing
+    qtbot.mouseClick(window.feed.search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(window.feed.search, "Jan")
+    qtbot.waitUntil(lambda: window.feed.model.query.search == "Jan", timeout=5000)
+    wait_for_feed(qtbot, window, len(janes(cached_rows)))
+    assert highlighted(window) == playing  # a search edit keeps it
+    problems = choose_file(qtbot, VUE)
+    with qtbot.waitSignal(window.feed.model.modelReset, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    assert problems == ["done"]
+    qtbot.waitUntil(lambda: highlighted(window) == playing, timeout=5000)  # an import keeps it
+    activate(qtbot, window)  # again, after the dialog (offscreen, Qt does not do it)
+    problems = choose_file(qtbot, VUE)
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert problems == ["done"]
+    qtbot.waitUntil(lambda: window.player.recording is not None and window.player.replay_id is None, timeout=20000)
+    assert highlighted(window) is None  # a file plays, not a row of the feed
+
+
+def janes(rows: list[ReplayRow]) -> list[ReplayRow]:
+    return [r for r in rows if r.user_name == "Jane Customer"]
