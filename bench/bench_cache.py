@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from replay_core.frustration import frustration_score
 from tests.paths import RRWEB_FIXTURES
 from viewer.storage import ReplayCache, ReplayQuery, ReplaySort
 from viewer.storage.importer import import_paths
@@ -140,6 +141,8 @@ def _replay_row(n: int, rng: random.Random, now: int) -> dict[str, Any]:
         "click_count": rng.randint(0, 100),
         "input_count": rng.randint(0, 50),
         "error_count": rng.randint(0, 3),
+        # Most sessions go smoothly: a few percent with each frustration signal.
+        **_frustration(rng),
         "start_url": "https://shop.test/",
         "urls": '["https://shop.test/"]',
         "size_bytes": 100_000,
@@ -147,6 +150,15 @@ def _replay_row(n: int, rng: random.Random, now: int) -> dict[str, Any]:
         "chunk_count": 1,
         "updated_ms": now,
     }
+
+
+def _frustration(rng: random.Random) -> dict[str, int]:
+    rage = rng.randint(1, 4) if rng.random() < 0.03 else 0
+    dead = rng.randint(1, 6) if rng.random() < 0.06 else 0
+    failed = rng.randint(1, 5) if rng.random() < 0.08 else 0
+    # The score of a replay without errors; errors vary per row and are not part of this estimate.
+    score = frustration_score(rage, dead, 0, failed)
+    return {"rage_count": rage, "dead_count": dead, "failed_request_count": failed, "frustration": score}
 
 
 def _timed(action: Callable[[], object]) -> list[float]:
@@ -181,6 +193,12 @@ def measure_feed(cache: ReplayCache) -> dict[str, Any]:
         "search_day_range": lambda: cache.list_replays(ReplayQuery(search=f"{week}..{day}")),
         "search_name_and_day": lambda: cache.list_replays(ReplayQuery(search=f"silva {day}")),
         "filter_event_name": lambda: cache.list_replays(ReplayQuery(event_name="Purchase")),
+        "has_error": lambda: cache.list_replays(ReplayQuery(search="has:error")),
+        "has_rage": lambda: cache.list_replays(ReplayQuery(search="has:rage")),
+        "has_dead": lambda: cache.list_replays(ReplayQuery(search="has:dead")),
+        "has_failed_request": lambda: cache.list_replays(ReplayQuery(search="has:failed-request")),
+        "has_rage_and_name": lambda: cache.list_replays(ReplayQuery(search="has:rage jane")),
+        "list_most_frustrated": lambda: cache.list_replays(ReplayQuery(sort=ReplaySort.FRUSTRATION)),
     }
     figures = {name: _stats(_timed(action)) for name, action in queries.items()}
     for name, stats in figures.items():
