@@ -149,3 +149,20 @@ def test_the_list_stops_following_when_the_user_scrolls_away(qtbot: QtBot) -> No
     panel.list.scrollTo(panel.list.model().index(110, 0))
     panel.setPlayhead(200_000)
     assert in_view(panel, "#button-200")
+
+
+def test_typed_values_are_nowhere_in_the_panel(qtbot: QtBot) -> None:
+    from tests.core.test_timeline import ev, page, timeline
+
+    secrets = ["hunter2-Secret!", "Lisbon Street 5"]
+    typed = [ev(1000, source=5, text=secrets[0], id=14), ev(5000, source=5, text=secrets[1], id=19)]
+    panel = ActivityPanel(timeline(page(*typed)))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.list.setFocus()
+    seen = []
+    for row in range(panel.list.model().rowCount()):
+        panel.list.setCurrentIndex(panel.list.model().index(row, 0))
+        seen += [rows(panel)[row], panel.details.toPlainText()]
+    assert any("Typed in" in text for text in seen)
+    assert not [s for s in secrets if any(s in text for text in seen)]
