@@ -9,8 +9,17 @@ from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QLineEdit
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from tests.paths import RRWEB_FIXTURES
@@ -352,3 +361,63 @@ def test_the_feed_highlights_the_replay_that_plays(
 
 def janes(rows: list[ReplayRow]) -> list[ReplayRow]:
     return [r for r in rows if r.user_name == "Jane Customer"]
+
+
+# 8. small windows -----------------------------------------------------------------------------------
+def whole_and_inside(widget: QWidget, container: QWidget) -> bool:
+    """The widget shows at its full size, within the container (not clipped at its edge)."""
+    top_left = widget.mapTo(container, QPoint(0, 0))
+    inside = container.rect().contains(QRect(top_left, widget.size()))
+    return widget.isVisible() and inside and widget.width() >= widget.minimumSizeHint().width()
+
+
+def more_menu_entries(qtbot: QtBot, window: MainWindow, click: str | None = None) -> list[str]:
+    """Open the controls' More menu with a click: what it offers; `click` one of them, else Esc."""
+    seen: list[str] = []
+
+    def look() -> None:
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(20, look)
+            return
+        seen.extend(a.text() for a in menu.actions())
+        chosen = next((a for a in menu.actions() if a.text() == click), None)
+        if chosen is None:
+            qtbot.keyClick(menu, Qt.Key.Key_Escape)
+        else:
+            qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(chosen).center())
+
+    QTimer.singleShot(0, look)
+    qtbot.mouseClick(window.player.controls.more_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    return seen
+
+
+def test_small_windows_keep_every_control_whole_and_reachable(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    click_row(qtbot, window, 0)
+    controls = window.player.controls
+    reach = {controls.speed_box: "Speed", controls.skip_box: "Skip inactivity", controls.fullscreen_button: "Fullscreen (F)"}
+    for size in ((800, 500), (640, 400)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.size().toTuple() == size, timeout=3000)
+        qtbot.waitUntil(lambda: controls.timeline.width() >= 160, timeout=3000)  # a timeline, not a blob
+        for widget in (controls.play_button, controls.timeline, controls.time_label):
+            assert whole_and_inside(widget, controls)
+        hidden = [reach[w] for w in reach if not w.isVisible()]
+        assert all(whole_and_inside(w, controls) for w in reach if w.isVisible())
+        assert hidden and controls.more_button.isVisible() and whole_and_inside(controls.more_button, controls)
+        assert more_menu_entries(qtbot, window) == hidden
+    skipping = window.player.controller.skip_inactivity
+    more_menu_entries(qtbot, window, click="Skip inactivity")
+    assert window.player.controller.skip_inactivity is not skipping
+    activate(qtbot, window)  # again, after the menu (offscreen, Qt does not do it)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Reports
+    for size in ((800, 500), (640, 400)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.size().toTuple() == size, timeout=3000)
+        qtbot.waitUntil(lambda: whole_and_inside(window.reports.view_button, window.reports), timeout=3000)
+        assert window.minimumSizeHint().width() <= 640 and window.minimumSizeHint().height() <= 400

@@ -1,13 +1,30 @@
-"""The controls bar under the replay: play/pause, timeline, time, speed, skip inactivity, fullscreen."""
+"""The controls bar under the replay: play/pause, timeline, time, speed, skip inactivity, fullscreen.
+
+When the bar is too narrow for all of them, the speed, skip inactivity and fullscreen controls move into
+a "More" menu at its end (in that order, the least used first) rather than being cut off.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+from PySide6.QtGui import QActionGroup, QResizeEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
 from replay_core.playback import SPEEDS
 from viewer.player.controller import PlaybackController
 from viewer.ui.timeline import Timeline, format_clock
+
+TIMELINE_MIN_WIDTH = 160
+_MARGINS = (8, 4, 8, 6)
 
 
 def speed_label(speed: float) -> str:
@@ -23,6 +40,7 @@ class ControlsBar(QWidget):
         self.play_button = QToolButton(self)
         self.play_button.setAutoRaise(True)
         self.timeline = Timeline(self)
+        self.timeline.setMinimumWidth(TIMELINE_MIN_WIDTH)
         self.time_label = QLabel("0:00 / 0:00", self)
         self.speed_box = QComboBox(self)
         for speed in SPEEDS:
@@ -31,13 +49,22 @@ class ControlsBar(QWidget):
         self.fullscreen_button = QToolButton(self)
         self.fullscreen_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton))
         self.fullscreen_button.setAutoRaise(True)
+        self.more_button = QToolButton(self)
+        self.more_button.setText("⋯")
+        self.more_button.setAutoRaise(True)
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_menu = QMenu(self)
+        self.more_button.setMenu(self.more_menu)
+        # What moves into the More menu first when the bar narrows.
+        self.overflowing: list[QWidget] = [self.skip_box, self.speed_box, self.fullscreen_button]
         self._lay_out()
         self._connect()
         self.sync_from_controller()
+        self.setMinimumWidth(self._width_of([self.play_button, self.time_label, self.more_button]))
 
     def _lay_out(self) -> None:
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 6)
+        layout.setContentsMargins(*_MARGINS)
         for widget, tip in (
             (self.play_button, "Play / pause (Space)"),
             (self.timeline, "Click or drag to seek; Shift+←/→ jumps between markers"),
@@ -45,12 +72,14 @@ class ControlsBar(QWidget):
             (self.speed_box, "Playback speed (↑/↓)"),
             (self.skip_box, "Jump over stretches without user interaction"),
             (self.fullscreen_button, "Fullscreen (F)"),
+            (self.more_button, "More playback controls"),
         ):
             if widget is not self.timeline:
                 widget.setToolTip(tip)
             layout.addWidget(widget, 1 if widget is self.timeline else 0)
-        for widget in (self.play_button, self.speed_box, self.skip_box, self.fullscreen_button):
+        for widget in (self.play_button, self.speed_box, self.skip_box, self.fullscreen_button, self.more_button):
             widget.setFocusPolicy(widget.focusPolicy().NoFocus)
+        self.more_button.hide()
 
     def _connect(self) -> None:
         self.play_button.clicked.connect(self.controller.toggle)
@@ -58,6 +87,7 @@ class ControlsBar(QWidget):
         self.speed_box.activated.connect(self._on_speed_chosen)
         self.skip_box.toggled.connect(self.controller.set_skip_inactivity)
         self.fullscreen_button.clicked.connect(self.fullscreenRequested)
+        self.more_menu.aboutToShow.connect(self._fill_more_menu)
         self.controller.on_change(self.sync_from_controller)
 
     def _on_speed_chosen(self, index: int) -> None:
@@ -79,3 +109,49 @@ class ControlsBar(QWidget):
         position = self.controller.position_ms
         self.timeline.set_position(position)
         self.time_label.setText(f"{format_clock(position)} / {format_clock(self.controller.duration_ms)}")
+
+    # narrow bars --------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._reflow(event.size().width())
+        super().resizeEvent(event)
+
+    def _reflow(self, width: int) -> None:
+        """Show as many of the overflowing controls as fit beside a usable timeline; the rest are in More."""
+        always = [self.play_button, self.time_label]
+        shown = list(self.overflowing)
+        while shown and self._width_of([*always, *shown, *self._more_if(shown)]) > width:
+            shown.pop(0)
+        for widget in self.overflowing:
+            widget.setVisible(widget in shown)
+        self.more_button.setVisible(len(shown) < len(self.overflowing))
+
+    def _more_if(self, shown: list[QWidget]) -> list[QWidget]:
+        return [self.more_button] if len(shown) < len(self.overflowing) else []
+
+    def _width_of(self, widgets: list[QWidget]) -> int:
+        """The bar's width with these widgets beside a timeline of its minimum width."""
+        layout = self.layout()
+        spacing = max(0, layout.spacing()) if layout is not None else 6
+        left, _, right, _ = _MARGINS
+        parts = [w.sizeHint().width() for w in widgets] + [TIMELINE_MIN_WIDTH]
+        return left + right + sum(parts) + spacing * (len(parts) - 1)
+
+    def _fill_more_menu(self) -> None:
+        menu = self.more_menu
+        menu.clear()
+        if not self.speed_box.isVisible():
+            speeds = menu.addMenu("Speed")
+            group = QActionGroup(speeds)
+            for speed in SPEEDS:
+                action = speeds.addAction(speed_label(speed))
+                action.setCheckable(True)
+                action.setChecked(speed == self.controller.speed)
+                action.triggered.connect(lambda _=False, s=speed: self.controller.set_speed(s))
+                group.addAction(action)
+        if not self.skip_box.isVisible():
+            skip = menu.addAction("Skip inactivity")
+            skip.setCheckable(True)
+            skip.setChecked(self.controller.skip_inactivity)
+            skip.toggled.connect(self.controller.set_skip_inactivity)
+        if not self.fullscreen_button.isVisible():
+            menu.addAction("Fullscreen (F)").triggered.connect(self.fullscreenRequested)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from replay_core import Recording, ReplaySummary
 from replay_core.events import Event
@@ -52,7 +61,7 @@ class PlayerPanel(QWidget):
         self._tick.start()
 
     def _build(self) -> None:
-        self.title = QLabel("No replay open")
+        self.title = ElidingLabel("No replay open")
         self.title.setStyleSheet("font-weight: 600;")
         self.user_link = QLabel()
         self.user_link.setTextFormat(Qt.TextFormat.RichText)
@@ -87,10 +96,11 @@ class PlayerPanel(QWidget):
             "Pick a replay in the feed, or open a recording file: rrweb JSON, NDJSON, gzip, a mixpanel batch."
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        hint.setWordWrap(True)  # a narrow window wraps it rather than growing to fit it
         button = QPushButton("Open recording…")
         button.clicked.connect(self.openFileRequested)
         layout.addStretch(1)
-        layout.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(hint)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         return page
@@ -226,6 +236,25 @@ class PlayerPanel(QWidget):
         self._autoplay = False
         self.notice.stop()
         self.view.shutdown()
+
+
+class ElidingLabel(QLabel):
+    """One line that ends in … when the window is too narrow for it (the whole text is its tooltip)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setMinimumWidth(80)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter.drawText(room, int(self.alignment()), shown)
 
 
 def _text(value: str) -> str:

@@ -42,6 +42,7 @@ from viewer.storage import (
 )
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed_model import absolute_time, display_name
+from viewer.ui.flow_layout import FlowLayout
 from viewer.ui.replay_loading import QueuedReplay
 
 RANGES = [("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("All time", None)]
@@ -65,6 +66,7 @@ class ReportsPage(QWidget):
         self.funnel_steps: list[FunnelStep] = []
         self.zone: tzinfo = local_zone()  # the chart's days and hours, DST changes included
         self.selection = QLabel("Click a point of the chart or a funnel step to list its replays.")
+        self.selection.setWordWrap(True)  # a narrow window wraps it; the View replays button stays whole
         self.results = QListWidget()
         self.results.itemActivated.connect(self._open_item)
         self.results.itemClicked.connect(self._open_item)
@@ -84,8 +86,7 @@ class ReportsPage(QWidget):
 
     # event chart ----------------------------------------------------------------------------
     def _event_tab(self) -> QWidget:
-        self.event_box = QComboBox()
-        self.event_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.event_box = _narrowable(QComboBox(), 16)
         self.range_box = QComboBox()
         for label, days in RANGES:
             self.range_box.addItem(label, days)
@@ -101,12 +102,9 @@ class ReportsPage(QWidget):
         chart_view = QChartView(self.event_chart)
         chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         tab = QWidget()
-        controls = QHBoxLayout()
+        controls = FlowLayout()  # wraps in a narrow window instead of raising its minimum width
         for label, box in (("Event", self.event_box), ("Range", self.range_box), ("", self.bucket_box)):
-            if label:
-                controls.addWidget(QLabel(label))
-            controls.addWidget(box)
-        controls.addStretch(1)
+            controls.addWidget(_labelled(label, box))
         layout = QVBoxLayout(tab)
         layout.addLayout(controls)
         layout.addWidget(chart_view, 1)
@@ -231,7 +229,7 @@ class ReportsPage(QWidget):
 
     # funnel ---------------------------------------------------------------------------------
     def _funnel_tab(self) -> QWidget:
-        self.step_boxes = [QComboBox() for _ in range(MAX_STEPS)]
+        self.step_boxes = [_narrowable(QComboBox(), 10) for _ in range(MAX_STEPS)]
         self.window_box = QComboBox()
         for label, window in WINDOWS:
             self.window_box.addItem(label, window)
@@ -242,12 +240,10 @@ class ReportsPage(QWidget):
         self.funnel_chart.legend().hide()
         view = QChartView(self.funnel_chart)
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        controls = QHBoxLayout()
+        controls = FlowLayout()
         for index, box in enumerate(self.step_boxes):
-            controls.addWidget(QLabel(f"{index + 1}."))
-            controls.addWidget(box)
+            controls.addWidget(_labelled(f"{index + 1}.", box))
         controls.addWidget(self.window_box)
-        controls.addStretch(1)
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(controls)
@@ -315,6 +311,24 @@ class ReportsPage(QWidget):
             self.results.addItem(item)
         self.selection.setText(f"{label}: {_count(len(found), 'user')} with replays")
         self.view_button.setEnabled(bool(found))
+
+
+def _narrowable(box: QComboBox, characters: int) -> QComboBox:
+    """A combo box as wide as `characters` (long event names are elided), not as its longest item."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)
+    return box
+
+
+def _labelled(label: str, box: QComboBox) -> QWidget:
+    """A box with its label in front, kept together on one row of a flow layout."""
+    pair = QWidget()
+    layout = QHBoxLayout(pair)
+    layout.setContentsMargins(0, 0, 0, 0)
+    if label:
+        layout.addWidget(QLabel(label))
+    layout.addWidget(box)
+    return pair
 
 
 def _bucket_label(start_ms: int, end_ms: int, bucket: str, zone: tzinfo) -> str:
