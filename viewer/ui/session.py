@@ -11,8 +11,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from replay_core import Recording, ReplaySummary
 from replay_core.links import LinkError, format_link, parse_link
+from replay_core.timeline import ActivityEntry, activity_timeline
 from viewer.settings import Settings, save_settings
-from viewer.storage import MovedAside, Removal, ReplayRow
+from viewer.storage import MovedAside, Removal, ReplayCache, ReplayRow
 from viewer.sync.sources import load_config
 from viewer.sync.syncer import SyncReport
 from viewer.ui.cache_worker import CacheWorker
@@ -34,6 +35,10 @@ from viewer.ui.sync_runner import SyncRunner
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
+# Replays cached before the activity rules get their figures a few at a time while the app is idle: each
+# step holds the cache thread briefly, so a user's click waits at most one step.
+BACKFILL_STEP = 3
+BACKFILL_PAUSE_MS = 250
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class ReplaySession(QObject):
     syncStatusChanged = Signal(object)  # SyncStatus, or None without sources
     synced = Signal(list)  # list[SyncReport], after each sync
     stopping = Signal()  # the window closes: every widget stops its timers now
+    activity = Signal(list)  # list[ActivityEntry] of the open replay (empty while none is open)
 
     def __init__(
         self,
@@ -100,6 +106,11 @@ class ReplaySession(QObject):
         self._retention = QTimer(self)
         self._retention.setInterval(DAY_MS)
         self._retention.timeout.connect(self.purge_expired)
+        self._backfill = QTimer(self)
+        self._backfill.setSingleShot(True)
+        self._backfill.setInterval(BACKFILL_PAUSE_MS)
+        self._backfill.timeout.connect(self._backfill_step)
+        self._backfilled = 0
         self._connect()
 
     def _connect(self) -> None:
@@ -124,6 +135,20 @@ class ReplaySession(QObject):
         self.purge_expired()
         self.cache.call(lambda cache: cache.row_counts().get("replays", 0), self._first_run)
         self._retention.start()
+        self._backfill.start()
+
+    def _backfill_step(self) -> None:
+        self.cache.call(lambda cache: cache.backfill_activity(BACKFILL_STEP), self._backfill_done)
+
+    def _backfill_done(self, computed: int) -> None:
+        """Go on while replays are left; the lists read them again once, when the backfill is over."""
+        self._backfilled += computed
+        if computed and not self._shut_down:
+            self._backfill.start()
+        elif self._backfilled:
+            log.info("activity figures computed for %d replays cached before them", self._backfilled)
+            self._backfilled = 0
+            self.replaysChanged.emit()
 
     def _report_moved(self, moved: MovedAside | None) -> None:
         if moved is not None:
@@ -192,6 +217,22 @@ class ReplaySession(QObject):
         title = f"{display_name(row)} · {absolute_time(row.start_ms)}"
         start_s = opening.start_s(found.recording)
         self.opened.emit(OpenedReplay(found.recording, found.summary, title, row.id, user, start_s, opening.autoplay))
+        self._compute_activity(opening.number, found.recording, row.id)
+
+    def _compute_activity(self, number: int, recording: Recording, replay_id: str | None) -> None:
+        """The open replay's activity timeline, made on the cache thread after its first frame is asked for
+        (with its analytics events when it is cached); an answer about an older opening is dropped."""
+
+        def work(cache: ReplayCache) -> list[ActivityEntry]:
+            analytics = cache.replay_analytics(replay_id) if replay_id is not None else []
+            return activity_timeline(recording.events, analytics)
+
+        def done(entries: list[ActivityEntry]) -> None:
+            if number == self._number:
+                self.activity.emit(entries)
+
+        self.activity.emit([])
+        self.cache.call(work, done)
 
     def _fetch_then_open(self, opening: _Opening) -> None:
         self.loading.emit("Downloading the replay's events…")
@@ -208,6 +249,7 @@ class ReplaySession(QObject):
     def _fail(self, number: int, title: str, text: str) -> None:
         if number == self._number:
             self.current_row = None
+            self.activity.emit([])
             self.failed.emit(ReplayProblem(title, text))
 
     def open_file(self, path: Path, at_s: float | None = None) -> None:
@@ -227,6 +269,7 @@ class ReplaySession(QObject):
         if file is not None and file.request == request:
             self._file = None
             self.opened.emit(OpenedReplay(recording, summary, recording.name, start_at_s=file.start_at_s))
+            self._compute_activity(file.number, recording, None)
 
     def _file_failed(self, request: int, text: str) -> None:
         if self._file is not None and self._file.request == request:
@@ -326,6 +369,7 @@ class ReplaySession(QObject):
         if found.row.end_ms > current.end_ms:
             self.current_row = found.row
             self.grew.emit(found.recording, found.summary)
+            self._compute_activity(self._number, found.recording, found.row.id)
 
     # shutdown --------------------------------------------------------------------------------
     @property
@@ -341,6 +385,7 @@ class ReplaySession(QObject):
         self._queue = []
         self.stopping.emit()
         self._retention.stop()
+        self._backfill.stop()
         self._sync.stop_timer()
         if not self._sync.shutdown():
             log.warning("the sync thread did not end in time; its work is left to the exit")
