@@ -1,13 +1,16 @@
 """Share links to a replay at a moment: ours, and the forms other replay tools use (no Qt).
 
 Ours: `replay-viewer://replay/{id}?t={seconds}` for local replays, and
-`{server base URL}/replays/{id}?t={seconds}` for replays from a replay API. Accepted when pasted too:
+`{server base URL}/replays/{id}?t={seconds}` for replays from a replay API; the seconds carry whole
+milliseconds (`t=12.35`, `t=12.349`), cut rather than rounded, so the link opens on the frame it was
+copied at and never on an event that came after it. Accepted when pasted too:
 `t` or `ts` in seconds (PostHog, Sentry, Highlight; `1m30s` works), `jumpto` in ms (OpenReplay),
 `timestamp` as epoch ms or ISO 8601 (an absolute moment, PostHog), in the query or the fragment.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +32,11 @@ class ShareLink:
     at_epoch_ms: float | None = None  # an absolute moment, when the link gives one
     server: str | None = None  # the replay API's base URL, for replays from a server
 
+    @property
+    def at_ms(self) -> float | None:
+        """The moment as milliseconds from the replay's start (12.349 s is 12349 ms, not 12348.999…)."""
+        return None if self.at_s is None else seconds_to_ms(self.at_s)
+
     def offset_s(self, replay_start_ms: float) -> float | None:
         """The moment as seconds from the start of a replay that began at `replay_start_ms`."""
         if self.at_s is not None:
@@ -41,7 +49,15 @@ class ShareLink:
 def format_link(replay_id: str, at_s: float | None = None, server: str | None = None) -> str:
     base = f"{server.rstrip('/')}/replays/" if server else f"{APP_SCHEME}://replay/"
     link = base + quote(replay_id, safe="")
-    return link if at_s is None else f"{link}?t={max(0.0, at_s):.1f}".rstrip("0").rstrip(".")
+    if at_s is None:
+        return link
+    whole_ms = math.floor(seconds_to_ms(max(0.0, at_s)))  # the frame shown then: no later event
+    return f"{link}?t={whole_ms / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def seconds_to_ms(seconds: float) -> float:
+    """Seconds as milliseconds without binary noise: 12.349 s is 12349 ms (not 12348.999999999998)."""
+    return round(seconds * 1000, 6)
 
 
 def parse_link(text: str) -> ShareLink:

@@ -421,3 +421,47 @@ def test_small_windows_keep_every_control_whole_and_reachable(
         qtbot.waitUntil(lambda size=size: window.size().toTuple() == size, timeout=3000)
         qtbot.waitUntil(lambda: whole_and_inside(window.reports.view_button, window.reports), timeout=3000)
         assert window.minimumSizeHint().width() <= 640 and window.minimumSizeHint().height() <= 400
+
+
+# 9. links carry milliseconds -------------------------------------------------------------------------
+def page_text(qtbot: QtBot, window: MainWindow) -> tuple[str, float]:
+    with qtbot.waitSignal(window.player.view.textReady, timeout=10000) as blocker:
+        window.player.view.request_text()
+    return str(blocker.args[1]), float(blocker.args[3])
+
+
+def seek_and_read(qtbot: QtBot, window: MainWindow, at_ms: float) -> str:
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=10000):
+        window.player.controller.seek(at_ms)
+    return page_text(qtbot, window)[0]
+
+
+def test_a_copied_link_opens_on_exactly_the_copied_frame(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    row = max(cached_rows, key=lambda r: r.duration_ms)
+    click_row(qtbot, window, window.feed.model.ids().index(row.id))
+    with ReplayCache.open() as cache:
+        events = cache.events(row.id)
+    start = events[0]["timestamp"]
+    # A moment 1 ms before the page changes, where a link in tenths of a second would round past the change.
+    candidates = sorted({e["timestamp"] - start for e in events if e["type"] == 3 and e["data"]["source"] == 0})
+    copied_at, copied_text = None, ""
+    for change in (c for c in candidates if (c - 1) % 100 >= 50):
+        before, after = seek_and_read(qtbot, window, change - 1), seek_and_read(qtbot, window, change)
+        if before != after:
+            copied_at, copied_text = change - 1, seek_and_read(qtbot, window, change - 1)
+            break
+    assert copied_at is not None, "no page change to test with"
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    link = QApplication.clipboard().text()
+    assert link.endswith(f"?t={copied_at / 1000:.3f}".rstrip("0").rstrip("."))
+    click_row(qtbot, window, next(i for i, r in enumerate(window.feed.model.ids()) if r != row.id))
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # paste the link
+    assert window.player.replay_id == row.id
+    assert window.player.controller.position_ms == copied_at
+    text, at = page_text(qtbot, window)
+    assert at == copied_at and text == copied_text

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from replay_core import Recording, ReplaySummary
 from replay_core.events import Event
+from replay_core.links import seconds_to_ms
 from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
 from viewer.settings import Settings, save_settings
@@ -143,7 +144,7 @@ class PlayerPanel(QWidget):
         self._show_events(opened.recording, opened.summary)
         self.controller.load(opened.summary.duration_ms, opened.summary.inactive_spans, opened.summary.markers)
         if opened.start_at_s is not None:
-            self.controller.seek(opened.start_at_s * 1000)
+            self.controller.seek(seconds_to_ms(opened.start_at_s))  # a link's 12.349 s is 12349 ms
         self._autoplay = opened.autoplay
 
     def _show_events(self, recording: Recording, summary: ReplaySummary) -> None:
