@@ -65,3 +65,9 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(PLAYER)/node_modules
+
+# The replay API tests whose PostgreSQL variant `make test` skips for time (the schema fuzzer, the real SDK
+# in a browser), on PostgreSQL; every other replay API test runs on SQLite and PostgreSQL in `make test`.
+.PHONY: test-postgres
+test-postgres: setup
+	REPLAY_API_ALL_ON_POSTGRES=1 $(VENV)/bin/pytest -q tests/replay_api/test_openapi_fuzz.py tests/replay_api/test_e2e_sdk.py -k postgresql

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from replay_api.schema import changes, feed_counter, metadata
@@ -52,8 +52,9 @@ class Database:
     """The engines of one database URL. SQLite writers take BEGIN IMMEDIATE and a process-wide lock."""
 
     def __init__(self, url: str) -> None:
+        parsed = driver_url(url)
+        url = parsed.render_as_string(hide_password=False)
         self.url = url
-        parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
         self._lock = threading.Lock() if self.is_sqlite else None
@@ -106,6 +107,14 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+def driver_url(url: str) -> URL:
+    """The URL with its driver: `postgresql://` means psycopg 3, the driver the server extra installs."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _configure_sqlite(engine: Engine, immediate: bool) -> None:

@@ -15,7 +15,7 @@ import pytest
 from replay_api.config import Settings
 from tests.paths import MIXPANEL_CAPTURES
 from tests.replay_api.captures import load_capture, send
-from tests.replay_api.conftest import SMALL_BODY_LIMIT, SMALL_INFLATED_LIMIT
+from tests.replay_api.conftest import BACKENDS, SMALL_BODY_LIMIT, SMALL_INFLATED_LIMIT, database_url
 from tests.replay_api.helpers import T0, TOKEN, basic, gz, post_record, rrweb_batch, snapshot
 from tests.replay_api.server import RunningServer, running_server
 
@@ -30,11 +30,11 @@ class Seeded:
     before: dict[str, Any]
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    """One server for the module, holding a whole capture (replays, events, a profile) before any refusal."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Seeded]:
+    """One server per backend, holding a whole capture (replays, events, a profile) before any refusal."""
     settings = Settings(
-        db_url=f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.sqlite3'}",
+        db_url=database_url(request.param, tmp_path_factory.mktemp("api"), request),
         max_body_bytes=SMALL_BODY_LIMIT,
         max_inflated_bytes=SMALL_INFLATED_LIMIT,
     )

@@ -60,10 +60,8 @@ def test_retention_purges_old_replays_and_events_with_tombstones(
     assert client.get("/api/v1/replays/recent").status_code == 200
 
 
-def test_the_server_runs_retention_periodically(tmp_path: object, clock: FakeClock) -> None:
-    settings = Settings(
-        db_url=f"sqlite:///{tmp_path}/api.sqlite3", purge_interval_s=0.1, retention_days=1, clock=clock
-    )
+def test_the_server_runs_retention_periodically(db_url: str, clock: FakeClock) -> None:
+    settings = Settings(db_url=db_url, purge_interval_s=0.1, retention_days=1, clock=clock)
     with running_server(settings) as server, httpx.Client(base_url=server.base_url) as http:
         post_record(http, "aging", 0, gz(rrweb_batch(T0, 10, True)))
         http.headers["Authorization"] = f"Bearer {server.project.secret}"

@@ -21,6 +21,7 @@ from replay_api.config import Settings
 from replay_core.limits import MAX_CONTAINERS_PER_REQUEST
 from tests.paths import MIXPANEL_CAPTURES
 from tests.replay_api.captures import load_capture, send
+from tests.replay_api.conftest import BACKENDS, database_url
 from tests.replay_api.helpers import T0, gz, post_record, rrweb_batch
 from tests.replay_api.server import RunningServer, running_server
 
@@ -38,10 +39,10 @@ def bomb() -> bytes:
     return body
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """The default limits: a 30 MB inflated body is under the inflate cap."""
-    settings = Settings(db_url=f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.sqlite3'}")
+    settings = Settings(db_url=database_url(request.param, tmp_path_factory.mktemp("api"), request))
     assert settings.max_inflated_bytes > 30_000_001
     with running_server(settings) as running:
         yield running
