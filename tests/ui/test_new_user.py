@@ -465,3 +465,27 @@ def test_a_copied_link_opens_on_exactly_the_copied_frame(
     assert window.player.controller.position_ms == copied_at
     text, at = page_text(qtbot, window)
     assert at == copied_at and text == copied_text
+
+
+# 10. Shift+← from a marker -------------------------------------------------------------------------
+def test_shift_left_from_a_marker_goes_to_the_one_just_before_it(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    controller = window.player.controller
+    for position, _ in enumerate(window.feed.model.ids()):
+        click_row(qtbot, window, position)
+        times = sorted({m.at_ms for m in controller.markers if m.at_ms > 1})
+        close = [(a, b) for a, b in zip(times, times[1:], strict=False) if b - a < 1000]
+        if close:
+            break
+    assert close, "no replay with two markers less than a second apart"
+    earlier, later = close[0]
+    for _ in range(len(times)):  # Shift+→ from the start until the later of the two
+        qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+        if controller.position_ms >= later:
+            break
+    assert controller.position_ms == later and not controller.playing
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert controller.position_ms == earlier
