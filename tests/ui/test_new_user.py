@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -165,12 +166,14 @@ def test_default_speed_from_settings_is_used_and_kept(
 
 
 # 4. local calendar days ---------------------------------------------------------------------------
-def store_replays(starts: dict[str, float]) -> None:
+def store_replays(starts: dict[str, float], user_id: str | None = None) -> None:
     """Replays (the Vue recording) that began at these epoch ms."""
     events = json.loads(VUE.read_bytes())
     first = events[0]["timestamp"]
     batches = [
-        ReplayBatch(replay_id, "test", [{**e, "timestamp": e["timestamp"] - first + start} for e in events])
+        ReplayBatch(
+            replay_id, "test", [{**e, "timestamp": e["timestamp"] - first + start} for e in events], user_id
+        )
         for replay_id, start in starts.items()
     ]
     with ReplayCache.open() as cache:
@@ -489,3 +492,21 @@ def test_shift_left_from_a_marker_goes_to_the_one_just_before_it(
     assert controller.position_ms == later and not controller.playing
     qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
     assert controller.position_ms == earlier
+
+
+# 11. anonymous users --------------------------------------------------------------------------------
+def test_an_anonymous_visitor_is_called_the_same_in_the_feed_and_the_profile(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    store_replays({"anonymous-one": time.time() * 1000 - 3_600_000}, user_id="$device:5f1c2a9e-77b0")
+    window = make_window()
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, 1)
+    in_feed = str(window.feed.model.index(0).data(Qt.ItemDataRole.DisplayRole))
+    assert in_feed == "Anonymous visitor"
+    click_row(qtbot, window, 0)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # the current replay's user
+    qtbot.waitUntil(lambda: len(window.profile.rows) == 1, timeout=5000)
+    assert window.pages.currentWidget() is window.profile
+    assert window.profile.name.text() == in_feed
+    assert window.profile.subtitle.text().endswith(" · 1 replay")

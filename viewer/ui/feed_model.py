@@ -184,5 +184,10 @@ def absolute_time(start_ms: float) -> str:
 
 
 def display_name(row: ReplayRow) -> str:
-    anonymous = not row.user_id or row.user_id.startswith("$device:")  # mixpanel's id before identify()
-    return row.user_name or row.user_email or ("Anonymous visitor" if anonymous else row.user_id) or ""
+    return user_label(row.user_id, row.user_name, row.user_email)
+
+
+def user_label(user_id: str | None, name: str | None = None, email: str | None = None) -> str:
+    """What a user is called everywhere (feed, profile, reports): name, email, id, or Anonymous visitor."""
+    anonymous = not user_id or user_id.startswith("$device:")  # mixpanel's id before identify()
+    return name or email or ("Anonymous visitor" if anonymous else user_id) or ""

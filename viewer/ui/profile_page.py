@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from viewer.storage import ReplayQuery, ReplayRow, UserProfile
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed import ReplayRowDelegate
-from viewer.ui.feed_model import ROW_ROLE, absolute_time
+from viewer.ui.feed_model import ROW_ROLE, absolute_time, user_label
 from viewer.ui.replay_loading import QueuedReplay
 
 
@@ -75,7 +75,7 @@ class ProfilePage(QWidget):
 
     def show_user(self, user_id: str) -> None:
         self.user_id = user_id
-        self.name.setText(user_id)
+        self.name.setText(user_label(user_id))
         self.subtitle.setText("Loading…")
         self._worker.call(
             lambda cache: (cache.get_user(user_id), cache.all_replays(ReplayQuery(user_id=user_id))),
@@ -86,9 +86,7 @@ class ProfilePage(QWidget):
         if user_id != self.user_id:
             return
         self.rows = sorted(rows, key=lambda r: r.start_ms, reverse=True)
-        self.name.setText(
-            (profile.name if profile else None) or (profile.email if profile else None) or user_id
-        )
+        self.name.setText(user_label(user_id, profile.name, profile.email) if profile else user_label(user_id))
         self.subtitle.setText(self._subtitle(user_id, profile, self.rows))
         self._fill_properties(user_id, profile)
         self.replay_model.clear()
@@ -107,7 +105,7 @@ class ProfilePage(QWidget):
         if rows:
             parts.append(f"first seen {absolute_time(min(r.start_ms for r in rows))}")
             parts.append(f"last seen {absolute_time(max(r.end_ms for r in rows))}")
-        parts.append(f"{len(rows)} replays")
+        parts.append(f"{len(rows)} replay" + ("" if len(rows) == 1 else "s"))
         return " · ".join(parts)
 
     def _fill_properties(self, user_id: str, profile: UserProfile | None) -> None:
