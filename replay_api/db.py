@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, insert,
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
-from replay_api.schema import changes, feed_counter, metadata
+from replay_api.schema import changes, feed_counter
+from replay_api.upgrade import upgrade
 
 
 class Writer:
@@ -62,8 +63,8 @@ class Database:
         self.read_engine = (
             self.write_engine if memory else self._make_engine(url, immediate=False, memory=False)
         )
-        metadata.create_all(self.write_engine)
-        with self.write_engine.begin() as conn:
+        with self._locked(), self.write_engine.begin() as conn:
+            upgrade(conn)
             if conn.execute(select(feed_counter.c.id)).first() is None:
                 conn.execute(insert(feed_counter).values(id=1, value=0))
 

@@ -39,10 +39,13 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(settings: Settings, log_level: str = "warning") -> Iterator[RunningServer]:
-    """Start uvicorn on a free loopback port with a fresh project; stop it on exit."""
+def running_server(
+    settings: Settings, log_level: str = "warning", project: NewProject | None = None
+) -> Iterator[RunningServer]:
+    """Start uvicorn on a free loopback port with a fresh project (or `project`, already in the database)."""
     db = Database(settings.db_url)
-    project = create_project(db, "test", settings.now_ms(), token="0c0ffee0c0ffee0c0ffee0c0ffee0c0f")
+    if project is None:
+        project = create_project(db, "test", settings.now_ms(), token="0c0ffee0c0ffee0c0ffee0c0ffee0c0f")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
