@@ -158,6 +158,15 @@ def dedupe_key(name: Any, properties: dict[str, Any]) -> str:
     return CONTENT_KEY_PREFIX + hashlib.sha256(content.encode("ascii")).hexdigest()[:32]
 
 
+# mixpanel-browser's distinct_id before identify(): a visitor nobody has named yet.
+ANONYMOUS_ID_PREFIX = "$device:"
+
+
+def is_anonymous_id(distinct_id: str | None) -> bool:
+    """No user, or the SDK's id for a device whose visitor was never identified."""
+    return not distinct_id or distinct_id.startswith(ANONYMOUS_ID_PREFIX)
+
+
 @dataclass(frozen=True)
 class ProfileUpdate:
     """One `/engage/` item: `$delete` removes the profile's properties (its other operations are

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select, text, tuple_
 from sqlalchemy.engine import Connection, Row
 
+from replay_core.analytics import ANONYMOUS_ID_PREFIX
 from viewer.storage.models import ReplayPage, ReplayQuery, ReplayRow, ReplaySort
 from viewer.storage.schema import analytics_events, replays, sources, users
 from viewer.storage.search import parse_search
@@ -91,7 +92,9 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
 def filters_for(conn: Connection, query: ReplayQuery, tz: tzinfo | None = None) -> list[ColumnElement[bool]]:
     terms = parse_search(query.search, tz)
     found: list[ColumnElement[bool]] = []
-    if terms.words:
+    if terms.anonymous:
+        found.append(_anonymous_or_named(conn, terms.words))
+    elif terms.words:
         found.append(_replays_of(_matching_user_ids(conn, terms.words)))
     found += [_HAS_COLUMNS[name] > 0 for name in terms.has]
     if terms.ranges:
@@ -108,6 +111,25 @@ def filters_for(conn: Connection, query: ReplayQuery, tz: tzinfo | None = None) 
         )
         found.append(happened)
     return found
+
+
+def _anonymous_or_named(conn: Connection, words: list[str]) -> ColumnElement[bool]:
+    """Replays the feed calls "Anonymous visitor" (matching the other words, if any, can only be done
+    by users with names: anonymous ones have none), or of users whose name, email or id holds
+    "anonymous" and the other words."""
+    named = _replays_of(_matching_user_ids(conn, ["anonymous", *words]))
+    if words:
+        return named
+    nameless = select(users.c.id).where(
+        users.c.id.startswith(ANONYMOUS_ID_PREFIX, autoescape=True),
+        func.coalesce(users.c.name, "") == "",
+        func.coalesce(users.c.email, "") == "",
+    )
+    anonymous = or_(
+        replays.c.user_id.is_(None),
+        and_(replays.c.user_id.startswith(ANONYMOUS_ID_PREFIX, autoescape=True), replays.c.user_id.in_(nameless)),
+    )
+    return or_(anonymous, named)
 
 
 def _matching_user_ids(conn: Connection, words: list[str]) -> set[str]:

@@ -5,6 +5,9 @@
 `today` and `yesterday` are those days. Words must all match; replays matching any of several dates
 are shown. `has:error`, `has:rage`, `has:dead` and `has:failed-request` keep replays with at least one
 console error, rage click, dead click or failed request (`HAS_FILTERS`); several must all hold.
+`anonymous` (or `anonymous visitor`) finds the replays the feed calls "Anonymous visitor": no user, or
+an unidentified device id with no name or email (`replay_core.analytics.is_anonymous_id`), as well as
+users whose name, email or id holds the word.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ _DATE_TERM = re.compile(rf"^{_DATE}(?:\.\.{_DATE})?$")
 
 
 HAS_FILTERS = ("error", "rage", "dead", "failed-request")
+ANONYMOUS_LABEL = "Anonymous visitor"  # what the app calls a user it has no name, email or id for
+_ANONYMOUS_WORDS = tuple(ANONYMOUS_LABEL.lower().split())
 _HAS_PREFIX = "has:"
 
 
@@ -28,6 +33,7 @@ class SearchTerms:
     words: list[str] = field(default_factory=list)
     ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch ms
     has: list[str] = field(default_factory=list)  # names from HAS_FILTERS
+    anonymous: bool = False  # the words named ANONYMOUS_LABEL: anonymous replays match too
 
 
 _RELATIVE_DAYS = {"today": 0, "yesterday": 1}
@@ -51,6 +57,13 @@ def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None)
             words.append(token)
         else:
             ranges.append(day_range)
+    folded = [word.lower() for word in words]
+    label = list(_ANONYMOUS_WORDS)
+    for start in range(len(folded)):  # "anonymous" or "anonymous visitor", anywhere among the words
+        for size in (len(label), 1):
+            if folded[start : start + size] == label[:size]:
+                kept = words[:start] + words[start + size :]
+                return SearchTerms(words=kept, ranges=ranges, has=has, anonymous=True)
     return SearchTerms(words=words, ranges=ranges, has=has)
 
 

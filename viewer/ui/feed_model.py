@@ -25,13 +25,13 @@ class ReplayFeedModel(QAbstractListModel):
 
     loaded = Signal()  # a query's ids arrived (possibly none)
 
-    def __init__(self, worker: CacheWorker, parent: Any = None) -> None:
+    def __init__(self, worker: CacheWorker, parent: Any = None, query: ReplayQuery | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self._ids: list[str] = []
         self._rows: OrderedDict[str, ReplayRow] = OrderedDict()
         self._pending: set[int] = set()  # pages asked for and not yet answered
-        self._query = ReplayQuery()
+        self._query = query or ReplayQuery()
         self._generation = 0
         self.error: str | None = None
 
