@@ -10,7 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from replay_core.analytics import is_anonymous_id
 from viewer.storage import ReplayQuery, ReplayRow
+from viewer.storage.search import ANONYMOUS_LABEL
 from viewer.storage.zones import days_before, local_zone
 from viewer.ui.cache_worker import CacheWorker
 
@@ -189,5 +191,4 @@ def display_name(row: ReplayRow) -> str:
 
 def user_label(user_id: str | None, name: str | None = None, email: str | None = None) -> str:
     """What a user is called everywhere (feed, profile, reports): name, email, id, or Anonymous visitor."""
-    anonymous = not user_id or user_id.startswith("$device:")  # mixpanel's id before identify()
-    return name or email or ("Anonymous visitor" if anonymous else user_id) or ""
+    return name or email or (ANONYMOUS_LABEL if is_anonymous_id(user_id) else user_id) or ""
