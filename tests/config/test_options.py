@@ -26,6 +26,7 @@ SETTINGS_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "window_geometry": ([GEOMETRY], [1, {"x": 1}]),
     "splitter_state": ([GEOMETRY], [False, 2.5]),
     "demo_offered": ([True], ["yes", 1, None]),
+    "feed_sort": (["duration", "activity", "recent"], [1, None, ["duration"]]),
 }
 SOURCE = {"name": "prod", "url": "https://replays.example.com"}
 SYNC_CASES: dict[str, tuple[list[Any], list[Any]]] = {

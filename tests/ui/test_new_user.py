@@ -510,3 +510,73 @@ def test_an_anonymous_visitor_is_called_the_same_in_the_feed_and_the_profile(
     assert window.pages.currentWidget() is window.profile
     assert window.profile.name.text() == in_feed
     assert window.profile.subtitle.text().endswith(" · 1 replay")
+
+
+# 12. smaller things ---------------------------------------------------------------------------------
+def test_the_feed_order_chosen_is_kept_for_the_next_start(
+    qtbot: QtBot, make_window: MakeWindow, cached_rows: list[ReplayRow]
+) -> None:
+    window = make_window()
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    sort = window.feed.sort
+    qtbot.mouseClick(sort, Qt.MouseButton.LeftButton)  # its list opens
+    qtbot.waitUntil(sort.view().isVisible, timeout=3000)
+    qtbot.keyClick(sort.view(), Qt.Key.Key_Down)  # Most recent -> Longest
+    with qtbot.waitSignal(window.feed.model.loaded, timeout=5000):
+        qtbot.keyClick(sort.view(), Qt.Key.Key_Return)
+    assert window.feed.sort.currentText() == "Longest"
+    window.close()
+    again = make_window()
+    wait_for_feed(qtbot, again, len(cached_rows))
+    assert again.feed.sort.currentText() == "Longest"
+    longest_first = [r.id for r in sorted(cached_rows, key=lambda r: -r.duration_ms)]
+    assert again.feed.model.ids()[0] == longest_first[0]
+
+
+def test_open_link_shows_the_copied_link_whole_and_opens_it(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    activate(qtbot, window)
+    wait_for_feed(qtbot, window, len(cached_rows))
+    row = cached_rows[0]
+    link = f"https://replays.example.org/team/replays/{row.id}?t=3.25"
+    QApplication.clipboard().setText(link)  # the user copied a link somewhere
+    seen: list[tuple[str, bool]] = []
+
+    def look(dialog: QDialog) -> None:
+        box = dialog.findChild(QLineEdit)
+        assert box is not None
+        seen.append((box.text(), box.fontMetrics().horizontalAdvance(link) < box.contentsRect().width()))
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    done = in_dialog(qtbot, look)
+    with qtbot.waitSignal(window.player.view.seekFinished, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert done == ["done"] and seen == [(link, True)]
+    assert window.player.replay_id == row.id and window.player.controller.position_ms == 3250
+
+
+def click_menu_item(qtbot: QtBot, window: MainWindow, menu_title: str, item: str) -> None:
+    """Click a menu of the menu bar, then one of its items."""
+    bar = window.menuBar()
+    menu_action = next(a for a in bar.actions() if a.text().replace("&", "") == menu_title)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(menu_action).center())
+    menu = menu_action.menu()
+    assert isinstance(menu, QMenu)
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    chosen = next(a for a in menu.actions() if a.text().replace("&", "") == item)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(chosen).center())
+
+
+def test_loading_the_demo_again_says_it_is_already_there(qtbot: QtBot, window: MainWindow) -> None:
+    activate(qtbot, window)
+    status = window.statusBar()
+    click_menu_item(qtbot, window, "File", "Load demo replays")
+    qtbot.waitUntil(lambda: status.currentMessage().startswith("Loaded "), timeout=20000)
+    count = int(status.currentMessage().split()[1])  # Loaded 7 demo replays
+    wait_for_feed(qtbot, window, count)
+    activate(qtbot, window)
+    click_menu_item(qtbot, window, "File", "Load demo replays")
+    qtbot.waitUntil(lambda: status.currentMessage() == "The demo replays are already in the cache", timeout=20000)
+    assert len(window.feed.model.ids()) == count

@@ -114,18 +114,22 @@ class ReplayFeed(QWidget):
     replayActivated = Signal(str)
     userRequested = Signal(str)  # "Show user profile" on a row
     searchLeft = Signal()  # Esc in the search box: the keyboard goes back to the player
+    sortChosen = Signal(object)  # ReplaySort: the order the user picked, to remember
 
-    def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, worker: CacheWorker, sort: ReplaySort = ReplaySort.RECENT, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.model = ReplayFeedModel(worker, self)
+        self.model = ReplayFeedModel(worker, self, ReplayQuery(sort=sort))
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, email, user id, 2026-11-27, yesterday…")
         self.search.setClearButtonEnabled(True)
         self.search.installEventFilter(self)
         self._pick_when_loaded = False  # Enter was pressed before the typed search ran
         self.sort = QComboBox()
-        for label, sort in SORTS:
-            self.sort.addItem(label, sort)
+        for label, order in SORTS:
+            self.sort.addItem(label, order)
+        self.sort.setCurrentIndex(max(0, self.sort.findData(sort)))
         self.list = QTreeView()  # handles 100,000 rows of uniform height without laying all of them out
         self.list.setHeaderHidden(True)
         self.list.setRootIsDecorated(False)
@@ -145,6 +149,7 @@ class ReplayFeed(QWidget):
         self.search.textChanged.connect(self._delay.start)
         self.search.returnPressed.connect(self._pick_first)
         self.sort.activated.connect(self.apply_query)
+        self.sort.activated.connect(lambda: self.sortChosen.emit(ReplaySort(self.sort.currentData())))
         self.list.clicked.connect(self._on_clicked)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._row_menu)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -19,9 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.settings import Settings, save_settings
+from viewer.storage import ReplaySort
 from viewer.sync.service import SyncStatus
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
+from viewer.ui.link_dialog import ask_for_link
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
 from viewer.ui.replay_loading import OpenedReplay, QueuedReplay
@@ -39,7 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.session = session
-        self.feed = ReplayFeed(session.cache)
+        self.feed = ReplayFeed(session.cache, _sort(settings.feed_sort))
         self.player = PlayerPanel(settings)
         self.profile = ProfilePage(session.cache)
         self.reports = ReportsPage(session.cache)
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         session = self.session
         self.feed.replayActivated.connect(self.pick_replay)
         self.feed.searchLeft.connect(self.player.take_keyboard)
+        self.feed.sortChosen.connect(self._remember_sort)
         self.feed.userRequested.connect(self.show_profile)
         self.player.userRequested.connect(self.show_profile)
         self.player.openFileRequested.connect(self.choose_file)
@@ -177,6 +179,10 @@ class MainWindow(QMainWindow):
         self.feed.highlight(opened.replay_id, scroll=True)
         self.setWindowTitle(f"{opened.title} — Replay Viewer")
 
+    def _remember_sort(self, sort: ReplaySort) -> None:
+        self.settings.feed_sort = sort.value
+        save_settings(self.settings)
+
     def _highlight_playing(self) -> None:
         self.feed.highlight(self.session.current_replay_id)
 
@@ -209,8 +215,8 @@ class MainWindow(QMainWindow):
         self.player.take_keyboard()
 
     def ask_for_link(self) -> None:
-        text, ok = QInputDialog.getText(self, "Open link", "Link to a replay:")
-        if ok and text.strip():
+        text = ask_for_link(self, QGuiApplication.clipboard().text())
+        if text:
             self.session.open_link(text)
 
     def paste_link(self) -> None:
@@ -279,3 +285,11 @@ class MainWindow(QMainWindow):
         save_settings(self.settings)
         self.session.shutdown()
         super().closeEvent(event)
+
+
+def _sort(stored: str) -> ReplaySort:
+    """The feed order remembered in the settings; one this version does not know is the default."""
+    try:
+        return ReplaySort(stored)
+    except ValueError:
+        return ReplaySort.RECENT

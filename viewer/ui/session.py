@@ -338,7 +338,10 @@ class ReplaySession(QObject):
     def _demo_loaded(self, count: int) -> None:
         self.settings.demo_offered = True
         save_settings(self.settings)
-        self.message.emit(f"Loaded {count} demo replays", 8000)
+        if count:
+            self.message.emit(f"Loaded {count} demo replays", 8000)
+        else:
+            self.message.emit("The demo replays are already in the cache", 8000)
         self.replaysChanged.emit()
 
     # sync ------------------------------------------------------------------------------------
