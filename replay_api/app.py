@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from replay_api import ingest, query, share
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.errors import install_error_handlers, without_validation_answers
-from replay_api.lifecycle import purge_expired
+from replay_api.lifecycle import purge_expired_unless_running
 from replay_api.projects import ProjectDirectory
 from replay_api.state import AppState, run_db
 
@@ -65,14 +66,33 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     return app
 
 
+_DB_URL_ENV = "REPLAY_API_DB_URL"
+_RETENTION_ENV = "REPLAY_API_RETENTION_DAYS"
+
+
+def settings_to_environment(settings: Settings) -> dict[str, str]:
+    """What `app_from_environment` needs, for `serve --workers N` to hand to its worker processes."""
+    return {_DB_URL_ENV: settings.db_url, _RETENTION_ENV: repr(settings.retention_days)}
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `serve --workers N`."""
+    settings = Settings(db_url=os.environ[_DB_URL_ENV], retention_days=float(os.environ[_RETENTION_ENV]))
+    return create_app(settings)
+
+
 async def _retention_loop(state: AppState) -> None:
     """Purge expired replays and events now and then every `purge_interval_s` while the server runs."""
     while True:
         try:
             removed = await run_db(
-                lambda: purge_expired(state.db, state.settings.now_ms(), state.settings.retention_days)
+                lambda: purge_expired_unless_running(
+                    state.db, state.settings.now_ms(), state.settings.retention_days
+                )
             )
-            if removed.replays or removed.events:
+            if removed is None:
+                log.debug("retention skipped: another worker is purging")
+            elif removed.replays or removed.events:
                 log.info("retention purged %d replays and %d events", removed.replays, removed.events)
         except Exception:  # the job must outlive one failed run; the next one retries
             log.exception("retention purge failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -20,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--log-level", default="info", help="uvicorn log level; 'warning' drops the access log"
+    )
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="worker processes sharing the port and database (default 1)"
     )
     create = commands.add_parser("create-project", help="create a project and print its token and secret key")
     create.add_argument("name", help="a name for people")
@@ -41,13 +45,36 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 64")
+    return int(text)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from replay_api.app import create_app
+    from replay_api.app import create_app, settings_to_environment
+    from replay_api.db import Database
 
     settings.retention_days = args.retention_days
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+        return 0
+    if Database.is_in_memory(settings.db_url):
+        raise ValueError("several workers need a database they share: a file or PostgreSQL, not :memory:")
+    # Upgrade the schema once, here, so that a problem is one line before any worker starts.
+    Database(settings.db_url).dispose()
+    # Each worker process builds its app from the environment (uvicorn imports the factory by name).
+    os.environ.update(settings_to_environment(settings))
+    uvicorn.run(
+        "replay_api.app:app_from_environment",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+    )
     return 0
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+try:
+    import fcntl
+except ImportError:  # Windows: no other process can share the file's turn there, only threads
+    fcntl = None  # type: ignore[assignment]
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -57,7 +64,7 @@ class Database:
         url = parsed.render_as_string(hide_password=False)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
+        memory = self.is_in_memory(url)
         self._lock = threading.Lock() if self.is_sqlite else None
         self.write_engine = self._make_engine(url, immediate=True, memory=memory)
         self.read_engine = (
@@ -67,6 +74,11 @@ class Database:
             upgrade(conn)
             if conn.execute(select(feed_counter.c.id)).first() is None:
                 conn.execute(insert(feed_counter).values(id=1, value=0))
+
+    @staticmethod
+    def is_in_memory(url: str) -> bool:
+        parsed = driver_url(url)
+        return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
     def _make_engine(self, url: str, immediate: bool, memory: bool) -> Engine:
         if not self.is_sqlite:
@@ -104,10 +116,75 @@ class Database:
         with self._lock:
             yield
 
+    @contextmanager
+    def turn(self, job: str, wait: bool) -> Iterator[bool]:
+        """Whether this worker has the turn to run `job`, held until the block ends; `wait` for it or not.
+
+        Several workers (processes, even machines) share one database: the job runs in one of them at a time.
+        PostgreSQL: a session advisory lock. SQLite: an exclusive lock on a file next to the database.
+        """
+        if not self.is_sqlite:
+            with self.write_engine.connect() as conn:
+                key = {"key": _lock_number(job)}
+                take = "SELECT pg_advisory_lock(:key), true" if wait else "SELECT pg_try_advisory_lock(:key)"
+                row = conn.execute(text(take), key).one()
+                mine = bool(row[-1])
+                conn.commit()
+                try:
+                    yield mine
+                finally:
+                    if mine:
+                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                        conn.commit()
+            return
+        with _file_turn(self._turn_path(job), wait) as mine:
+            yield mine
+
+    def _turn_path(self, job: str) -> Path | None:
+        database = make_url(self.url).database
+        if database in (None, "", ":memory:"):
+            return None
+        return Path(f"{database}.{job}.lock")
+
     def dispose(self) -> None:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+_IN_PROCESS_TURNS: dict[Path | None, threading.Lock] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _file_turn(path: Path | None, wait: bool) -> Iterator[bool]:
+    with _TURNS_LOCK:
+        in_process = _IN_PROCESS_TURNS.setdefault(path, threading.Lock())
+    if not in_process.acquire(blocking=wait):
+        yield False
+        return
+    try:
+        if path is None or fcntl is None:  # an in-memory database lives in this process alone
+            yield True
+            return
+        with open(path, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        in_process.release()
+
+
+def _lock_number(job: str) -> int:
+    """A job's advisory lock number: 64 signed bits of a hash of its name, the same in every worker."""
+    digest = hashlib.sha256(f"replay-api:{job}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def driver_url(url: str) -> URL:

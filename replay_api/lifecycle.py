@@ -16,6 +16,8 @@ from replay_api.schema import events, replay_batches, replays
 
 # Retention deletes in slices so that ingest never waits long behind one huge transaction.
 _SLICE = 500
+# The job several workers take turns at (Database.turn).
+RETENTION = "retention"
 _Remover = Callable[[Writer, int, list[tuple[int, str]]], None]
 
 
@@ -67,7 +69,21 @@ def _delete_events(writer: Writer, project_id: int, rows: list[tuple[int, str]])
 
 
 def purge_expired(db: Database, now_ms: int, retention_days: float) -> Removed:
-    """Delete replays first received, and events received, more than `retention_days` before `now_ms`."""
+    """Delete replays first received, and events received, more than `retention_days` before `now_ms`.
+
+    Waits while another worker purges the same database.
+    """
+    with db.turn(RETENTION, wait=True):
+        return _purge_all(db, now_ms, retention_days)
+
+
+def purge_expired_unless_running(db: Database, now_ms: int, retention_days: float) -> Removed | None:
+    """`purge_expired`, or None at once when another worker is purging (the periodic job of each worker)."""
+    with db.turn(RETENTION, wait=False) as mine:
+        return _purge_all(db, now_ms, retention_days) if mine else None
+
+
+def _purge_all(db: Database, now_ms: int, retention_days: float) -> Removed:
     cutoff = now_ms - int(retention_days * DAY_SECONDS * 1000)
     old_replays = select(replays.c.id, replays.c.project_id, replays.c.replay_id.label("key")).where(
         replays.c.created_at < cutoff

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -73,3 +74,59 @@ def test_serve_answers_ingest_and_serves_openapi(tmp_path: Path) -> None:
     finally:
         serve.terminate()
         serve.wait(timeout=20)
+
+
+def _worker_processes(pid: int) -> int:
+    """How many worker processes uvicorn's supervisor `pid` has spawned (not its resource tracker)."""
+    count = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        count += parent == str(pid) and b"spawn_main" in command
+    return count
+
+
+def _wait_until_serving(base: str, serve: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/openapi.json")
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and serve.poll() is None, "the server did not start"
+            time.sleep(0.1)
+
+
+def test_serve_with_two_workers_stores_a_batch_sent_to_both_once(tmp_path: Path, db_url: str) -> None:
+    # The plain postgresql:// form a user types (the driver is implied).
+    db = db_url.replace("postgresql+psycopg://", "postgresql://")
+    created = _run("create-project", "shop", "--db", db, env_dir=tmp_path)
+    assert created.returncode == 0, created.stderr
+    secret = dict(line.split(": ", 1) for line in created.stdout.splitlines())
+    port = _free_port()
+    env = {"REPLAY_API_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    command = [*CLI, "serve", "--port", str(port), "--db", db, "--workers", "2", "--log-level", "warning"]
+    serve = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_serving(base, serve)
+        assert _worker_processes(serve.pid) == 2
+        body = gz(rrweb_batch(T0, 5, True))
+        params = {"replay_id": "sent-twice", "seq": "0", "distinct_id": "u"}
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: httpx.post(f"{base}/record/", params=params, headers=basic(secret["token"]), content=body),
+                    range(8),
+                )
+            )
+        assert [a.status_code for a in answers] == [200] * 8
+        query = {"Authorization": f"Bearer {secret['secret']}"}
+        feed = httpx.get(f"{base}/api/v1/changes", headers=query).json()["changes"]
+        assert [(c["id"], c["data"]["batch_count"]) for c in feed] == [("sent-twice", 1)]
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
