@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,11 +39,25 @@ SORTS = [
     ("Most recent", ReplaySort.RECENT),
     ("Longest", ReplaySort.DURATION),
     ("Most active", ReplaySort.ACTIVITY),
+    ("Most frustrated", ReplaySort.FRUSTRATION),
 ]
+# A row's badges: what went wrong in the replay, each in its signal's hue (the timeline's error red).
+BADGE_HUES = {"error": "#ea4335", "rage": "#f26b1d", "dead": "#8e8e93", "failed": "#c58a00"}
 
 
 def _count(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def row_badges(row: ReplayRow) -> list[tuple[str, str]]:
+    """The row's badges as (text, hue name): errors, rage clicks, dead clicks, failed requests."""
+    counts = [
+        (row.error_count, "error", "error"),
+        (row.rage_count, "rage", "rage"),
+        (row.dead_count, "dead", "dead"),
+        (row.failed_request_count, "failed", "failed"),
+    ]
+    return [(f"{count} {word}", hue) for count, word, hue in counts if count]
 
 
 def _short_url(url: str) -> str:
@@ -98,16 +112,43 @@ class ReplayRowDelegate(QStyledItemDelegate):
         )
         clicks = _count(row.click_count, "click")
         details = f"{format_clock(row.duration_ms)} · active {format_clock(row.active_ms)} · {clicks}"
-        if row.error_count:
-            details += f" · {_count(row.error_count, 'error')}"
         second = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
-        painter.drawText(second, Qt.AlignmentFlag.AlignLeft, details)
+        badges_left = self._paint_badges(painter, option, row, second, text)
+        painter.setPen(dim)
+        details_rect = QRect(second.left(), second.top(), max(0, badges_left - second.left() - 6), line)
+        painter.drawText(
+            details_rect,
+            Qt.AlignmentFlag.AlignLeft,
+            option.fontMetrics.elidedText(details, Qt.TextElideMode.ElideRight, details_rect.width()),
+        )
         third = QRect(rect.left(), rect.top() + 2 * (line + 2), rect.width(), line)
         where = option.fontMetrics.elidedText(
             _short_url(row.start_url), Qt.TextElideMode.ElideMiddle, third.width()
         )
         painter.drawText(third, Qt.AlignmentFlag.AlignLeft, where)
         painter.restore()
+
+    @staticmethod
+    def _paint_badges(
+        painter: QPainter, option: QStyleOptionViewItem, row: ReplayRow, line: QRect, text: QColor
+    ) -> int:
+        """Pills at the right end of `line`, right to left; returns where the leftmost begins. Each is
+        tinted with its hue over the row (readable on light and dark rows, selected or not), with the
+        row's own text colour on it."""
+        metrics = option.fontMetrics
+        right = line.right()
+        for label, hue in reversed(row_badges(row)):
+            width = metrics.horizontalAdvance(label) + 10
+            pill = QRect(right - width, line.top(), width, line.height())
+            tint = QColor(BADGE_HUES[hue])
+            tint.setAlpha(90)
+            painter.setPen(QColor(BADGE_HUES[hue]))
+            painter.setBrush(tint)
+            painter.drawRoundedRect(pill.adjusted(0, 0, -1, -1), 4, 4)
+            painter.setPen(text)
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
+            right = pill.left() - 4
+        return right + 4 if right < line.right() else line.right()
 
 
 class ReplayFeed(QWidget):

@@ -173,7 +173,18 @@ def relative_time(start_ms: float, now_ms: float | None = None, zone: tzinfo | N
 
 def row_summary(row: ReplayRow) -> str:
     """A row as one line of words: who, when (as the row shows it), how long, where."""
-    return f"{display_name(row)}, {relative_time(row.start_ms)}, {_clock(row.duration_ms)} long, {row.start_url}"
+    problems = [
+        f"{count} {word}" + ("" if count == 1 else "s")
+        for count, word in (
+            (row.error_count, "error"),
+            (row.rage_count, "rage click"),
+            (row.dead_count, "dead click"),
+            (row.failed_request_count, "failed request"),
+        )
+        if count
+    ]
+    said = f"{display_name(row)}, {relative_time(row.start_ms)}, {_clock(row.duration_ms)} long, {row.start_url}"
+    return ", ".join([said, *problems])
 
 
 def _clock(ms: float) -> str:
