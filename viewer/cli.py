@@ -29,8 +29,21 @@ def _command(
     return parser
 
 
+class _Version(argparse.Action):
+    """Print what `viewer.about` says and exit, as argparse's version action does with one line."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        from viewer.about import about_lines
+
+        print("\n".join(about_lines()))
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Watch rrweb session replays.")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="show the versions of the app, Qt and rrweb, and where data lives"
+    )
     parser.set_defaults(handler="window:run_app")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
