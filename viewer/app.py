@@ -64,6 +64,7 @@ def build_main_window(settings: Settings | None = None) -> MainWindow:
     Without `settings` they are read here, with sync.json, so that a damaged file's notice shows.
     """
     from viewer.sync.sources import read_config
+    from viewer.ui.appearance import apply_appearance
     from viewer.ui.cache_worker import CacheWorker
     from viewer.ui.loader import RecordingLoader
     from viewer.ui.main_window import MainWindow
@@ -76,6 +77,7 @@ def build_main_window(settings: Settings | None = None) -> MainWindow:
         # read before the window and the sync runner do: a damaged sync.json is set aside at the first read
         notices = [n for n in (loaded.notice, read_config().notice) if n]
         settings = loaded.value
+    apply_appearance(settings.appearance)
     session = ReplaySession(settings, CacheWorker(), SyncRunner(), RecordingLoader())
     window = MainWindow(settings, session)
     session.start(notices)

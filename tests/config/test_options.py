@@ -27,6 +27,7 @@ SETTINGS_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "splitter_state": ([GEOMETRY], [False, 2.5]),
     "demo_offered": ([True], ["yes", 1, None]),
     "feed_sort": (["duration", "activity", "recent"], [1, None, ["duration"]]),
+    "appearance": (["system", "light", "dark"], ["Dark", "night", "", 1, None]),
 }
 SOURCE = {"name": "prod", "url": "https://replays.example.com"}
 SYNC_CASES: dict[str, tuple[list[Any], list[Any]]] = {

@@ -21,6 +21,7 @@ class Settings:
     window_geometry: str = option("", "Window geometry")  # Qt's saveGeometry(), base64
     splitter_state: str = option("", "Feed and pages split")  # Qt's saveState() of the splitter, base64
     demo_offered: bool = option(False, "Demo replays offered")  # loaded once into an empty cache
+    appearance: str = option("system", "Appearance", choices=("system", "light", "dark"))
     # a ReplaySort's value; the feed reads one it does not know as the default order
     feed_sort: str = option("recent", "Feed order")
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplaySort
 from viewer.sync.service import SyncStatus
+from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.link_dialog import ask_for_link
@@ -263,6 +264,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             dialog.apply()
             save_settings(self.settings)
+            apply_appearance(self.settings.appearance)
             self.player.apply_settings()
         self.session.reload_sources(sync=dialog.sources_changed)
 

@@ -16,8 +16,8 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QPointF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QDateTime, QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -83,6 +83,20 @@ class ReportsPage(QWidget):
         row.addWidget(self.view_button)
         layout.addLayout(row)
         layout.addWidget(self.results, 1)
+        self._theme_charts()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._theme_charts()
+        super().changeEvent(event)
+
+    def _theme_charts(self) -> None:
+        """The charts draw their own background and text: light or dark as the app's palette is."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        theme = QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight
+        for chart in (self.event_chart, self.funnel_chart):
+            if chart.theme() != theme:
+                chart.setTheme(theme)
 
     # event chart ----------------------------------------------------------------------------
     def _event_tab(self) -> QWidget:

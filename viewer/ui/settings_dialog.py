@@ -26,7 +26,7 @@ from viewer.config.options import declared
 from viewer.settings import Settings
 from viewer.sync.sources import SourceError, add_source, list_sources, remove_source
 
-_FORM_OPTIONS = ("retention_days", "load_remote_assets", "playback_speed")
+_FORM_OPTIONS = ("retention_days", "load_remote_assets", "playback_speed", "appearance")
 
 
 class SettingsDialog(QDialog):
@@ -35,7 +35,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.settings = settings
         # titles, ranges and choices come from the options' declarations (viewer.config.settings_json)
-        retention, remote, speed = (declared(Settings, name) for name in _FORM_OPTIONS)
+        retention, remote, speed, appearance = (declared(Settings, name) for name in _FORM_OPTIONS)
         self.retention = QSpinBox()
         self.retention.setRange(int(retention.minimum or 1), int(retention.maximum or 3650))
         self.retention.setSuffix(" days")
@@ -50,6 +50,11 @@ class SettingsDialog(QDialog):
         form.addRow(retention.title, self.retention)
         form.addRow(remote.title, self.remote_assets)
         form.addRow(speed.title, self.speed)
+        self.appearance = QComboBox()
+        for choice in appearance.choices or ("system",):
+            self.appearance.addItem(str(choice).capitalize(), choice)
+        self.appearance.setCurrentIndex(max(0, self.appearance.findData(settings.appearance)))
+        form.addRow(appearance.title, self.appearance)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -119,3 +124,4 @@ class SettingsDialog(QDialog):
         self.settings.retention_days = self.retention.value()
         self.settings.load_remote_assets = self.remote_assets.isChecked()
         self.settings.playback_speed = float(self.speed.currentData())
+        self.settings.appearance = str(self.appearance.currentData())

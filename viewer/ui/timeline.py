@@ -22,6 +22,15 @@ _MARGIN = 8.0
 _MARKER_HIT_PX = 4.0
 
 
+def _between(background: QColor, text: QColor, share: float = 0.45) -> QColor:
+    """A colour `share` of the way from the background to the text: a track with 3:1 contrast, light or dark."""
+    return QColor.fromRgbF(
+        background.redF() + (text.redF() - background.redF()) * share,
+        background.greenF() + (text.greenF() - background.greenF()) * share,
+        background.blueF() + (text.blueF() - background.blueF()) * share,
+    )
+
+
 def format_clock(ms: float) -> str:
     """'1:05' or '1:02:05' — a position on the timeline."""
     seconds = max(0, int(ms // 1000))
@@ -87,7 +96,7 @@ class Timeline(QWidget):
         palette = self.palette()
         track = self._track()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(_between(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.Text)))
         painter.drawRoundedRect(track, 3, 3)
         self._paint_spans(painter, track)
         played = QRectF(
