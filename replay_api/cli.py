@@ -1,4 +1,4 @@
-"""`replay-api serve` and `replay-api create-project`: the server's command line."""
+"""`replay-api serve`, `create-project` and `key create|list|revoke`: the server's command line."""
 
 from __future__ import annotations
 
@@ -28,7 +28,17 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-project", help="create a project and print its token and secret key")
     create.add_argument("name", help="a name for people")
     create.add_argument("--token", help="reuse the token a site is already instrumented with")
-    for command in (serve, create):
+    key = commands.add_parser("key", help="keys per person for the query API")
+    key_commands = key.add_subparsers(dest="key_command", required=True)
+    key_create = key_commands.add_parser("create", help="create a key and print it (shown this once)")
+    key_create.add_argument("name", help="whose key it is")
+    key_create.add_argument("--scope", choices=["read", "admin"], required=True, help="read, or admin as well")
+    key_list = key_commands.add_parser("list", help="list the keys: scope, created, last used, revoked")
+    key_revoke = key_commands.add_parser("revoke", help="revoke a key: refused from the next request on")
+    key_revoke.add_argument("name")
+    for command in (key_create, key_list, key_revoke):
+        command.add_argument("--project", help="the project's name or token (needed with several projects)")
+    for command in (serve, create, key_create, key_list, key_revoke):
         command.add_argument("--db", help="SQLAlchemy database URL (default: SQLite in the data folder)")
     return parser
 
@@ -39,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(db_url=args.db or default_db_url())
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "key":
+            return _key(settings, args)
         return _create_project(settings, args.name, args.token)
     except Exception as exc:  # one clear line, not a traceback, for every failure
         print(f"replay-api: {exc}", file=sys.stderr)
@@ -91,6 +103,37 @@ def _create_project(settings: Settings, name: str, token: str | None) -> int:
     print(f"token: {project.token}")
     print(f"secret: {project.secret}")
     return 0
+
+
+def _key(settings: Settings, args: argparse.Namespace) -> int:
+    from replay_api.db import Database
+    from replay_api.keys import create_key, find_project, list_keys, revoke_key
+
+    db = Database(settings.db_url)
+    now_ms = int(time.time() * 1000)
+    try:
+        project_id = find_project(db, args.project)
+        if args.key_command == "create":
+            made = create_key(db, project_id, args.name, args.scope, now_ms)
+            print(f"name: {made.name}")
+            print(f"scope: {made.scope}")
+            print(f"key: {made.key}")
+            print("The key is shown this once; only its hash is stored.", file=sys.stderr)
+        elif args.key_command == "revoke":
+            revoke_key(db, project_id, args.name, now_ms)
+            print(f"revoked: {args.name}")
+        else:
+            for info in list_keys(db, project_id):
+                state = f"revoked {_when(info.revoked_at)}" if info.revoked_at else "in use"
+                used = _when(info.last_used_at) if info.last_used_at else "never"
+                print(f"{info.name}\t{info.scope}\tcreated {_when(info.created_at)}\tlast used {used}\t{state}")
+    finally:
+        db.dispose()
+    return 0
+
+
+def _when(ms: int | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime((ms or 0) / 1000))
 
 
 if __name__ == "__main__":

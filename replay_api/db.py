@@ -99,6 +99,12 @@ class Database:
             writer.finish()
 
     @contextmanager
+    def touch(self) -> Iterator[Connection]:
+        """A small write that is not a change of the feed (bookkeeping such as a key's last use)."""
+        with self._locked(), self.write_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction: one consistent snapshot of the database."""
         if self.read_engine is self.write_engine:

@@ -1,4 +1,4 @@
-"""The query API for viewers (Bearer secret key): change feed, replay metadata and events, user deletion."""
+"""The query API for viewers (Bearer key): change feed, replay metadata and events, user deletion."""
 
 from __future__ import annotations
 
@@ -7,33 +7,27 @@ import zlib
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from replay_api.analytics import profile
+from replay_api.auth import Admin, Project, Reader
 from replay_api.errors import ApiError, documented_errors
 from replay_api.feed import parse_cursor, parse_limit, read_page
 from replay_api.lifecycle import delete_user
 from replay_api.replays import batch_events_gz, batch_seqs, find_replay, replay_metadata
 from replay_api.state import AppState, app_state, run_db
-from replay_api.wire import bearer_token
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=documented_errors(400, 401, 404))
 NDJSON = "application/x-ndjson"
 
 
-async def _project(request: Request) -> int:
-    state = app_state(request)
-    secret = bearer_token(request.headers.get("authorization", ""))
-    project_id = await run_db(lambda: state.projects.by_secret(secret)) if secret else None
-    if project_id is None:
-        raise ApiError(
-            401, "a valid secret key is required: Authorization: Bearer <key>", {"WWW-Authenticate": "Bearer"}
-        )
-    return project_id
 
 
-Project = Annotated[int, Depends(_project)]
+@router.get("/key")
+async def key(access: Reader) -> JSONResponse:
+    """The key in use: `{name, scope}`; `scope` is `read` or `admin`, `name` is "" for the project's secret."""
+    return JSONResponse({"name": access.name, "scope": access.scope})
 
 
 @router.get("/changes")
@@ -135,13 +129,13 @@ async def user(request: Request, distinct_id: str, project_id: Project) -> JSONR
     return JSONResponse(found)
 
 
-@router.delete("/users/{distinct_id}")
-async def remove_user(request: Request, distinct_id: str, project_id: Project) -> JSONResponse:
-    """Delete a user's profile, replays and events; tombstones for each appear in the change feed."""
+@router.delete("/users/{distinct_id}", responses=documented_errors(403))
+async def remove_user(request: Request, distinct_id: str, admin: Admin) -> JSONResponse:
+    """Delete a user's profile, replays and events (an admin key); tombstones appear in the change feed."""
     state = app_state(request)
 
     def work() -> dict[str, object]:
         with state.db.write(state.settings.now_ms()) as writer:
-            return delete_user(writer, project_id, distinct_id).as_dict()
+            return delete_user(writer, admin.project_id, distinct_id).as_dict()
 
     return JSONResponse({"deleted": await run_db(work)})

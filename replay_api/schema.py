@@ -128,3 +128,21 @@ events = Table(
     Index("ix_events_project_received", "project_id", "received_at"),
     Index("ix_events_project_replay", "project_id", "replay_id"),
 )
+
+# Keys per person for the query API. Only a hash of each key is kept; it is shown once, by `key create`.
+# A revoked key keeps its row (revoked_at set) so that `key list` can still say who had access.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    # "read": the change feed, replays, events and profiles; "admin": also deleting users, managing keys.
+    Column("scope", String(8), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    # Updated at most once a minute per key, so that reading does not turn into a write per request.
+    Column("last_used_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+    Index("ix_api_keys_project_name", "project_id", "name"),
+)

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from replay_api.errors import ApiError, documented_errors
+from replay_api.keys import authenticate
 from replay_api.replays import batch_events_gz, batch_seqs, find_replay
 from replay_api.state import AppState, app_state, run_db
 from replay_api.wire import bearer_token, read_body
@@ -77,21 +78,21 @@ text-decoration:none}}code{{word-break:break-all}}</style></head>
 with the project's secret key:</p>
 <p><input type="password" name="key" autocomplete="off" aria-label="Secret key" required>
 <button type="submit">Download recording</button></p></form>
-<p>Replay Viewer is needed to open the link; the download needs the project's secret key.</p>
+<p>Replay Viewer is needed to open the link; the download needs a key of the project.</p>
 </body></html>
 """
 
 
 @router.get("/replays/{replay_id}/download", responses=documented_errors(400, 401, 404, 413))
 async def download_with_header(request: Request, replay_id: str) -> Response:
-    """The recording as a file; `Authorization: Bearer <secret key>`."""
+    """The recording as a file; `Authorization: Bearer <key>` (a read key is enough)."""
     secret = bearer_token(request.headers.get("authorization", ""))
     return await _download(app_state(request), replay_id, secret)
 
 
 @router.post("/replays/{replay_id}/download", responses=documented_errors(400, 401, 404, 413))
 async def download_with_form(request: Request, replay_id: str) -> Response:
-    """The recording as a file; the secret key in the form field `key` (the share page's form)."""
+    """The recording as a file; a key in the form field `key` (the share page's form)."""
     body = await read_body(request, _FORM_LIMIT)
     fields = parse_qs(body.decode("utf-8", "replace"))
     secret = (fields.get("key") or [""])[0].strip() or bearer_token(request.headers.get("authorization", ""))
@@ -99,9 +100,11 @@ async def download_with_form(request: Request, replay_id: str) -> Response:
 
 
 async def _download(state: AppState, replay_id: str, secret: str) -> Response:
-    project_id = await run_db(lambda: state.projects.by_secret(secret)) if secret else None
-    if project_id is None:
-        raise ApiError(401, "the project's secret key is required to download a recording")
+    now_ms = state.settings.now_ms()
+    access = await run_db(lambda: authenticate(state.db, state.projects, secret, now_ms)) if secret else None
+    if access is None:
+        raise ApiError(401, "a key of the project (yours or its secret) is required to download a recording")
+    project_id = access.project_id
 
     def work() -> list[list[dict[str, Any]]] | None:
         with state.db.read() as conn:

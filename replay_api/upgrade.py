@@ -10,7 +10,7 @@ from sqlalchemy import Connection, inspect, text
 BASELINE = "0001"
 BASELINE_TABLES = {"projects", "feed_counter", "changes", "replays", "replay_batches", "users", "events"}
 # Every revision, oldest first; the last is the head the server runs on.
-REVISIONS = ["0001"]
+REVISIONS = ["0001", "0002"]
 HEAD = REVISIONS[-1]
 # Any 64-bit number the server alone uses: PostgreSQL's advisory locks are named by numbers.
 _UPGRADE_LOCK_ID = 0x7265706C61790001
@@ -23,8 +23,8 @@ class SchemaProblem(RuntimeError):
     """The database holds something this server cannot upgrade (a newer revision, a partial schema)."""
 
 
-def upgrade(conn: Connection) -> None:
-    """Upgrade to the head in the open transaction of `conn`, which the caller commits.
+def upgrade(conn: Connection, revision: str = HEAD) -> None:
+    """Upgrade to `revision` (the head) in the open transaction of `conn`, which the caller commits.
 
     Several workers start at once: on PostgreSQL a transaction-scoped advisory lock makes the others wait
     until the first has committed (SQLite's BEGIN IMMEDIATE does the same), then they find the head.
@@ -32,13 +32,13 @@ def upgrade(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _signed(_UPGRADE_LOCK_ID)})
     current = current_revision(conn)
-    if current == HEAD:
+    if current == revision:
         return
     if current is not None and current not in REVISIONS:
         raise SchemaProblem(f"the database is at schema revision {current}, newer than this server knows")
     if current is None:
         _adopt_create_all_schema(conn)
-    _run_alembic(conn, "upgrade", "head")
+    _run_alembic(conn, "upgrade", revision)
 
 
 def current_revision(conn: Connection) -> str | None:

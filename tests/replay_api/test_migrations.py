@@ -11,13 +11,13 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from replay_api.config import Settings
 from replay_api.db import Database
-from replay_api.projects import NewProject
-from replay_api.schema import metadata
-from replay_api.upgrade import HEAD, SchemaProblem, current_revision
+from replay_api.projects import NewProject, hash_secret
+from replay_api.schema import changes, feed_counter, metadata, projects
+from replay_api.upgrade import HEAD, SchemaProblem, current_revision, upgrade
 from tests.replay_api.helpers import T0, TOKEN, feed_all, gz, post_record, replay_lines, rrweb_batch
 from tests.replay_api.server import FakeClock, running_server
 
@@ -119,3 +119,30 @@ def test_workers_starting_together_upgrade_an_empty_database_once(db_url: str) -
         assert conn.execute(text("SELECT value FROM feed_counter")).scalars().all() == [0]
         assert current_revision(conn) == HEAD
     engine.dispose()
+
+
+def test_revision_0002_adds_keys_to_a_database_at_0001_with_data(db_url: str) -> None:
+    engine = create_engine(db_url)
+    secret = "rsk_made-at-revision-0001"
+    with engine.begin() as conn:
+        upgrade(conn, "0001")
+        conn.execute(
+            insert(projects).values(id=1, name="old", token=TOKEN, secret_hash=hash_secret(secret), created_at=1)
+        )
+        conn.execute(insert(feed_counter).values(id=1, value=7))
+        payload = '{"distinct_id":"alice","properties":{"plan":"pro"},"created_at":1,"updated_at":1}'
+        change = {"project_id": 1, "kind": "user", "key": "alice", "op": "upsert", "created_at": 1}
+        conn.execute(insert(changes).values(seq=7, payload=payload, **change))
+    engine.dispose()
+    old_project = NewProject(1, "old", TOKEN, secret)
+    admin = {"Authorization": f"Bearer {secret}"}
+    with (
+        running_server(Settings(db_url=db_url), project=old_project) as server,
+        httpx.Client(base_url=server.base_url, headers=admin) as http,
+    ):
+        assert [(c["seq"], c["id"], c["data"]["properties"]) for c in feed_all(http)[0]] == [
+            (7, "alice", {"plan": "pro"})
+        ]
+        made = http.post("/api/v1/keys", params={"name": "ana", "scope": "read"}).json()
+        reader = {"Authorization": f"Bearer {made['key']}"}
+        assert http.get("/api/v1/changes", headers=reader).json()["next_cursor"] == "7"
