@@ -93,6 +93,8 @@ def test_dark_and_light_appearance_keep_the_feed_timeline_and_charts_readable(
         track = image.pixelColor(timeline.width() - 12, timeline.height() // 2)  # not played yet
         assert (image.pixelColor(2, 2).lightness() < 128) is dark
         assert contrast(track, image.pixelColor(2, 2)) >= 3
+        for button in (window.player.controls.play_button, window.player.controls.fullscreen_button):
+            assert background_and_strongest(button)[1] >= 3  # its icon shows on the bar
         qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.reports.event_chart.title() != "", timeout=5000)
         chart_view = window.reports.event_chart.scene().views()[0]

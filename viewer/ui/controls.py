@@ -6,8 +6,8 @@ a "More" menu at its end (in that order, the least used first) rather than being
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QActionGroup, QResizeEvent
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QActionGroup, QColor, QIcon, QPainter, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +25,16 @@ from viewer.ui.timeline import Timeline, format_clock
 
 TIMELINE_MIN_WIDTH = 160
 _MARGINS = (8, 4, 8, 6)
+
+
+def _tinted(icon: QIcon, colour: QColor, size: int) -> QIcon:
+    """The icon's shape in one colour (the style's media icons are dark whatever the palette)."""
+    pixmap = icon.pixmap(size, size)
+    painter = QPainter(pixmap)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(pixmap.rect(), colour)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def speed_label(speed: float) -> str:
@@ -47,7 +57,6 @@ class ControlsBar(QWidget):
             self.speed_box.addItem(speed_label(speed), speed)
         self.skip_box = QCheckBox("Skip inactivity", self)
         self.fullscreen_button = QToolButton(self)
-        self.fullscreen_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton))
         self.fullscreen_button.setAutoRaise(True)
         self.more_button = QToolButton(self)
         self.more_button.setText("⋯")
@@ -93,12 +102,24 @@ class ControlsBar(QWidget):
     def _on_speed_chosen(self, index: int) -> None:
         self.controller.set_speed(float(self.speed_box.itemData(index)))
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._set_icons()  # drawn in the palette's text colour: visible on a light or dark bar
+        super().changeEvent(event)
+
+    def _set_icons(self) -> None:
+        playing = self.controller.playing
+        pixmap = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self._icon(pixmap))
+        self.fullscreen_button.setIcon(self._icon(QStyle.StandardPixmap.SP_TitleBarMaxButton))
+
+    def _icon(self, which: QStyle.StandardPixmap) -> QIcon:
+        colour = self.palette().color(QPalette.ColorRole.ButtonText)
+        return _tinted(self.style().standardIcon(which), colour, self.play_button.iconSize().width())
+
     def sync_from_controller(self) -> None:
         controller = self.controller
-        icon = (
-            QStyle.StandardPixmap.SP_MediaPause if controller.playing else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(icon))
+        self._set_icons()
         self.play_button.setText("Pause" if controller.playing else "Play")
         self.speed_box.setCurrentIndex(SPEEDS.index(controller.speed))
         if self.skip_box.isChecked() != controller.skip_inactivity:
