@@ -60,6 +60,12 @@ fuzz: setup
 	FUZZ_EXAMPLES=10000 QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q --timeout 0 tests/core/test_fuzz_properties.py
 	REPLAY_FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest -q --timeout 0 tests/replay_api/test_openapi_fuzz.py
 
+# The keyframe conformance test (tests/player/test_keyframes.py) with 100 seeded moments per recording
+# instead of the 6 of `make test`, and a 20-minute recording without checkouts made for it.
+.PHONY: conformance
+conformance: setup
+	KEYFRAME_MOMENTS=100 KEYFRAME_LONG_MINUTES=20 QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q --timeout 0 tests/player/test_keyframes.py
+
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench
 

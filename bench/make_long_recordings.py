@@ -34,10 +34,17 @@ RECORD_SCRIPT = """
 if (window.top === window && location.protocol.startsWith('http')) {
   window.__rrwebEvents = [];
   document.addEventListener('DOMContentLoaded', () => {
-    rrweb.record({ emit: (event) => window.__rrwebEvents.push(event), checkoutEveryNms: CHECKOUT });
+    rrweb.record({ emit: (event) => window.__rrwebEvents.push(event), OPTIONS });
   });
 }
-""".replace("CHECKOUT", str(CHECKOUT_MS))
+"""
+
+
+def record_script(checkout_ms: int | None) -> str:
+    """rrweb's recorder started on the page, with a checkout every `checkout_ms` (None: none at all,
+    as mixpanel-browser records: one FullSnapshot per page load)."""
+    options = f"checkoutEveryNms: {checkout_ms}" if checkout_ms else ""
+    return RECORD_SCRIPT.replace("OPTIONS", options)
 
 CENTRE_OF = """(sel) => {
   const el = document.querySelector(sel);
@@ -56,6 +63,7 @@ class Plan:
     idle_at_minute: float | None = None
     idle_minutes: float = 10.0
     seed: int = 7
+    checkout_ms: int | None = CHECKOUT_MS
 
 
 PLANS = (
@@ -190,7 +198,7 @@ def record(plan: Plan, folder: Path) -> Path:
         # The fake clock goes in first: rrweb keeps its own reference to Date.now when it loads.
         context.clock.install(time=datetime.fromtimestamp(START_EPOCH_MS / 1000, UTC))
         context.add_init_script(path=RRWEB_DIST / "rrweb.umd.cjs")
-        context.add_init_script(RECORD_SCRIPT)
+        context.add_init_script(record_script(plan.checkout_ms))
         page = context.new_page()
         page.goto(site.url("pages/shop.html"), wait_until="load")
         page.clock.pause_at(datetime.fromtimestamp(START_EPOCH_MS / 1000 + 2, UTC))

@@ -10,6 +10,14 @@
   let viewport = { width: 0, height: 0 };
   // One load at a time; `generation` tells late answers of an older load apart.
   let load = null;
+  // Keyframes of the loaded replay, built in the background once all its events are here.
+  let keyframes = null;
+  // 'keyframes' (the player's seek), or for comparing against rrweb alone: 'rrweb' (its seek, incremental
+  // forward) and 'fresh' (every seek rebuilt from the page load, as from the recording's first event).
+  let seekMode = 'keyframes';
+  // How often keyframes are made (null: the defaults in keyframes.js); everyEvents 0 makes none.
+  let keyframeSpacing = null;
+  let lastSeekPath = 'none'; // how the last seek got there: 'keyframe <ms>', 'rrweb' or 'fresh'
 
   function fit() {
     if (!replayer || !viewport.width || !viewport.height) return;
@@ -24,6 +32,8 @@
   }
 
   function destroyReplayer() {
+    if (keyframes) keyframes.stop();
+    keyframes = null;
     if (replayer) {
       try { replayer.pause(); replayer.destroy(); } catch (err) { /* already torn down */ }
     }
@@ -34,7 +44,7 @@
   async function fetchChunk(baseUrl, index) {
     const response = await fetch(`${baseUrl}/${index}`);
     if (!response.ok) throw new Error(`chunk ${index} could not be read (${response.status})`);
-    return response.json();
+    return ReplayKeyframes.keepRemovals(await response.json());
   }
 
   async function startLoad(baseUrl, chunkCount, generation, speed) {
@@ -67,6 +77,7 @@
       }
       mine.complete = !mine.appending;
       runPendingSeek(mine);
+      buildKeyframes(mine);
     } catch (err) {
       if (mine === load) bridge.loadFailed(generation, String(err && err.message ? err.message : err));
     } finally {
@@ -99,6 +110,7 @@
       }
       bridge.chunksLoaded(generation, -1, mine.loadedUntil);
       runPendingSeek(mine);
+      buildKeyframes(mine);
     } catch (err) {
       if (mine === load) bridge.loadFailed(generation, String(err && err.message ? err.message : err));
     } finally {
@@ -134,6 +146,38 @@
     });
   }
 
+  function hiddenRoot() {
+    // Laid out (scroll positions need layout) but never seen, and out of the way of the real one.
+    const root = document.createElement('div');
+    root.setAttribute('aria-hidden', 'true');
+    root.style.cssText = 'position:fixed;left:-100000px;top:0;visibility:hidden;pointer-events:none;';
+    document.body.appendChild(root);
+    return root;
+  }
+
+  function buildKeyframes(mine) {
+    if (mine !== load || !replayer) return;
+    if (keyframeSpacing && keyframeSpacing.everyEvents <= 0) {
+      bridge.keyframesBuilt(mine.generation, 0, mine.loadedUntil, true, 0);
+      return;
+    }
+    if (!keyframes) {
+      const generation = mine.generation;
+      const built = replayer;
+      keyframes = new ReplayKeyframes.Builder(
+        () => built.service.state.context.events,
+        hiddenRoot,
+        (count, doneUntil, finished) => {
+          if (mine !== load) return;
+          if (keyframes.failure) bridge.pageError(`keyframes stopped: ${keyframes.failure}`);
+          bridge.keyframesBuilt(generation, count, doneUntil, finished, keyframes.buildMs);
+        },
+        keyframeSpacing,
+      );
+    }
+    keyframes.start();
+  }
+
   function runPendingSeek(mine) {
     const pending = mine.pendingSeek;
     if (pending && (mine.complete || pending.at <= mine.loadedUntil)) {
@@ -144,7 +188,21 @@
 
   function seekNow(at, play, token) {
     at = Math.max(at, load.firstPage);
-    if (play) replayer.play(at); else replayer.pause(at);
+    const context = replayer.service.state.context;
+    if (seekMode === 'fresh') context.lastPlayedEvent = null;
+    const keyframe = seekMode === 'keyframes' && keyframes
+      ? keyframes.choose(context.events[0].timestamp + at, ReplayKeyframes.lastPlayedOf(context))
+      : null;
+    lastSeekPath = keyframe ? `keyframe ${keyframe.at - context.events[0].timestamp}` : (seekMode === 'fresh' ? 'fresh' : 'rrweb');
+    const last = ReplayKeyframes.lastPlayedOf(context);
+    if (keyframe || !last || last.adjusted >= context.events[0].timestamp + at) {
+      // The page is rebuilt: it must not keep the scroll offset of the moment shown before (the
+      // browser keeps a document's offset across rrweb's rebuild, where the page is long enough).
+      replayer.iframe.contentWindow.scrollTo(0, 0);
+    }
+    if (keyframe) ReplayKeyframes.seekFrom(replayer, keyframe, at, play);
+    else if (play) replayer.play(at);
+    else replayer.pause(at);
     afterPaint(() => bridge.seeked(load.generation, token, replayer.getCurrentTime()));
   }
 
@@ -190,6 +248,63 @@
     bridge.textReported(requestId, visible, all.join('\n'), replayer ? replayer.getCurrentTime() : -1);
   }
 
+  // A line per node of the replayed document (and its shadow roots and iframes), named by its path,
+  // with what a user could notice: attributes, text, input values, scroll offsets, CSSOM rules.
+  function describeFrame(requestId) {
+    const lines = [`seek ${lastSeekPath}`];
+    const doc = replayer ? replayer.iframe.contentDocument : null;
+    if (doc) {
+      describeNode(doc, '', lines);
+      lines.push(`viewport ${replayer.iframe.getAttribute('width')}x${replayer.iframe.getAttribute('height')}`);
+      lines.push(`pointer ${replayer.mouse.style.left},${replayer.mouse.style.top}`);
+    }
+    bridge.digestReported(requestId, lines.join('\n'));
+  }
+
+  function describeNode(parent, path, lines) {
+    if (parent.nodeType === Node.DOCUMENT_NODE) {
+      const view = parent.defaultView;
+      if (view) lines.push(`${path} scrolled ${view.scrollX},${view.scrollY}`);
+      const active = parent.activeElement;
+      if (active && active !== parent.body) lines.push(`${path} focus ${active.nodeName}#${active.id}`);
+    }
+    parent.childNodes.forEach((child, index) => {
+      const here = `${path}/${child.nodeName.toLowerCase()}[${index}]`;
+      if (child.nodeType === Node.ELEMENT_NODE) {
+        lines.push(here + describeElement(child));
+        if (child.shadowRoot) describeNode(child.shadowRoot, `${here}/#shadow`, lines);
+        if (child.nodeName === 'IFRAME' && child.contentDocument) describeNode(child.contentDocument, `${here}/#document`, lines);
+        describeNode(child, here, lines);
+      } else if (child.nodeType === Node.TEXT_NODE || child.nodeType === Node.COMMENT_NODE) {
+        lines.push(`${here} ${JSON.stringify(child.data)}`);
+      } else {
+        lines.push(here);
+      }
+    });
+  }
+
+  function describeElement(element) {
+    const parts = Array.from(element.attributes, (a) => `${a.name}=${JSON.stringify(a.value)}`).sort();
+    if ('value' in element && /^(INPUT|TEXTAREA|SELECT)$/.test(element.nodeName)) {
+      parts.push(`.value=${JSON.stringify(element.value)}`, `.checked=${element.checked}`);
+    }
+    if (element.scrollTop || element.scrollLeft) parts.push(`.scroll=${element.scrollLeft},${element.scrollTop}`);
+    if (element.nodeName === 'STYLE' && element.sheet) {
+      try {
+        parts.push(`.rules=${JSON.stringify(Array.from(element.sheet.cssRules, (r) => r.cssText).join('\n'))}`);
+      } catch (err) { parts.push('.rules=unreadable'); }
+    }
+    return parts.length ? ' ' + parts.join(' ') : '';
+  }
+
+  function setSeekMode(mode) {
+    seekMode = mode;
+  }
+
+  function setKeyframeSpacing(everyMs, everyEvents) {
+    keyframeSpacing = { everyMs, everyEvents }; // for the next replay loaded
+  }
+
   function setSpeed(speed) {
     if (replayer) replayer.setConfig({ speed });
   }
@@ -219,6 +334,9 @@
     bridge.pauseRequested.connect(pause);
     bridge.speedRequested.connect(setSpeed);
     bridge.textRequested.connect(reportText);
+    bridge.digestRequested.connect(describeFrame);
+    bridge.seekModeRequested.connect(setSeekMode);
+    bridge.keyframeSpacingRequested.connect(setKeyframeSpacing);
     bridge.unloadRequested.connect(unload);
     bridge.appendRequested.connect(appendChunks);
     bridge.pageReady();

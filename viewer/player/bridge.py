@@ -23,6 +23,9 @@ class PlayerBridge(QObject):
     textRequested = Signal(int)  # request id
     unloadRequested = Signal()
     appendRequested = Signal(str, int, int)  # base URL of more chunks, chunk count, generation
+    digestRequested = Signal(int)  # request id
+    seekModeRequested = Signal(str)  # "keyframes", or "rrweb" / "fresh" to compare against rrweb alone
+    keyframeSpacingRequested = Signal(float, int)  # a keyframe every ms / events (0 events: none)
 
     # page -> Python, re-emitted for the app
     firstFrame = Signal(int)  # generation
@@ -31,6 +34,8 @@ class PlayerBridge(QObject):
     seekDone = Signal(int, int, float)  # generation, token, current time (ms)
     textArrived = Signal(int, str, str, float)  # request id, innerText, all text, current time
     viewportResized = Signal(int, int)
+    digestArrived = Signal(int, str)  # request id, one line per node of the replayed document
+    keyframeProgress = Signal(int, int, float, bool, float)  # generation, count, built until, done, build ms
     doubleClick = Signal()
     pointerMove = Signal()
 
@@ -82,6 +87,16 @@ class PlayerBridge(QObject):
     @Slot(int, str, str, float)
     def textReported(self, request_id: int, visible: str, everything: str, at_ms: float) -> None:  # noqa: N802
         self.textArrived.emit(request_id, visible, everything, at_ms)
+
+    @Slot(int, str)
+    def digestReported(self, request_id: int, digest: str) -> None:  # noqa: N802
+        self.digestArrived.emit(request_id, digest)
+
+    @Slot(int, int, float, bool, float)
+    def keyframesBuilt(  # noqa: N802
+        self, generation: int, count: int, until_ms: float, finished: bool, build_ms: float
+    ) -> None:
+        self.keyframeProgress.emit(generation, count, until_ms, finished, build_ms)
 
     @Slot(int, int)
     def viewportChanged(self, width: int, height: int) -> None:  # noqa: N802

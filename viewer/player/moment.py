@@ -23,6 +23,20 @@ class FrameText:
     at_ms: float  # where the replayer says it is
 
 
+@dataclass(frozen=True)
+class FrameDigest:
+    seek: str  # how the page got to the moment: "keyframe <ms>", "rrweb" (rrweb's own seek) or "fresh"
+    lines: tuple[str, ...]  # one per node of the replayed document, named by its path; then viewport, pointer
+
+
+@dataclass(frozen=True)
+class KeyframeProgress:
+    count: int = 0
+    until_ms: float = 0.0  # the page has applied every event up to here (ms from the start)
+    done: bool = False
+    build_ms: float = 0.0  # time spent building, summed over the idle slices
+
+
 class MomentRenderer:
     """One offscreen ReplayView sized to the recorded viewport, driven step by step."""
 
@@ -33,12 +47,16 @@ class MomentRenderer:
         self._failure: str | None = None
         self._seeks: dict[int, float] = {}
         self._texts: dict[int, FrameText] = {}
+        self._digests: dict[int, str] = {}
+        self.keyframes = KeyframeProgress()
         self.first_frame_s = 0.0
         view.firstFrameShown.connect(self._on_first_frame)
         view.loadProgress.connect(self._on_progress)
         view.loadFailed.connect(self._on_failure)
         view.seekFinished.connect(self._on_seek)
         view.textReady.connect(self._on_text)
+        view.digestReady.connect(self._digests.__setitem__)
+        view.keyframesBuilt.connect(self._on_keyframes)
 
     @classmethod
     def start(cls, remote_assets: bool = True) -> MomentRenderer:
@@ -52,6 +70,9 @@ class MomentRenderer:
 
     def _on_text(self, request: int, visible: str, everything: str, at_ms: float) -> None:
         self._texts[request] = FrameText(visible, everything, at_ms)
+
+    def _on_keyframes(self, count: int, until_ms: float, done: bool, build_ms: float) -> None:
+        self.keyframes = KeyframeProgress(count, until_ms, done, build_ms)
 
     def _on_first_frame(self) -> None:
         self._first_frame = True
@@ -72,6 +93,7 @@ class MomentRenderer:
         self.view.resize(width, height)
         self.view.show()
         self._first_frame, self._loaded, self._failure = False, (0, 0), None
+        self.keyframes = KeyframeProgress()
         started = time.perf_counter()
         self.view.show_events(recording.events)
         wait_until(lambda: self._failed_or(self._first_frame), timeout_s, "the first frame")
@@ -94,9 +116,30 @@ class MomentRenderer:
         wait_until(lambda: request in self._texts, timeout_s, "the replayed page's text")
         return self._texts.pop(request)
 
-    def save_png(self, path: Path) -> None:
-        image = self.view.grab()
-        if image.isNull() or not image.save(str(path), "PNG"):
+    def digest(self, timeout_s: float = 30.0) -> FrameDigest:
+        """The replayed document a line per node (path, attributes, text, values, scroll offsets)."""
+        request = self.view.request_digest()
+        wait_until(lambda: request in self._digests, timeout_s, "the replayed page's structure")
+        first, _, rest = self._digests.pop(request).partition("\n")
+        return FrameDigest(seek=first.removeprefix("seek "), lines=tuple(rest.splitlines()))
+
+    def wait_for_keyframes(self, timeout_s: float = 120.0) -> KeyframeProgress:
+        """Wait until the page has built every keyframe of the replay shown."""
+        wait_until(lambda: self._failed_or(self.keyframes.done), timeout_s, "the keyframes")
+        return self.keyframes
+
+    def save_png(self, path: Path, settle_s: float = 3.0) -> None:
+        """Write what the view shows, once it has settled: the widget may still hold the frame painted
+        before the last seek for a moment (more so while keyframes are being made)."""
+        image = self.view.grab().toImage()
+        same, deadline = 0, time.monotonic() + settle_s
+        while same < 3 and time.monotonic() < deadline:
+            pause = time.monotonic() + 0.08
+            wait_until(lambda: time.monotonic() > pause, 1.0, "the view to paint")  # noqa: B023
+            latest = self.view.grab().toImage()
+            same = same + 1 if latest == image else 0
+            image = latest
+        if image.isNull() or not image.save(str(path), b"PNG"):
             raise CommandError(f"could not write the PNG to {path}")
 
     def close(self) -> None:

@@ -21,10 +21,13 @@ HOST = "local"
 PAGE_URL = QUrl(f"{SCHEME.decode()}://{HOST}/index.html")
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources" / "player"
 RRWEB_DIST = RESOURCES / "node_modules" / "rrweb" / "dist"
+SNAPSHOT_DIST = RESOURCES / "node_modules" / "rrweb-snapshot" / "dist"
 _STATIC = {
     "/index.html": RESOURCES / "index.html",
     "/player.js": RESOURCES / "player.js",
     "/player.css": RESOURCES / "player.css",
+    "/keyframes.js": RESOURCES / "keyframes.js",
+    "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": SNAPSHOT_DIST / "rrweb-snapshot.umd.cjs",
     "/vendor/rrweb/rrweb.umd.cjs": RRWEB_DIST / "rrweb.umd.cjs",
     "/vendor/rrweb/style.css": RRWEB_DIST / "style.css",
 }

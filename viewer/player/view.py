@@ -25,6 +25,8 @@ class ReplayView(QWebEngineView):
     seekFinished = Signal(int, float)  # token, replayer time (ms)
     textReady = Signal(int, str, str, float)  # request id, innerText, all text, replayer time
     eventsAppended = Signal(float)  # the page now holds events up to this time (ms from the start)
+    digestReady = Signal(int, str)  # request id, one line per node of the replayed document
+    keyframesBuilt = Signal(int, float, bool, float)  # count, built until (ms), all built, build time (ms)
 
     def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
         check_player_installed()
@@ -55,6 +57,8 @@ class ReplayView(QWebEngineView):
         bridge.seekDone.connect(self._on_seek_done)
         bridge.textArrived.connect(self.textReady)
         bridge.viewportResized.connect(self._on_viewport)
+        bridge.digestArrived.connect(self.digestReady)
+        bridge.keyframeProgress.connect(self._on_keyframes)
 
     # Answers about an older replay (a previous generation) are dropped.
     def _on_first_frame(self, generation: int) -> None:
@@ -76,6 +80,12 @@ class ReplayView(QWebEngineView):
     def _on_seek_done(self, generation: int, token: int, at_ms: float) -> None:
         if generation == self._generation:
             self.seekFinished.emit(token, at_ms)
+
+    def _on_keyframes(
+        self, generation: int, count: int, until_ms: float, done: bool, build_ms: float
+    ) -> None:
+        if generation == self._generation:
+            self.keyframesBuilt.emit(count, until_ms, done, build_ms)
 
     def _on_viewport(self, width: int, height: int) -> None:
         self.recorded_viewport = (width, height)
@@ -126,6 +136,23 @@ class ReplayView(QWebEngineView):
         request = self._text_request
         self.bridge.when_ready(lambda: self.bridge.textRequested.emit(request))
         return request
+
+    def request_digest(self) -> int:
+        """Ask the page for a structural description of the replayed document; answered as digestReady."""
+        self._text_request += 1
+        request = self._text_request
+        self.bridge.when_ready(lambda: self.bridge.digestRequested.emit(request))
+        return request
+
+    def set_seek_mode(self, mode: str) -> None:
+        """How the page seeks: "keyframes" (the app's way), "rrweb" (rrweb alone) or "fresh" (from the page load)."""
+        self.bridge.when_ready(lambda: self.bridge.seekModeRequested.emit(mode))
+
+    def set_keyframe_spacing(self, every_ms: float, every_events: int) -> None:
+        """How often the next replay shown gets a keyframe; `every_events` 0 means none (rrweb's seek only)."""
+        self.bridge.when_ready(
+            lambda: self.bridge.keyframeSpacingRequested.emit(float(every_ms), every_events)
+        )
 
     def shutdown(self) -> None:
         """Release the page before its profile, as Qt WebEngine requires (safe to call twice)."""

@@ -1,0 +1,461 @@
+// Keyframes: the replayed page serialized as synthetic FullSnapshots at regular points of a recording,
+// built in the background by a hidden second Replayer, so that a far seek rebuilds from the nearest
+// keyframe instead of from the page load and applies only the events after it.
+'use strict';
+
+const ReplayKeyframes = (function () {
+  // A keyframe at least every `everyMs` of recording time or `everyEvents` events since the last one,
+  // whichever comes first; none in the first `everyEvents / 8` events of a page (the page load is one).
+  const SPACING = { everyMs: 60 * 1000, everyEvents: 1500 };
+  const SLICE_EVENTS = 300; // events the hidden Replayer applies per idle slice
+  const NEVER = /(?!)/; // a class pattern nothing matches: the recording was masked when it was made
+  const FRESH_ID = 2 ** 30; // ids for nodes rrweb built without one; recorders count up from 1
+  const META = 4;
+  const FULL = 2;
+  const INCREMENTAL = 3;
+  const S = {
+    mutation: 0, mouseMove: 1, interaction: 2, scroll: 3, resize: 4, input: 5, touchMove: 6,
+    styleRule: 8, drag: 12, styleDeclaration: 13, selection: 14,
+  };
+  // Media, canvas, fonts, adopted stylesheets and custom elements leave state a snapshot of the DOM
+  // does not hold: no keyframe is made after one of these until the next page load.
+  const UNSUPPORTED = new Set([7, 9, 10, 15, 16]);
+  const POINTER = new Set([S.mouseMove, S.touchMove, S.drag]);
+  const FOCUS = 5;
+  const BLUR = 6;
+  const TOUCH = new Set([7, 9, 10]); // touch start, end, cancel
+  const MOVES_POINTER = new Set([0, 1, 2, 7, 9]); // what rrweb moves its cursor to when seeking
+
+  const copy = (value) => JSON.parse(JSON.stringify(value));
+
+  function recordedScrolls(root) {
+    const scrolls = new Map();
+    const walk = (node) => {
+      const a = node.attributes;
+      if (a && (a.rr_scrollLeft || a.rr_scrollTop)) {
+        scrolls.set(node.id, { source: S.scroll, id: node.id, x: a.rr_scrollLeft || 0, y: a.rr_scrollTop || 0 });
+      }
+      if (node.childNodes) node.childNodes.forEach(walk);
+    };
+    walk(root);
+    return scrolls;
+  }
+
+  function idsOf(root) {
+    const ids = new Set();
+    const walk = (node) => {
+      ids.add(node.id);
+      if (node.childNodes) node.childNodes.forEach(walk);
+    };
+    walk(root);
+    return ids;
+  }
+
+  // What the frame at a moment needs that the DOM of the hidden Replayer does not say, tracked from
+  // the events since the last page load (rrweb itself starts a seek from that page load's Meta).
+  class PageState {
+    constructor(meta) {
+      this.href = meta ? meta.data.href : '';
+      this.width = meta ? meta.data.width : 0;
+      this.height = meta ? meta.data.height : 0;
+      this.initialOffset = { top: 0, left: 0 };
+      // Ids of the page load's snapshot: while rrweb applies a seek's events to its virtual DOM, a mouse
+      // interaction finds its target only among these (in the real DOM), else rrweb ignores it.
+      this.loaded = new Set();
+      this.supported = true;
+      this.events = 0;
+      this.scrolls = new Map();
+      this.inputs = new Set();
+      this.styled = new Set();
+      this.selection = null;
+      this.focus = null;
+      this.touch = null;
+      this.pointer = null;
+    }
+
+    track(event) {
+      this.events += 1;
+      if (event.type === FULL) {
+        this.initialOffset = event.data.initialOffset || { top: 0, left: 0 };
+        this.loaded = idsOf(event.data.node);
+        // Scroll offsets the snapshot recorded, applied when rrweb rebuilds it; Scroll events come after.
+        this.scrolls = recordedScrolls(event.data.node);
+        return;
+      }
+      if (event.type !== INCREMENTAL) return;
+      const data = event.data;
+      const source = data.source;
+      if (UNSUPPORTED.has(source)) this.supported = false;
+      else if (POINTER.has(source)) this.pointer = event;
+      else if (source === S.scroll) this.scrolls.set(data.id, data);
+      else if (source === S.input) this.inputs.add(data.id);
+      else if (source === S.resize) { this.width = data.width; this.height = data.height; }
+      else if (source === S.selection) this.selection = data;
+      else if (source === S.styleRule || source === S.styleDeclaration) {
+        if (data.styleId !== undefined || data.id === undefined) this.supported = false;
+        else this.styled.add(data.id);
+      } else if (source === S.interaction && this.loaded.has(data.id)) {
+        if (data.type === FOCUS || data.type === BLUR) this.focus = data;
+        if (TOUCH.has(data.type)) this.touch = data;
+        if (MOVES_POINTER.has(data.type)) this.pointer = event;
+      }
+    }
+  }
+
+  // Events the hidden Replayer needs: pointer events only move rrweb's cursor and hover classes.
+  function changesDocument(event) {
+    if (event.type !== INCREMENTAL) return true;
+    const source = event.data.source;
+    return !POINTER.has(source) && source !== S.interaction;
+  }
+
+  function upperBound(events, timestamp) {
+    let low = 0;
+    let high = events.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (events[mid].timestamp <= timestamp) low = mid + 1; else high = mid;
+    }
+    return low;
+  }
+
+  // Serialize the hidden Replayer's document with the ids of its mirror (the recording's own ids).
+  function capture(replayer, state, at) {
+    const doc = replayer.iframe.contentDocument;
+    const mirror = replayer.getMirror();
+    const fresh = new Map();
+    const detached = [];
+    const frames = [];
+    const nodeOf = (id) => (id >= FRESH_ID ? freshNodes[id - FRESH_ID] : mirror.getNode(id));
+    const freshNodes = [];
+    const visit = (parent) => {
+      for (const child of Array.from(parent.childNodes)) {
+        // rrweb's virtual DOM leaves negative ids on nodes it made itself: not the recording's.
+        if (!mirror.hasNode(child) || mirror.getId(child) < 0) {
+          // rrweb's own <style> of injected rules, put before <head>: the rebuild puts its own there.
+          if (child.nodeName === 'STYLE' && parent === parent.ownerDocument.documentElement) {
+            detached.push([parent, child, child.nextSibling]);
+            parent.removeChild(child);
+            continue;
+          }
+          fresh.set(child, FRESH_ID + freshNodes.length);
+          freshNodes.push(child);
+        }
+        visit(child);
+      }
+      if (parent.shadowRoot) visit(parent.shadowRoot);
+      if (parent.nodeName === 'IFRAME' && parent.contentDocument && mirror.hasNode(parent.contentDocument)) {
+        frames.push(parent);
+        visit(parent.contentDocument);
+      }
+    };
+    visit(doc);
+    const idOf = (node) => (fresh.has(node) ? fresh.get(node) : mirror.getId(node));
+    const view = { hasNode: (n) => fresh.has(n) || mirror.hasNode(n), getId: idOf, add() {} };
+    const options = {
+      mirror: view, blockClass: NEVER, maskTextClass: NEVER, maskAllInputs: {}, inlineStylesheet: false,
+      recordCanvas: true, slimDOM: false, keepIframeSrcFn: () => false,
+    };
+    let node;
+    const frameDocs = [];
+    try {
+      node = rrwebSnapshot.snapshot(doc, options);
+      for (const frame of frames) frameDocs.push([frame, rrwebSnapshot.snapshot(frame.contentDocument, options)]);
+    } finally {
+      for (const [parent, child, next] of detached.reverse()) parent.insertBefore(child, next);
+    }
+    if (!node) return null;
+    const fix = (sn) => fixNode(sn, nodeOf, idOf);
+    fix(node);
+    const events = [
+      { type: META, timestamp: at, data: { href: state.href, width: state.width, height: state.height } },
+      { type: FULL, timestamp: at, data: { node, initialOffset: state.initialOffset } },
+    ];
+    const add = (data) => events.push({ type: INCREMENTAL, timestamp: at, data });
+    // A mutation first, as after a page load: rrweb then applies what follows to its virtual DOM and
+    // sets scroll offsets and input values when it writes the DOM, as a seek from the page load does
+    // (set at once, a browser may put a rebuilt page back where the page shown before was scrolled).
+    add({ source: S.mutation, texts: [], attributes: [], removes: [], adds: [] });
+    for (const [frame, sn] of frameDocs) {
+      if (!sn) continue;
+      fix(sn);
+      add({ source: S.mutation, texts: [], attributes: [], removes: [],
+        adds: [{ parentId: idOf(frame), nextId: null, node: sn }] });
+    }
+    addExtras(state, mirror, add);
+    return events;
+  }
+
+  // Undo what serializing a replayed (not a recorded) page changes, so that the rebuild is the same DOM.
+  function fixNode(sn, nodeOf, idOf) {
+    const live = nodeOf(sn.id);
+    if (sn.type === 2 && live) {
+      const attributes = sn.attributes;
+      // Scroll offsets come as Scroll events, from what was recorded: a page laid out where no one sees
+      // it may not scroll as the visible one does.
+      delete attributes.rr_scrollLeft;
+      delete attributes.rr_scrollTop;
+      if (sn.tagName === 'html' && typeof attributes.class === 'string') {
+        const kept = attributes.class.split(/\s+/).filter((c) => c && c !== 'rrweb-paused').join(' ');
+        // rrweb adds and removes `rrweb-paused` itself on every rebuild, as it did on the page load's.
+        if (kept) attributes.class = kept; else delete attributes.class;
+      }
+      // Serializing a <style> blanks its text for a `_cssText` of its rules, which a rebuild would adapt
+      // for replay a second time. Its text is already rrweb's text for replay: keep that, as it is; rules
+      // added through the CSSOM come as StyleSheetRule events.
+      if (sn.tagName === 'style') {
+        delete attributes._cssText;
+        for (const child of sn.childNodes) {
+          const text = nodeOf(child.id);
+          if (child.type === 3 && text) child.textContent = text.data;
+        }
+      }
+      // Serializing reads properties into these attributes; the page had its own, and the values
+      // a user typed come back as Input events.
+      if (['input', 'textarea', 'select', 'option'].includes(sn.tagName)) {
+        for (const name of ['value', 'checked', 'selected']) {
+          if (live.hasAttribute(name)) attributes[name] = live.getAttribute(name); else delete attributes[name];
+        }
+        if (sn.tagName === 'textarea' && !sn.childNodes.length) {
+          sn.childNodes = Array.from(live.childNodes)
+            .filter((child) => child.nodeType === Node.TEXT_NODE)
+            .map((child) => ({ type: 3, textContent: child.data, id: idOf(child), rootId: sn.rootId }));
+        }
+      }
+    }
+    if (sn.childNodes) for (const child of sn.childNodes) fixNode(child, nodeOf, idOf);
+  }
+
+  function addExtras(state, mirror, add) {
+    // Focus first: writing a value into a focused field scrolls it into view, as typing did.
+    if (state.focus) add(copy(state.focus));
+    for (const id of state.styled) {
+      const style = mirror.getNode(id);
+      if (!style || style.nodeName !== 'STYLE' || !style.sheet) continue;
+      const rules = Array.from(style.sheet.cssRules, (rule) => rule.cssText);
+      // The rules now first, then every rule the rebuilt text made (at most one per brace or semicolon).
+      const made = (style.textContent.match(/[{;]/g) || []).length + 1;
+      add({
+        source: S.styleRule,
+        id,
+        adds: rules.map((rule, index) => ({ rule, index })),
+        removes: Array.from({ length: made }, () => ({ index: rules.length })),
+      });
+    }
+    for (const id of state.inputs) {
+      const input = mirror.getNode(id);
+      if (input && 'value' in input) add({ source: S.input, id, text: input.value, isChecked: !!input.checked });
+    }
+    for (const data of state.scrolls.values()) add(copy(data));
+    if (state.selection) add(copy(state.selection));
+    if (state.touch) add(copy(state.touch));
+    if (state.pointer) {
+      // As a move: rrweb puts its cursor there when it writes the DOM, as it does after a seek.
+      const data = state.pointer.data;
+      const last = data.positions ? data.positions[data.positions.length - 1] : data;
+      add({ source: S.mouseMove, positions: [{ x: last.x || 0, y: last.y || 0, id: last.id, timeOffset: 0 }] });
+    }
+  }
+
+  // Builds keyframes for the events of `source()` (the visible Replayer's sorted event list), a slice
+  // at a time in idle callbacks, and tells `onProgress(count, doneUntil, finished)` how far it is.
+  class Builder {
+    constructor(source, makeRoot, onProgress, spacing) {
+      this.spacing = { ...SPACING, ...spacing };
+      this.source = source;
+      this.makeRoot = makeRoot;
+      this.onProgress = onProgress;
+      this.keyframes = []; // { at, json, loaded } sorted by `at`: time, its events as JSON, page-load ids
+      this.done = -Infinity; // every event up to this timestamp is applied in the hidden Replayer
+      this.hidden = null;
+      this.state = new PageState(null);
+      this.sinceKeyframe = 0;
+      this.lastKeyframe = -Infinity;
+      this.handle = null;
+      this.stopped = false;
+      this.buildMs = 0;
+    }
+
+    start() {
+      if (this.stopped || this.handle !== null) return;
+      this.handle = requestIdleCallback((deadline) => this.slice(deadline), { timeout: 200 });
+    }
+
+    stop() {
+      this.stopped = true;
+      if (this.handle !== null) cancelIdleCallback(this.handle);
+      this.handle = null;
+      this.dropHidden();
+    }
+
+    dropHidden() {
+      if (this.hidden) {
+        try { this.hidden.pause(); this.hidden.destroy(); } catch (err) { /* already torn down */ }
+        this.root.remove();
+      }
+      this.hidden = null;
+    }
+
+    slice(deadline) {
+      this.handle = null;
+      if (this.stopped) return;
+      const began = performance.now();
+      let more = false;
+      try {
+        more = this.step();
+        while (more && deadline.timeRemaining() > 2) more = this.step();
+      } catch (err) {
+        // A page rrweb cannot replay here: keep the keyframes made so far, seek with rrweb after them.
+        this.stopped = true;
+        this.failure = String(err && err.message ? err.message : err);
+      }
+      this.buildMs += performance.now() - began;
+      const events = this.source();
+      const finished = !more;
+      this.onProgress(this.keyframes.length, events.length ? this.done - events[0].timestamp : 0, finished);
+      if (more) this.start();
+      else this.dropHidden(); // its DOM is a second copy of the page: keep it only while building
+    }
+
+    ensureHidden(first) {
+      if (this.hidden) return;
+      this.root = this.makeRoot();
+      // Resume from the last keyframe if there is one (appended events), else from the first event.
+      const last = this.keyframes[this.keyframes.length - 1];
+      // A custom event carries the first timestamp (rrweb counts time from its first event) and does nothing.
+      const origin = { type: 5, timestamp: first.timestamp, data: { tag: 'keyframes', payload: null } };
+      const seed = last ? JSON.parse(last.json).filter(changesDocument) : [origin, copy(origin)];
+      this.hidden = new rrweb.Replayer(seed, {
+        root: this.root, speed: 1, skipInactive: false, showWarning: false, mouseTail: false,
+        triggerFocus: false, UNSAFE_replayCanvas: false, pauseAnimation: true, loadTimeout: 0,
+      });
+      this.hiddenOrigin = seed[0].timestamp;
+      if (last) this.hidden.pause(last.at + 1 - this.hiddenOrigin);
+    }
+
+    // Apply the next slice in the hidden Replayer, up to where a keyframe is due if one is; returns
+    // whether events remain. A slice ends between two timestamps, never inside a group of equal ones.
+    step() {
+      const events = this.source();
+      const start = upperBound(events, this.done);
+      if (start >= events.length) return false;
+      this.ensureHidden(events[0]);
+      const hiddenEvents = this.hidden.service.state.context.events;
+      let end = start;
+      let due = false;
+      while (end < events.length) {
+        const event = events[end];
+        if (event.type === META) this.pageLoad(event);
+        this.state.track(event);
+        this.sinceKeyframe += 1;
+        if (changesDocument(event)) hiddenEvents.push(copy(event));
+        end += 1;
+        if (end < events.length && events[end].timestamp === event.timestamp) continue;
+        due = this.due(event.timestamp);
+        if (due || end - start >= SLICE_EVENTS) break;
+      }
+      this.done = events[end - 1].timestamp;
+      this.hidden.pause(this.done + 1 - this.hiddenOrigin);
+      hiddenEvents.splice(1); // applied; the hidden Replayer only ever moves forward
+      if (due) this.keep(capture(this.hidden, this.state, this.done));
+      return end < events.length;
+    }
+
+    pageLoad(meta) {
+      this.state = new PageState(meta);
+      this.sinceKeyframe = 0;
+      this.lastKeyframe = meta.timestamp;
+    }
+
+    due(at) {
+      const state = this.state;
+      const { everyMs, everyEvents } = this.spacing;
+      if (!state.supported || state.events < everyEvents / 8) return false;
+      return this.sinceKeyframe >= everyEvents || at - this.lastKeyframe >= everyMs;
+    }
+
+    keep(events) {
+      this.sinceKeyframe = 0;
+      this.lastKeyframe = this.done;
+      if (!events) return;
+      this.keyframes.push({ at: this.done, json: JSON.stringify(events), loaded: this.state.loaded });
+    }
+
+    // The keyframe a seek to `baseline` should start from, or null for rrweb's own path: none at or
+    // after the last event applied when moving forward (rrweb applies only the events in between).
+    choose(baseline, lastPlayed) {
+      let low = 0;
+      let high = this.keyframes.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (this.keyframes[mid].at < baseline) low = mid + 1; else high = mid;
+      }
+      const keyframe = low > 0 ? this.keyframes[low - 1] : null;
+      if (!keyframe) return null;
+      if (lastPlayed !== null && lastPlayed.adjusted < baseline && keyframe.at <= lastPlayed.timestamp) return null;
+      return keyframe;
+    }
+  }
+
+  // Where rrweb's play() counts the last event it applied from (a mouse move counts from its first position).
+  function lastPlayedOf(context) {
+    const event = context.lastPlayedEvent;
+    if (!event) return null;
+    let adjusted = event.timestamp;
+    if (event.type === INCREMENTAL && event.data.source === S.mouseMove && event.data.positions[0]) {
+      adjusted += event.data.positions[0].timeOffset;
+    }
+    return { timestamp: event.timestamp, adjusted };
+  }
+
+  // Seek `replayer` to `at` (ms from its first event) starting from `keyframe`: its events go into the
+  // Replayer's list for the seek only, where rrweb's own seek finds them as the latest page load.
+  function seekFrom(replayer, keyframe, at, play) {
+    const events = replayer.service.state.context.events;
+    const inserted = JSON.parse(keyframe.json);
+    const position = upperBound(events, keyframe.at);
+    events.splice(position, 0, ...inserted);
+    // Seeking from the page load, rrweb finds a mouse interaction's target in the page load's DOM only
+    // (the rest of the seek goes to its virtual DOM) and ignores the others: so must a keyframe seek.
+    const apply = replayer.applyIncremental;
+    replayer.applyIncremental = function (event, isSync) {
+      const data = event.data;
+      if (isSync && data.source === S.interaction && event.timestamp > keyframe.at && !keyframe.loaded.has(data.id)) return;
+      apply.call(this, event, isSync);
+    };
+    try {
+      if (play) replayer.play(at); else replayer.pause(at);
+    } finally {
+      delete replayer.applyIncremental;
+      // rrweb skips rebuilding its first snapshot while it still holds the page that snapshot built
+      // (it keeps that event to know); after a keyframe it no longer does.
+      if (replayer.firstFullSnapshot && replayer.firstFullSnapshot !== true) replayer.firstFullSnapshot = true;
+      const now = replayer.service.state.context.events;
+      const index = now.indexOf(inserted[0]);
+      if (index >= 0) now.splice(index, inserted.length);
+    }
+  }
+
+  // rrweb drops, from a mutation event itself, each removal whose node it cannot find when it applies
+  // the event; a seek that applies it early or late then changes what every later seek shows (a removed
+  // element stays). It only skips those removals again, so the event's own list can stay as recorded.
+  const RECORDED = Symbol('recorded removes');
+  const keptRemoves = {
+    get() { return this[RECORDED]; },
+    set() { /* keep the recorded list */ },
+    enumerable: true,
+    configurable: true,
+  };
+
+  function keepRemovals(events) {
+    for (const event of events) {
+      const data = event.data;
+      if (event.type !== INCREMENTAL || data.source !== S.mutation || !Array.isArray(data.removes)) continue;
+      data[RECORDED] = data.removes;
+      Object.defineProperty(data, 'removes', keptRemoves);
+    }
+    return events;
+  }
+
+  return { Builder, seekFrom, lastPlayedOf, keepRemovals, SPACING };
+})();

@@ -1,0 +1,186 @@
+"""A seek that starts from a keyframe shows the frame rrweb shows when it seeks from the first event.
+
+Two players take the same seeded random walk over a recording's moments (forward, backward, across page
+loads). One seeks as the app does, from keyframes made close together so that every fixture has some;
+the other has no keyframes. Wherever the first starts from a keyframe, the second rebuilds from the page
+load, which is rrweb's seek from the recording's first event; elsewhere both take rrweb's own path. After
+every seek both frames must hold the same visible text and the same document, a line per node: tags,
+attributes, text, input values and checked states, scroll offsets, CSSOM rules, viewport and pointer.
+
+Two differences are accepted and left out, both where rrweb's own seek depends on more than the
+moment: which element has focus (rrweb focuses an element of the page load's DOM during a seek, where
+it may be hidden or later moved), and the page's scroll offset while the recording has no Scroll event
+for the page since it loaded (rrweb's seek then leaves the page where writing its DOM scrolled it).
+
+`KEYFRAME_MOMENTS` sets the moments per recording (`make conformance` runs 100, and a 20-minute
+recording without checkouts).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from replay_core import Recording, read_recording
+from replay_core.events import Event
+from replay_core.ingest import parse_captured_request, parse_record_batch
+from replay_core.reader import prepare_events
+from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
+from viewer.player.moment import FrameDigest, MomentRenderer
+
+pytestmark = pytest.mark.webengine
+MOMENTS = int(os.environ.get("KEYFRAME_MOMENTS", "6"))
+# Close together, so a fixture of a minute has several: a keyframe every 4 s or 40 events (or every
+# fortieth of a long recording's events, so that one has some forty).
+EVERY_MS, EVERY_EVENTS = 4000.0, 40
+LONG_MINUTES = float(os.environ.get("KEYFRAME_LONG_MINUTES", "0"))
+
+
+def capture_replays(folder: Path) -> list[Recording]:
+    """Each replay of a captured mixpanel-browser session, decoded by the same rules as an import."""
+    batches: dict[str, list[Event]] = defaultdict(list)
+    for file in sorted(folder.glob("*.req")):
+        request = parse_captured_request(orjson.loads(file.read_bytes()))
+        if request.method == "POST" and request.path.startswith("/record"):
+            batch = parse_record_batch(request.params, request.body)
+            batches[batch.params.replay_id] += batch.events
+    return [prepare_events(events, name=f"{folder.name}/{rid}") for rid, events in sorted(batches.items())]
+
+
+def recordings() -> list[tuple[str, Path]]:
+    found = [(path.stem, path) for path in RRWEB_FIXTURES]
+    found += [(folder.name, folder) for folder in MIXPANEL_CAPTURES]
+    return found
+
+
+def load(path: Path) -> list[Recording]:
+    return capture_replays(path) if path.is_dir() else [read_recording(path)]
+
+
+@pytest.fixture(scope="module")
+def players(qapp: QApplication) -> Iterator[tuple[MomentRenderer, MomentRenderer]]:
+    ours = MomentRenderer.start(remote_assets=False)
+    reference = MomentRenderer.start(remote_assets=False)
+    reference.view.set_keyframe_spacing(0, 0)
+    yield ours, reference
+    ours.close()
+    reference.close()
+
+
+def moments(recording: Recording, seed: str, count: int) -> list[float]:
+    """Seeded moments in a seeded order; page loads and their next millisecond are among them."""
+    rng = random.Random(seed)
+    loads = [e["timestamp"] - recording.start_ts for e in recording.events if e["type"] == 2]
+    chosen = [rng.uniform(0, recording.duration_ms) for _ in range(count)]
+    chosen[: len(loads) * 2] = [at + d for at in loads for d in (0, 1)][:count]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def page_scrolled_by_events(recording: Recording, at: float) -> bool:
+    """Whether a Scroll event for the page itself comes after its last load before `at`."""
+    scrolled = False
+    for event in recording.events:
+        if event["timestamp"] - recording.start_ts >= at:
+            break
+        if event["type"] == 2:
+            page, scrolled = event["data"]["node"]["id"], False
+        elif event["type"] == 3 and event["data"].get("source") == 3 and event["data"].get("id") == page:
+            scrolled = True
+    return scrolled
+
+
+def compared(digest: FrameDigest, page_scroll: bool) -> list[str]:
+    lines = [line for line in digest.lines if " focus " not in line]
+    if not page_scroll:
+        lines = [line for line in lines if not line.startswith(" scrolled ")]
+        lines = [
+            re.sub(r" \.scroll=\S+$", "", line) if re.match(r"/html\[\d+\] ", line) else line
+            for line in lines
+        ]
+    return lines
+
+
+def first_difference(ours: FrameDigest, theirs: FrameDigest, page_scroll: bool = True) -> str | None:
+    mine = compared(ours, page_scroll)
+    reference = compared(theirs, page_scroll)
+    for index, (a, b) in enumerate(zip(mine, reference, strict=False)):
+        if a != b:
+            return f"line {index}:\n  after the keyframe: {a[:400]}\n  after rrweb's seek: {b[:400]}"
+    if len(mine) != len(reference):
+        shorter = min(len(mine), len(reference))
+        extra = (mine if len(mine) > shorter else reference)[shorter][:400]
+        return f"{len(mine)} lines against rrweb's {len(reference)}; the first extra: {extra}"
+    return None
+
+
+def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, seed: str) -> int:
+    """Seek both players through the moments; returns how many seeks started from a keyframe."""
+    ours, reference = players
+    ours.view.set_keyframe_spacing(EVERY_MS, max(EVERY_EVENTS, len(recording.events) // 40))
+    ours.show(recording, timeout_s=120)
+    reference.show(recording, timeout_s=120)
+    ours.view.set_seek_mode("keyframes")
+    ours.wait_for_keyframes(timeout_s=300)
+    from_keyframes = 0
+    for at in moments(recording, seed, MOMENTS):
+        ours.seek(at)
+        mine = ours.digest()
+        keyframe = mine.seek.startswith("keyframe ")
+        from_keyframes += keyframe
+        reference.view.set_seek_mode("fresh" if keyframe else "rrweb")
+        reference.seek(at)
+        theirs = reference.digest()
+        where = f"{recording.name} at {at:.0f} ms ({mine.seek})"
+        difference = first_difference(mine, theirs, page_scrolled_by_events(recording, at))
+        assert difference is None, f"{where}: the frame differs from rrweb's, {difference}"
+        assert ours.text().visible == reference.text().visible, f"{where}: the visible text differs"
+    return from_keyframes
+
+
+@pytest.mark.parametrize(("name", "path"), recordings(), ids=[name for name, _ in recordings()])
+def test_a_keyframe_seek_shows_rrwebs_frame(
+    players: tuple[MomentRenderer, MomentRenderer], name: str, path: Path
+) -> None:
+    used = sum(walk(players, recording, name) for recording in load(path))
+    if "long-mutations" in name:
+        assert used > 0, "a recording of 25,000 mutations is sought from keyframes"
+
+
+def test_keyframes_are_made_in_the_background_and_used(
+    players: tuple[MomentRenderer, MomentRenderer],
+) -> None:
+    ours, _ = players
+    recording = read_recording(next(p for p in RRWEB_FIXTURES if "long-mutations" in p.name))
+    ours.view.set_keyframe_spacing(EVERY_MS, 1000)
+    ours.show(recording)
+    ours.view.set_seek_mode("keyframes")
+    ours.seek(recording.duration_ms / 2)  # answered while keyframes are still being made
+    progress = ours.wait_for_keyframes()
+    assert progress.count >= recording.duration_ms / EVERY_MS / 2
+    assert progress.until_ms == pytest.approx(recording.duration_ms)
+    ours.seek(recording.duration_ms)
+    ours.seek(recording.duration_ms * 0.6)  # backward: from the keyframe before, not the page load
+    assert ours.digest().seek.startswith("keyframe ")
+    ours.seek(recording.duration_ms * 0.6 + 200)  # forward a little: rrweb's own path
+    assert ours.digest().seek == "rrweb"
+
+
+@pytest.mark.skipif(LONG_MINUTES <= 0, reason="set KEYFRAME_LONG_MINUTES (make conformance does)")
+def test_a_long_recording_without_checkouts(
+    players: tuple[MomentRenderer, MomentRenderer], tmp_path: Path
+) -> None:
+    from bench.make_long_recordings import Plan, record
+
+    path = record(Plan("no-checkout", LONG_MINUTES, seed=11, checkout_ms=None), tmp_path)
+    recording = read_recording(path)
+    assert sum(e["type"] == 2 for e in recording.events) == 1, "one page load, no checkouts"
+    assert walk(players, recording, "no-checkout") > MOMENTS // 2
