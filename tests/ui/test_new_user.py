@@ -424,6 +424,13 @@ def test_small_windows_keep_every_control_whole_and_reachable(
         qtbot.waitUntil(lambda size=size: window.size().toTuple() == size, timeout=3000)
         qtbot.waitUntil(lambda: whole_and_inside(window.reports.view_button, window.reports), timeout=3000)
         assert window.minimumSizeHint().width() <= 640 and window.minimumSizeHint().height() <= 400
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # the replay's user
+    qtbot.waitUntil(lambda: bool(window.profile.rows), timeout=5000)
+    for size in ((800, 500), (640, 400)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.size().toTuple() == size, timeout=3000)
+        qtbot.waitUntil(lambda: whole_and_inside(window.profile.view_button, window.profile), timeout=3000)
+        assert shows_all_of(window.profile.subtitle)
 
 
 # 9. links carry milliseconds -------------------------------------------------------------------------

@@ -39,6 +39,8 @@ class ProfilePage(QWidget):
         self.name.setStyleSheet("font-size: 18pt; font-weight: 600;")
         self.subtitle = QLabel()
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.name, self.subtitle):  # a narrow window wraps them; View replays stays in view
+            label.setWordWrap(True)
         self.view_button = QPushButton("View replays")
         self.view_button.clicked.connect(self._view_replays)
         self.properties = QTableWidget(0, 2)
