@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from PySide6.QtCharts import (
@@ -32,18 +31,16 @@ from PySide6.QtWidgets import (
 
 from viewer.storage import (
     EventCount,
-    EventMoment,
     FunnelStep,
-    ReplayCache,
-    ReplayQuery,
     bucket_starts,
     local_zone,
     next_bucket_start,
 )
 from viewer.ui.cache_worker import CacheWorker
-from viewer.ui.feed_model import absolute_time, display_name
+from viewer.ui.feed_model import absolute_time
 from viewer.ui.flow_layout import FlowLayout
 from viewer.ui.replay_loading import QueuedReplay
+from viewer.ui.report_results import ReplayMoments, count_of, moment_times, replay_moments, step_users
 
 RANGES = [("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("All time", None)]
 BUCKETS = [("Per hour", "hour"), ("Per day", "day")]
@@ -213,7 +210,7 @@ class ReportsPage(QWidget):
         label = f"{name} · {_bucket_label(bucket_ms, until, bucket, self.zone)}"
         self.selection.setText(f"{label}: loading replays…")
         self._worker.call(
-            lambda cache: _replay_moments(cache, cache.event_moments(name, bucket_ms, until)),
+            lambda cache: replay_moments(cache, cache.event_moments(name, bucket_ms, until)),
             lambda found: self._list_moments(label, found),
         )
 
@@ -221,10 +218,10 @@ class ReportsPage(QWidget):
         """Each replay once, opening at its first moment, with the times of all of them."""
         self.results.clear()
         for replay in found:
-            item = QListWidgetItem(f"{replay.who} — {_moment_times(replay.times_ms)}")
+            item = QListWidgetItem(f"{replay.who} — {moment_times(replay.times_ms)}")
             item.setData(MOMENT_ROLE, (replay.replay_id, float(replay.times_ms[0])))
             self.results.addItem(item)
-        self.selection.setText(f"{label}: {_count(len(found), 'replay')}")
+        self.selection.setText(f"{label}: {count_of(len(found), 'replay')}")
         self.view_button.setEnabled(bool(found))
 
     def listed(self) -> list[tuple[str, float]]:
@@ -313,7 +310,7 @@ class ReportsPage(QWidget):
         label = f"Step {index + 1}, {steps[index]}"
         self.selection.setText(f"{label}: loading users…")
         self._worker.call(
-            lambda cache: _step_users(cache, steps, window, index, period),
+            lambda cache: step_users(cache, steps, window, index, period),
             lambda found: self._list_users(label, found),
         )
 
@@ -323,7 +320,7 @@ class ReportsPage(QWidget):
             item = QListWidgetItem(f"{group}: {who} — {absolute_time(start)}")
             item.setData(MOMENT_ROLE, (replay_id, -1.0))
             self.results.addItem(item)
-        self.selection.setText(f"{label}: {_count(len(found), 'user')} with replays")
+        self.selection.setText(f"{label}: {count_of(len(found), 'user')} with replays")
         self.view_button.setEnabled(bool(found))
 
 
@@ -372,49 +369,3 @@ def _fit_count_axis(axis: QValueAxis, top: int) -> None:
     axis.setTickCount(min(top, 10) + 1)
     if top > 10:
         axis.applyNiceNumbers()
-
-
-@dataclass(frozen=True)
-class ReplayMoments:
-    """One replay of a chart's bucket and the times (epoch ms, in order) the event happened in it."""
-
-    replay_id: str
-    who: str
-    times_ms: list[int]
-
-
-def _replay_moments(cache: ReplayCache, moments: list[EventMoment]) -> list[ReplayMoments]:
-    """The moments grouped by replay, replays in the order of their first moment."""
-    times: dict[str, list[int]] = {}
-    for moment in moments:
-        times.setdefault(moment.replay_id, []).append(moment.time_ms)
-    found = []
-    for replay_id, at in times.items():
-        row = cache.get_replay(replay_id)
-        if row is not None:
-            found.append(ReplayMoments(replay_id, display_name(row), at))
-    return found
-
-
-def _moment_times(times_ms: list[int]) -> str:
-    """'Tue 24 Nov 2026, 14:02:11' or, for several, '…14:02:11, then 14:05:03, 14:09:10'."""
-    first = absolute_time(times_ms[0])
-    rest = [datetime.fromtimestamp(at / 1000).strftime("%H:%M:%S") for at in times_ms[1:]]
-    return f"{first}, then {', '.join(rest)}" if rest else first
-
-
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def _step_users(
-    cache: ReplayCache, steps: list[str], window: int, index: int, period: dict[str, int | None]
-) -> list[tuple[str, str, str, float]]:
-    groups = [("Reached", True)] + ([("Dropped before it", False)] if index > 0 else [])
-    found = []
-    for group, reached in groups:
-        for user_id in cache.funnel_users(steps, window, index, reached, **period):
-            rows = cache.list_replays(ReplayQuery(user_id=user_id, limit=1)).rows
-            if rows:
-                found.append((group, display_name(rows[0]), rows[0].id, float(rows[0].start_ms)))
-    return found
