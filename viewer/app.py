@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from viewer.player.environment import display_problem, sandbox_problem
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from viewer.settings import Settings
     from viewer.ui.instance import InstanceServer
     from viewer.ui.main_window import MainWindow
+    from viewer.ui.session import ReplaySession
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ def run_app(open_target: str | None) -> int:
         return 0
     window = build_main_window()
     session = window.session
+    install_crash_hook(session)
     answer_later_starts(window)
     # Closing the window shuts the session down; a quit that skips the window's close does it here.
     app.aboutToQuit.connect(session.shutdown)
@@ -56,6 +59,24 @@ def run_app(open_target: str | None) -> int:
         session.open_target(target)
     window.show()
     return int(app.exec())
+
+
+def install_crash_hook(session: ReplaySession) -> None:
+    """An error no code expected (in a slot, a timer, a callback) is logged with its traceback and shown
+    as one line in the status bar; the app goes on instead of printing to a terminal nobody reads."""
+    from viewer.crash_log import log_unexpected, one_line
+
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, trace: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt) or session.shut_down:
+            previous(kind, exc, trace)
+            return
+        path = log_unexpected(exc.with_traceback(trace), "unexpected error in the app")
+        details = f"; details in {path}" if path is not None else ""
+        session.message.emit(f"Something went wrong ({one_line(exc, 200)}){details}", 30000)
+
+    sys.excepthook = hook
 
 
 def build_main_window(settings: Settings | None = None) -> MainWindow:

@@ -170,35 +170,12 @@ def _clip(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-LOG_NAME = "replay-viewer.log"
-
-
 def _logged(exc: BaseException) -> str:
     """Write the traceback to the rotating log; '; details in PATH', or '' when there is no log to write."""
-    import logging
-    import traceback
-    from logging.handlers import RotatingFileHandler
+    from viewer.crash_log import command_line, log_unexpected
 
-    from viewer.paths import log_dir
-
-    try:
-        path = log_dir() / LOG_NAME
-        handler = RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", errors="backslashreplace"
-        )
-    except (OSError, ValueError):
-        return ""
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("viewer.cli.crash")
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        command = " ".join(sys.argv[1:])[:500]
-        logger.error("%s %s failed:\n%s", PROG, command, "".join(traceback.format_exception(exc)).rstrip())
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    return f"; details in {path}"
+    path = log_unexpected(exc, f"{PROG} {command_line()} failed")
+    return f"; details in {path}" if path is not None else ""
 
 
 if __name__ == "__main__":
