@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_db(state.projects.load)
         task = asyncio.create_task(_retention_loop(state))
         try:
             yield

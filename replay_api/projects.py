@@ -60,6 +60,18 @@ class ProjectDirectory:
     def by_token(self, token: str) -> int | None:
         return self._find(self._by_token, projects.c.token, token)
 
+    def cached_token(self, token: str) -> int | None:
+        """The project of a token already looked up, without touching the database (None: not known yet)."""
+        with self._lock:
+            return self._by_token.get(token)
+
+    def load(self) -> None:
+        """Learn every project's token at start-up, so a page's first requests never wait on the database."""
+        with self._db.read() as conn:
+            rows = conn.execute(select(projects.c.id, projects.c.token)).all()
+        with self._lock:
+            self._by_token.update({str(row.token): int(row.id) for row in rows})
+
     def by_secret(self, secret: str) -> int | None:
         return self._find(self._by_secret, projects.c.secret_hash, hash_secret(secret))
 

@@ -56,7 +56,10 @@ async def project_for_token(state: AppState, token: str) -> int:
     """The project of an ingest token, or 401."""
     if not token:
         raise ApiError(401, "missing project token (Basic auth with the token as user name)")
-    project_id = await run_db(lambda: state.projects.by_token(token))
+    # Every ingest request asks: a known token is answered here, without a hop to a database thread.
+    project_id = state.projects.cached_token(token)
+    if project_id is None:
+        project_id = await run_db(lambda: state.projects.by_token(token))
     if project_id is None:
         raise ApiError(401, "unknown project token")
     return project_id

@@ -3,6 +3,7 @@ order, the same batch reaching two workers at once, and retention run by one wor
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Iterator
@@ -75,8 +76,6 @@ def test_a_reader_following_the_feed_during_delayed_commits_sees_each_change_onc
 
 def _follow(reader: Database, project_id: int, cursor: int, seen: list[str]) -> int:
     """Read the next page after `cursor` as a syncing client does, and return the cursor it hands back."""
-    import json
-
     with reader.read() as conn:
         page = read_page(conn, project_id, cursor, 7)
     seen += [change["id"] for change in json.loads(page.body)["changes"]]
