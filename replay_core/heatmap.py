@@ -32,7 +32,7 @@ from replay_core.page_tree import BLOCK_CLASSES, MASK_CLASSES, PageTree
 
 # The activity timeline's builder follows the page tree and collects the clicks and the page's answers
 # exactly as the frustration rules need them; reusing it keeps one definition of both.
-from replay_core.timeline import _TimelineBuilder
+from replay_core.timeline import ActivityCounts, _signal_entry, _TimelineBuilder, counts_of
 
 # Bump when a rule here (or in replay_core.frustration) changes: the cache recomputes stored visits.
 HEATMAP_VERSION = 1
@@ -136,8 +136,18 @@ def page_visits(events: Sequence[Event], analytics: Iterable[Mapping[str, Any]] 
 
     `analytics`: the replay's analytics events as `{"name", "time_ms", "properties"}`; the SDK's page
     views start visits of single-page apps and its `$mp_click` events tell the page's height."""
+    return visits_and_counts(events, analytics)[0]
+
+
+def visits_and_counts(
+    events: Sequence[Event], analytics: Iterable[Mapping[str, Any]] = ()
+) -> tuple[list[PageVisit], ActivityCounts]:
+    """The page visits and, from the same pass over the events, the activity timeline's counts of the
+    events alone (`counts_of(activity_timeline(events))`, without the SDK's signals): the cache stores
+    both when a replay is written and reads the events once."""
     if not events:
-        return []
+        return [], ActivityCounts(errors=0, rage=0, dead=0, failed_requests=0)
+    analytics = list(analytics)
     origin = float(events[0]["timestamp"])
     follower = _VisitFollower(origin, _page_views(analytics, origin), _page_heights(analytics))
     for event in events:
@@ -235,10 +245,11 @@ class _VisitFollower:
             }
         )
 
-    def finish(self) -> list[PageVisit]:
+    def finish(self) -> tuple[list[PageVisit], ActivityCounts]:
         self.timeline.close_bursts()
         timeline = self.timeline
         signals = detect(timeline.clicks, timeline.answers, timeline.errors)
+        counts = counts_of(timeline.entries + [_signal_entry(s) for s in signals])
         flags = _click_flags(signals, [c.at_ms for c in timeline.clicks])
         index = 0
         visits = []
@@ -249,7 +260,7 @@ class _VisitFollower:
                 index += 1
                 clicks.append(self._heatmap_click(click, rage, dead))
             visits.append(self._page_visit(visit, tuple(clicks)))
-        return visits
+        return visits, counts
 
     def _heatmap_click(self, click: dict[str, Any], rage: bool, dead: bool) -> HeatmapClick:
         at = click.pop("at")

@@ -21,7 +21,9 @@ from replay_core.heatmap import (
     page_of,
     page_visits,
     viewport_class,
+    visits_and_counts,
 )
+from replay_core.timeline import activity_timeline, counts_of
 from tests.core.test_timeline import T0, el, ev, read_capture, text
 from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
 
@@ -84,6 +86,15 @@ def test_selectors_are_equal_across_two_sessions_of_the_same_app(rrweb: str, wir
         re.sub(r":nth-of-type\(\d+\)", "", c.selector) for c in other if "toggle" in c.selector
     }
     assert not any(str(c.x) in c.selector for c in one + other)  # no rrweb ids or positions in them
+
+
+def test_the_counts_read_along_are_the_activity_timelines() -> None:
+    for path in RRWEB_FIXTURES:
+        events = read_recording(path).events
+        assert visits_and_counts(events)[1] == counts_of(activity_timeline(events))
+    recording, _ = read_capture(capture("preact_heatmap"))
+    counts = visits_and_counts(recording.events)[1]
+    assert counts == counts_of(activity_timeline(recording.events)) and counts.dead == 4
 
 
 def test_masked_text_is_never_in_a_selector_or_a_label() -> None:

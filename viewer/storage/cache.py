@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
-from viewer.storage import activity_counts, analytics, budget, faults, feed, removal, writes
+from viewer.storage import activity_counts, analytics, budget, faults, feed, heatmaps, removal, writes
 from viewer.storage.chunks import DamagedReplay, decode_chunk
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
@@ -156,6 +156,46 @@ class ReplayCache:
         """How many replays still wait for the backfill."""
         with self.reading() as conn:
             return activity_counts.stale_count(conn)
+
+    def backfill_heatmaps(self, limit: int = heatmaps.BACKFILL_BATCH) -> int:
+        """Compute the heatmap rows of up to `limit` replays cached before heatmaps existed (or by older
+        rules), in one short write transaction; 0 when none is left. Called again and again while the
+        cache worker is idle, like `backfill_activity`."""
+        with self.writing() as conn:
+            return heatmaps.backfill_batch(conn, limit)
+
+    def backfill(self, limit: int = activity_counts.BACKFILL_BATCH) -> int:
+        """One step of every background backfill (activity figures, then heatmaps), each its own short
+        transaction of up to `limit` replays; 0 when nothing is left to compute."""
+        return self.backfill_activity(limit) + self.backfill_heatmaps(limit)
+
+    def heatmap_backlog(self) -> int:
+        """How many replays with events still wait for their heatmap rows."""
+        with self.reading() as conn:
+            return heatmaps.stale_count(conn)
+
+    def heatmap_pages(
+        self, where: heatmaps.HeatmapFilter | None = None, patterns: Sequence[str] = ()
+    ) -> list[heatmaps.PageSummary]:
+        """The pages with visits (visits, clicks, replays), most visited first; pages matching one of
+        `patterns` (`/orders/*`) are one row named by the pattern."""
+        with self.reading() as conn:
+            return heatmaps.page_list(conn, where or heatmaps.HeatmapFilter(), patterns)
+
+    def heatmap(self, page: str, where: heatmaps.HeatmapFilter | None = None) -> heatmaps.PageHeatmap:
+        """The heatmap of a page (a URL, a path on any host, or a pattern): per element selector its
+        clicks, visits and replays; per depth the share of visits that reached it."""
+        with self.reading() as conn:
+            return heatmaps.page_heatmap(conn, heatmaps.pages_of(conn, page), where or heatmaps.HeatmapFilter())
+
+    def heatmap_clicks(
+        self, page: str, selector: str, where: heatmaps.HeatmapFilter | None = None, limit: int = 200
+    ) -> list[heatmaps.ClickMoment]:
+        """The clicks on one element of a page, newest first, each with its replay and the moment to
+        open it at."""
+        with self.reading() as conn:
+            pages = heatmaps.pages_of(conn, page)
+            return heatmaps.click_moments(conn, pages, selector, where or heatmaps.HeatmapFilter(), limit)
 
     def get_replay(self, replay_id: str) -> ReplayRow | None:
         with self.reading() as conn:

@@ -11,7 +11,8 @@ import zstandard
 
 from replay_core import Recording, ReplaySummary, summarize
 from replay_core.events import Event
-from replay_core.timeline import ActivityCounts, activity_timeline, counts_of
+from replay_core.heatmap import PageVisit, visits_and_counts
+from replay_core.timeline import ActivityCounts
 
 # ~256 KiB of JSON per chunk: large enough to compress well (zstd finds repeats across events),
 # small enough that the player's first frame does not wait for the whole replay.
@@ -41,6 +42,8 @@ class EncodedReplay:
     chunks: list[EncodedChunk]
     # The frustration figures of the events alone; the SDK's own signals are merged in when stored.
     activity: ActivityCounts | None = None
+    # The heatmap's page visits of the events alone (replay_core.heatmap); read in the same pass.
+    heatmap: tuple[PageVisit, ...] | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -52,11 +55,14 @@ class EncodedReplay:
 
 
 def encode_replay(recording: Recording) -> EncodedReplay:
+    # One pass over the events for both: they follow the same page tree (counts as activity_timeline's).
+    visits, activity = visits_and_counts(recording.events)
     return EncodedReplay(
         summary=summarize(recording),
         end_ts=recording.end_ts,
         chunks=encode_chunks(recording.events),
-        activity=counts_of(activity_timeline(recording.events)),
+        activity=activity,
+        heatmap=tuple(visits),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -141,3 +143,51 @@ Index("ix_replay_faults_retry", replay_faults.c.source_id, replay_faults.c.next_
 # The feed search index (FTS5, trigram tokenizer for substring matches) is a virtual table that
 # SQLAlchemy cannot describe; migration 0002 creates it with triggers that keep it in step with users.
 USER_SEARCH_TABLE = "user_search"
+
+# Heatmaps (replay_core.heatmap), written with the replay's events: its page visits and their clicks.
+# `heatmap_replays` says which rules' version computed a replay's rows (none: not yet, see 0005_heatmaps).
+heatmap_replays = Table(
+    "heatmap_replays",
+    metadata,
+    Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+heatmap_visits = Table(
+    "heatmap_visits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), nullable=False),
+    Column("page", Text, nullable=False),  # URL without query and fragment
+    Column("started_ms", Integer, nullable=False),
+    Column("offset_ms", Integer, nullable=False),  # from the replay's start
+    Column("viewport", String, nullable=False),  # desktop, tablet or mobile, at the visit's start
+    Column("viewport_width", Integer),
+    Column("viewport_height", Integer),
+    Column("deepest_px", Float),  # document scroll y + viewport height, the deepest of the visit
+    Column("page_height", Float),  # when known
+    Column("click_count", Integer, nullable=False),
+)
+Index("ix_heatmap_visits_page", heatmap_visits.c.page, heatmap_visits.c.started_ms)
+Index("ix_heatmap_visits_replay", heatmap_visits.c.replay_id)
+
+heatmap_clicks = Table(
+    "heatmap_clicks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("visit_id", Integer, ForeignKey("heatmap_visits.id", ondelete="CASCADE"), nullable=False),
+    Column("selector", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("at_ms", Integer, nullable=False),
+    Column("offset_ms", Integer, nullable=False),
+    Column("x", Float),
+    Column("y", Float),
+    Column("page_x", Float),
+    Column("page_y", Float),
+    Column("element_x", Float),
+    Column("element_y", Float),
+    Column("viewport", String, nullable=False),
+    Column("rage", Boolean, nullable=False),
+    Column("dead", Boolean, nullable=False),
+)
+Index("ix_heatmap_clicks_visit", heatmap_clicks.c.visit_id, heatmap_clicks.c.selector)

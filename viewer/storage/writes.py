@@ -16,7 +16,7 @@ from replay_core.analytics import ProfileUpdate
 from replay_core.events import Event
 from replay_core.frustration import SDK_SIGNAL_EVENTS
 from replay_core.reader import prepare_events
-from viewer.storage import activity_counts, budget, faults, removal
+from viewer.storage import activity_counts, budget, faults, heatmaps, removal
 from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, RetryBackoff, UpdateResult
 from viewer.storage.schema import (
@@ -54,6 +54,7 @@ def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateRe
         _store_batches(conn, source_id, replay_id, group, now_ms, result)
     result.events_added += _insert_events(conn, update)
     _refresh_signalled(conn, update)
+    heatmaps.refresh_for_events(conn, update.events)
     for meta in update.replay_metadata:
         budget.upsert_metadata(conn, meta, source_id, now_ms)
     people = {b.user_id for b in update.batches} | {n.user_id for n in update.new_replays}
@@ -179,6 +180,7 @@ def write_replay(
     conn.execute(insert(event_chunks), _chunk_rows(replay_id, encoded))
     if encoded.activity is None or activity_counts.has_sdk_signals(conn, replay_id):
         activity_counts.refresh(conn, replay_id)  # merge the SDK's signals, or compute what was not
+    heatmaps.store_encoded(conn, replay_id, encoded)
 
 
 def _replay_values(encoded: EncodedReplay, source_id: int, now_ms: int) -> dict[str, Any]:

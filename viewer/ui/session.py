@@ -138,7 +138,7 @@ class ReplaySession(QObject):
         self._backfill.start()
 
     def _backfill_step(self) -> None:
-        self.cache.call(lambda cache: cache.backfill_activity(BACKFILL_STEP), self._backfill_done)
+        self.cache.call(lambda cache: cache.backfill(BACKFILL_STEP), self._backfill_done)
 
     def _backfill_done(self, computed: int) -> None:
         """Go on while replays are left; the lists read them again once, when the backfill is over."""
