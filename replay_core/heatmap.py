@@ -28,7 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from replay_core.events import Event, EventType, IncrementalSource, MouseInteraction
 from replay_core.frustration import Signal, detect
-from replay_core.page_tree import BLOCK_CLASSES, MASK_CLASSES, PageTree
+from replay_core.page_tree import BLOCK_CLASSES, MASK_CLASSES, NAME_CHARS, PageTree
+from replay_core.plain_text import one_line
 
 # The activity timeline's builder follows the page tree and collects the clicks and the page's answers
 # exactly as the frustration rules need them; reusing it keeps one definition of both.
@@ -69,8 +70,9 @@ def viewport_class(width: float | None) -> Viewport:
 
 def page_of(url: str) -> str:
     """The page a URL shows: scheme, host and path, without query and fragment (`/` when empty)."""
+    url = one_line(url, PAGE_CHARS * 4)  # recorded text: one plain line
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return url.split("#", 1)[0].split("?", 1)[0][:PAGE_CHARS]
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "", ""))[:PAGE_CHARS]
@@ -309,17 +311,26 @@ def element_path(tree: PageTree, node_id: Any) -> str:
         if node.kind == _NODE_ELEMENT:
             stable_id = _stable_id(node.attributes.get("id"))
             if stable_id:
-                steps.append(f"{node.tag}#{stable_id}")
+                steps.append(f"{_tag(node.tag)}#{stable_id}")
                 break
-            steps.append(node.tag + "".join("." + c for c in _stable_classes(node.attributes.get("class")))
+            steps.append(_tag(node.tag) + "".join("." + c for c in _stable_classes(node.attributes.get("class")))
                          + _position(tree, current, node.tag))  # fmt: skip
         current = node.parent
         node = tree.nodes.get(current) if current is not None else None
     return " > ".join(reversed(steps)) or "the page"
 
 
+def _tag(tag: str) -> str:
+    return tag if _CSS_NAME.match(tag) and len(tag) <= NAME_CHARS else "*"  # recorded: any text at all
+
+
 def _stable_id(value: Any) -> str:
-    if not isinstance(value, str) or not _CSS_NAME.match(value) or _GENERATED.search(value):
+    if (
+        not isinstance(value, str)
+        or not _CSS_NAME.match(value)
+        or _GENERATED.search(value)
+        or len(value) > NAME_CHARS
+    ):
         return ""
     return value
 
@@ -328,7 +339,7 @@ def _stable_classes(value: Any) -> list[str]:
     names = value.split() if isinstance(value, str) else []
     kept = {
         n for n in names
-        if _CSS_NAME.match(n) and not _GENERATED.search(n) and n.lower() not in _STATE_CLASSES
+        if _CSS_NAME.match(n) and len(n) <= NAME_CHARS and not _GENERATED.search(n) and n.lower() not in _STATE_CLASSES
         and not n.lower().startswith(_STATE_PREFIXES) and n not in MASK_CLASSES | BLOCK_CLASSES
     }  # fmt: skip
     return sorted(kept)[:3]

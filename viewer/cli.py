@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     activity.add_argument("--json", action="store_true", help="print a JSON object: counts and entries")
     activity.add_argument("--kind", metavar="K1,K2,…", help="only these kinds, e.g. console,network,frustration")
 
+    heatmap = _command(
+        commands, "heatmap", "heatmap:run_heatmap", "list the cached pages, or a page's clicks per element and scrolls"
+    )
+    heatmap.add_argument("page", nargs="?", metavar="PAGE", help="a URL, a path (/pricing) or a pattern (/orders/*)")
+    heatmap.add_argument("--since", metavar="DATE", help="only visits from that day on (YYYY-MM-DD, local time)")
+    heatmap.add_argument("--viewport", choices=["desktop", "tablet", "mobile"], help="only visits in that width class")
+    heatmap.add_argument("--json", action="store_true", help="print a JSON document: elements and scroll depths")
+
     _cache_commands(commands)
     _sync_commands(commands)
     return parser

@@ -229,3 +229,11 @@ def test_url_patterns_group_pages() -> None:
     assert not matches_pattern("https://other.test/orders/12", "https://shop.test/orders/*")
     assert group_page("https://shop.test/orders/3", ["/cart", "/orders/*"]) == "/orders/*"
     assert group_page("https://shop.test/about", ["/orders/*"]) == "https://shop.test/about"
+
+
+def test_recorded_text_in_tags_ids_classes_and_urls_stays_out_of_selectors_and_one_line() -> None:
+    hostile = page(el(10, "div\n<script>", [el(11, "button", [], id="x" * 500, **{"class": "ok b\x07d"})]))
+    events = start("https://shop.test/a\nb\x00c?q=1", root=hostile) + [click(100, 11)]
+    (visit,) = page_visits(events)
+    assert "\n" not in visit.page and "\x00" not in visit.page and visit.page.startswith("https://shop.test/")
+    assert visit.clicks[0].selector == "html > body > * > button.ok"

@@ -6,7 +6,7 @@ before they existed. Queries read only these tables, never the events.
 
 Filters apply to visits: a visit belongs to a date range by its start and to a viewport class by its
 viewport at the start; a click belongs to its visit. Scroll depth is a share of the page's height where
-the SDK told it, else of the deepest any selected visit of the page reached.
+the SDK told it, else of the tallest the page is known to be or any selected visit reached.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ class DepthShare:
 @dataclass(frozen=True)
 class ScrollMap:
     visits: int  # with a known depth
-    page_height_px: float | None  # what 100 % means: the page's height, else the deepest reach
-    height_known: bool  # False: the height is the deepest any visit reached, the page may be longer
+    page_height_px: float | None  # 100 % for visits of unknown page height: the tallest known or reached
+    height_known: bool  # every visit knew its page's height (the SDK's $mp_click says it)
     fold_px: float | None  # the median viewport height: what shows without scrolling
     depths: list[DepthShare]
 
@@ -385,9 +385,9 @@ def scroll_map(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> 
     rows = conn.execute(stmt).all()
     if not rows:
         return ScrollMap(0, None, False, None, [])
-    deepest = max(r.deepest_px for r in rows)
     known = [r.page_height for r in rows if r.page_height]
-    height = max(known) if known else deepest
+    # A visit whose page height is unknown is measured against the tallest the page is known to be.
+    height = max([*known, *(r.deepest_px for r in rows)])
     shares = sorted(min(1.0, r.deepest_px / (r.page_height or height)) if height else 0.0 for r in rows)
     folds = sorted(r.viewport_height for r in rows if r.viewport_height)
     fold = float(folds[len(folds) // 2]) if folds else None
@@ -395,7 +395,7 @@ def scroll_map(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> 
     for percent in range(0, 101, DEPTH_STEP_PERCENT):
         reached = len(shares) - _first_at_least(shares, percent / 100)
         depths.append(DepthShare(percent, reached / len(shares), reached))
-    return ScrollMap(len(rows), height, bool(known), fold, depths)
+    return ScrollMap(len(rows), height, len(known) == len(rows), fold, depths)
 
 
 def _first_at_least(ordered: list[float], value: float) -> int:

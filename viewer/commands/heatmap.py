@@ -1,0 +1,114 @@
+"""`replay-viewer heatmap`: the pages of the cached replays, or one page's clicks per element and scroll depths. No Qt.
+
+`PAGE` is a URL (its query and fragment do not matter), a path (`/pricing`, on any host) or a pattern
+(`/orders/*`, `*` one path segment, `**` any rest). Without PAGE, the pages with their visits, clicks and
+replays. `--json` prints the same as one JSON document. Everything comes from the cache's heatmap rows
+(`viewer.storage.heatmaps`), written when replays are imported or synced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from replay_core.heatmap import Viewport
+from replay_core.plain_text import one_line
+from viewer.errors import CommandError
+
+VIEWPORTS = [v.value for v in Viewport]
+_SCROLL_LINES_PERCENT = 10  # the text output shows every 10 %; --json every step the cache keeps
+
+
+def run_heatmap(args: argparse.Namespace) -> int:
+    from viewer.commands.cache import open_cache
+    from viewer.storage.heatmaps import HeatmapFilter
+
+    where = HeatmapFilter(since_ms=since_ms(args.since), viewport=Viewport(args.viewport) if args.viewport else None)
+    with open_cache() as cache:
+        if args.page is None:
+            _print_pages(cache.heatmap_pages(where), args.json)
+            return 0
+        page = _page_argument(args.page)
+        heatmap = cache.heatmap(page, where)
+    if not heatmap.visits:
+        raise CommandError(f"no visits of {_shown(page)} in the cache{_filters_text(args)}; "
+                           "'replay-viewer heatmap' lists the pages")  # fmt: skip
+    if args.json:
+        _dump({"page": page, "filters": {"since": args.since, "viewport": args.viewport}} | asdict(heatmap))
+    else:
+        _print_heatmap(page, heatmap)
+    return 0
+
+
+def since_ms(text: str | None) -> int | None:
+    """`--since 2026-11-01`: the start of that day in the local time zone."""
+    if text is None:
+        return None
+    from viewer.storage.zones import day_start_ms
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"--since takes a date as YYYY-MM-DD (got {_shown(text, 40)})") from None
+    return day_start_ms(day)
+
+
+def _page_argument(text: str) -> str:
+    page = text.strip()
+    if not page:
+        raise CommandError("PAGE is empty: give a URL, a path such as /pricing, or a pattern such as /orders/*")
+    try:
+        page.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CommandError("PAGE is not valid UTF-8 text") from None
+    return page
+
+
+def _print_pages(pages: list[Any], as_json: bool) -> None:
+    if as_json:
+        _dump([asdict(p) for p in pages])
+        return
+    if not pages:
+        print("no page visits in the cache (import or sync replays first)")
+        return
+    print(f"{'VISITS':>7} {'CLICKS':>7} {'REPLAYS':>7}  PAGE")
+    for p in pages:
+        print(f"{p.visits:>7} {p.clicks:>7} {p.replays:>7}  {one_line(p.page, 300)}")
+
+
+def _print_heatmap(page: str, heatmap: Any) -> None:
+    pages = f" ({len(heatmap.pages)} pages)" if len(heatmap.pages) > 1 else ""
+    if len(heatmap.pages) == 1 and heatmap.pages[0] != page:
+        pages = f" ({one_line(heatmap.pages[0], 300)})"
+    print(f"{one_line(page, 300)}{pages}: {heatmap.visits} visits, {heatmap.replays} replays, {heatmap.clicks} clicks")
+    print(f"\n{'CLICKS':>7} {'VISITS':>7} {'REPLAYS':>7} {'RAGE':>5} {'DEAD':>5}  ELEMENT")
+    for e in heatmap.elements:
+        label = "" if e.label == e.selector else f"  ({one_line(e.label, 80)})"
+        print(f"{e.clicks:>7} {e.visits:>7} {e.replays:>7} {e.rage:>5} {e.dead:>5}  {one_line(e.selector, 300)}{label}")
+    scroll = heatmap.scroll
+    if not scroll.visits:
+        return
+    height = f"{scroll.page_height_px:,.0f} px" + ("" if scroll.height_known else ", the tallest known or reached")
+    print(f"\nScroll depth ({scroll.visits} visits; 100 % = {height}):")
+    for depth in scroll.depths:
+        if depth.percent % _SCROLL_LINES_PERCENT == 0:
+            print(f"{depth.percent:>5} %  {depth.share * 100:5.1f} % of visits")
+
+
+def _filters_text(args: argparse.Namespace) -> str:
+    parts = [f"since {args.since}" if args.since else "", f"on {args.viewport}" if args.viewport else ""]
+    return "".join(" " + p for p in parts if p)
+
+
+def _dump(document: Any) -> None:
+    json.dump(document, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _shown(text: str, limit: int = 120) -> str:
+    shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return one_line(shown, limit)
