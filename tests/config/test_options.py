@@ -25,6 +25,8 @@ SETTINGS_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "last_open_folder": (["/home/ana", ""], [5, None, ["/home"]]),
     "window_geometry": ([GEOMETRY], [1, {"x": 1}]),
     "splitter_state": ([GEOMETRY], [False, 2.5]),
+    "docks_state": ([GEOMETRY, ""], [True, 3, None]),
+    "activity_panel": ([False, True], [0, "yes", None]),
     "demo_offered": ([True], ["yes", 1, None]),
     "feed_sort": (["duration", "activity", "recent"], [1, None, ["duration"]]),
     "appearance": (["system", "light", "dark"], ["Dark", "night", "", 1, None]),

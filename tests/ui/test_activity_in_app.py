@@ -47,3 +47,74 @@ def test_the_open_replay_s_timeline_reaches_the_window(
     qtbot.waitUntil(lambda: bool(timelines and timelines[-1]), timeout=30000)
     kinds = {str(entry.kind) for entry in timelines[-1]}  # type: ignore[attr-defined]
     assert {"page", "console"} <= kinds or {"page", "error"} <= kinds, kinds
+
+
+def _console_capture_row(rows: list[ReplayRow]) -> ReplayRow:
+    return next(r for r in rows if "preact" in r.start_url and r.error_count)
+
+
+def test_the_panel_lists_the_console_and_a_double_click_seeks_there(
+    qtbot: QtBot, cached_rows: list[ReplayRow], make_window: MakeWindow
+) -> None:
+    from PySide6.QtCore import QPoint, Qt
+
+    from replay_core.timeline import EntryKind
+    from viewer.ui.activity_panel import SEEK_LEAD_IN_MS
+
+    row = _console_capture_row(cached_rows)
+    window = make_window()
+    panel = window.activity
+    assert window.activity_dock.isVisible()
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=30000):
+        window.pick_replay(row.id)
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0, timeout=20000)
+    consoles = [e for e in panel.model.entries if e.kind == EntryKind.CONSOLE]
+    assert [e.level for e in consoles] == ["info", "warn", "error"]
+    # The Console chip, then a double-click on the error's row: the player goes a lead-in before it.
+    console_chip = next(b for b in panel.chips.buttons() if b.text() == "Console")
+    qtbot.mouseClick(console_chip, Qt.MouseButton.LeftButton)
+    assert [e.kind for e in panel.visible_entries()] == [EntryKind.CONSOLE] * 3
+    error = panel.visible_entries()[2]
+    index = panel.filter.index(2, 0)
+    rect = panel.list.visualRect(index)
+    where = QPoint(20, rect.center().y())  # rows are as wide as their text; the panel shows their start
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=where)  # a double-click's first click
+    qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    expected = max(0.0, error.at_ms - SEEK_LEAD_IN_MS)
+    controller = window.player.controller
+    qtbot.waitUntil(lambda: abs(controller.position_ms - expected) < 1, timeout=5000)
+    # With every kind shown again, the row at the play head (the last one before it) is highlighted.
+    all_chip = next(b for b in panel.chips.buttons() if b.text() == "All")
+    qtbot.mouseClick(all_chip, Qt.MouseButton.LeftButton)
+    controller.seek(expected)  # the play head reports where it is again
+    qtbot.waitUntil(lambda: panel.model.playhead_row is not None, timeout=5000)
+    at_head = panel.model.entries[panel.model.playhead_row]
+    later = [e for e in panel.model.entries if at_head.at_ms < e.at_ms <= expected]
+    assert at_head.at_ms <= expected and not later
+
+
+def test_the_panel_hidden_with_its_shortcut_stays_hidden_next_time(
+    qtbot: QtBot, cached_rows: list[ReplayRow], make_window: MakeWindow
+) -> None:
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
+    assert window.activity_dock.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.activity_dock.isVisible()
+    window.close()
+    again = make_window()
+    again.resize(1400, 900)  # restored geometry is clamped to the small offscreen screen
+    again.activateWindow()
+    qtbot.waitUntil(lambda: again.isActiveWindow(), timeout=5000)
+    assert not again.activity_dock.isVisible() and not again.activity_action.isChecked()
+    qtbot.keyClick(again, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert again.activity_dock.isVisible()
+    # A narrow window gives the player the room; widened again, the panel comes back.
+    again.resize(800, 500)
+    qtbot.waitUntil(lambda: again.activity_dock.isHidden(), timeout=3000)
+    assert again.activity_action.isChecked()
+    again.resize(1400, 900)
+    qtbot.waitUntil(lambda: again.activity_dock.isVisible(), timeout=3000)

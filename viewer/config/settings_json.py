@@ -20,6 +20,8 @@ class Settings:
     last_open_folder: str = option("", "Last folder a recording was opened from")
     window_geometry: str = option("", "Window geometry")  # Qt's saveGeometry(), base64
     splitter_state: str = option("", "Feed and pages split")  # Qt's saveState() of the splitter, base64
+    docks_state: str = option("", "Docked panels")  # Qt's saveState() of the main window, base64
+    activity_panel: bool = option(True, "Activity panel shown")
     demo_offered: bool = option(False, "Demo replays offered")  # loaded once into an empty cache
     appearance: str = option("system", "Appearance", choices=("system", "light", "dark"))
     # a ReplaySort's value; the feed reads one it does not know as the default order

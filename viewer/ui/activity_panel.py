@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
-    QHBoxLayout,
     QLineEdit,
     QListView,
     QPlainTextEdit,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from replay_core.markers import CONSOLE_ERROR_LEVELS
 from replay_core.timeline import ActivityEntry, EntryKind
+from viewer.ui.flow_layout import FlowLayout
 from viewer.ui.timeline import format_clock
 
 # A seek from the panel lands this long before the entry, so the moment is seen coming.
@@ -154,7 +154,7 @@ class ActivityPanel(QWidget):
 
     def _build(self) -> None:
         self.chips = QButtonGroup(self)
-        chip_row = QHBoxLayout()
+        chip_row = FlowLayout(spacing=2)  # the chips wrap in a narrow panel rather than widen the window
         for index, (title, _) in enumerate(CHIPS):
             chip = QToolButton()
             chip.setText(title)
@@ -163,11 +163,10 @@ class ActivityPanel(QWidget):
             chip.setChecked(index == 0)
             self.chips.addButton(chip, index)
             chip_row.addWidget(chip)
-        chip_row.addStretch(1)
         self.chips.idClicked.connect(self._chip_chosen)
         self.search = QLineEdit(placeholderText="Filter activity", clearButtonEnabled=True)
         self.search.textChanged.connect(self._text_changed)
-        level_row = QHBoxLayout()
+        level_row = FlowLayout()
         self.levels: list[QCheckBox] = []
         for index, (title, _) in enumerate(LEVELS):
             box = QCheckBox(title)
@@ -175,7 +174,6 @@ class ActivityPanel(QWidget):
             box.toggled.connect(lambda on, i=index: self._level_toggled(i, on))
             self.levels.append(box)
             level_row.addWidget(box)
-        level_row.addStretch(1)
         self.list = QListView(uniformItemSizes=True)
         self.list.setModel(self.filter)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -20,6 +29,7 @@ from PySide6.QtWidgets import (
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplaySort
 from viewer.sync.service import SyncStatus
+from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
@@ -32,6 +42,8 @@ from viewer.ui.session import ReplaySession
 from viewer.ui.settings_dialog import SettingsDialog
 
 RECORDING_FILTER = "Recordings (*.json *.ndjson *.jsonl *.gz *.req);;All files (*)"
+# Below this window width the activity panel steps aside for the player (it comes back when wider).
+PANELS_MIN_WINDOW_WIDTH = 960
 
 
 class MainWindow(QMainWindow):
@@ -54,7 +66,11 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 1000])
         self.setCentralWidget(self.splitter)
-        self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=[self.feed])
+        self.activity = ActivityPanel()
+        self.activity.setMinimumWidth(1)  # the window's own minimum stays the pages'; see _fit_panels
+        self.activity_dock = self._dock("Activity", "activity", self.activity)
+        self.activity_wanted = settings.activity_panel  # the user's choice; a narrow window hides it anyway
+        self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=[self.feed, self.activity_dock])
         self._build_status_bar()
         self._build_menus()
         self._connect_widgets()
@@ -65,6 +81,15 @@ class MainWindow(QMainWindow):
         self.player.take_keyboard()  # Space, F and the arrows drive the player from the start
 
     # construction ---------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A panel beside the pages, on the right unless the user moved it (the window remembers where)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState() finds it again by this name
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)  # shown or hidden from View
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
     def _build_status_bar(self) -> None:
         self.sync_label = QLabel("")
         self.sync_progress = QProgressBar()
@@ -108,6 +133,7 @@ class MainWindow(QMainWindow):
         self._add(view, "&Fullscreen", ["F"], self.chrome.toggle)
         self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
         self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
+        self.activity_action = self._add(view, "&Activity panel", ["Ctrl+Shift+A"], self._want_activity, checkable=True)
 
     def _build_playback_menu(self, play: QMenu) -> None:
         c = self.player.controller  # the playback model the player shows; menus drive it like its controls
@@ -137,6 +163,8 @@ class MainWindow(QMainWindow):
         self.player.doubleClicked.connect(self.chrome.toggle)
         self.player.pointerMoved.connect(self.chrome.reveal)
         self.player.ended.connect(session.replay_ended)
+        self.activity.seekRequested.connect(self._seek_to_activity)
+        self.player.controller.on_change(self._follow_activity)
         self.profile.playRequested.connect(self.play_queue)
         self.reports.playRequested.connect(self.play_queue)
         self.profile.replayActivated.connect(self.pick_replay)
@@ -152,6 +180,7 @@ class MainWindow(QMainWindow):
         session.opened.connect(self._opened)
         session.grew.connect(player.extend_replay)
         session.failed.connect(player.show_problem)
+        session.activity.connect(self.activity.set_entries)
         session.failed.connect(self._highlight_playing)
         # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.
         self.feed.model.modelReset.connect(self._highlight_playing)
@@ -170,6 +199,9 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         if self.settings.splitter_state:
             self.splitter.restoreState(QByteArray.fromBase64(self.settings.splitter_state.encode()))
+        if self.settings.docks_state:
+            self.restoreState(QByteArray.fromBase64(self.settings.docks_state.encode()))
+        self._fit_panels()
 
     # what the session says --------------------------------------------------------------------
     def _show_player(self) -> None:
@@ -179,6 +211,31 @@ class MainWindow(QMainWindow):
         self.player.show_replay(opened)
         self.feed.highlight(opened.replay_id, scroll=True)
         self.setWindowTitle(f"{opened.title} — Replay Viewer")
+
+    def _want_activity(self, wanted: bool) -> None:
+        self.activity_wanted = wanted
+        self._fit_panels()
+        if wanted and self.activity_dock.isHidden():
+            self.statusBar().showMessage("The activity panel shows in a wider window", 5000)
+
+    def _fit_panels(self) -> None:
+        """The activity panel shows when the user wants it and the window has room for it beside the player."""
+        self.activity_action.setChecked(self.activity_wanted)
+        room = self.width() >= PANELS_MIN_WINDOW_WIDTH and not self.isFullScreen()
+        self.activity_dock.setVisible(self.activity_wanted and room)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_panels()
+
+    def _seek_to_activity(self, at_ms: float) -> None:
+        """A row of the activity panel chosen: the player goes there (the panel took its lead-in off)."""
+        self._show_player()
+        self.player.controller.seek(at_ms)
+        self.player.take_keyboard()
+
+    def _follow_activity(self) -> None:
+        self.activity.setPlayhead(self.player.controller.position_ms)
 
     def _remember_sort(self, sort: ReplaySort) -> None:
         self.settings.feed_sort = sort.value
@@ -284,6 +341,8 @@ class MainWindow(QMainWindow):
         self.chrome.leave()
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self.settings.splitter_state = bytes(self.splitter.saveState().toBase64().data()).decode()
+        self.settings.docks_state = bytes(self.saveState().toBase64().data()).decode()
+        self.settings.activity_panel = self.activity_wanted
         save_settings(self.settings)
         self.session.shutdown()
         super().closeEvent(event)
