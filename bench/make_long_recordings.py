@@ -1,11 +1,13 @@
 """Long real recordings for the benchmarks: rrweb's own recorder on our shop page, under a fake clock.
 
-`python -m bench.make_long_recordings [--force]` writes bench/recordings/shop-30min.json and
-shop-2h.json (git-ignored, made once and reused). Chromium loads bench/pages/shop.html from
-127.0.0.1 with Playwright's fake clock installed; rrweb 2.2.2 (`dist/rrweb.umd.cjs`, the bundle the
-player ships) records it with a checkout every 5 minutes, while the script clicks, types and scrolls
-and lets the page's timers run for hours of fake time between actions. The 2-hour recording has a
-10-minute idle gap. Beside each recording, `<name>.timeline.json` lists what the script did and the
+`python -m bench.make_long_recordings [--force]` writes bench/recordings/shop-30min.json,
+shop-2h.json and busy-2h-no-checkout.json (git-ignored, made once and reused). Chromium loads
+bench/pages/shop.html from 127.0.0.1 with Playwright's fake clock installed; rrweb 2.2.2
+(`dist/rrweb.umd.cjs`, the bundle the player ships) records it, while the script clicks, types and
+scrolls and lets the page's timers run for hours of fake time between actions. The first two have a
+checkout every 5 minutes and the 2-hour one a 10-minute idle gap; busy-2h-no-checkout has no checkout
+at all (as mixpanel-browser records) and the page's stock board redrawn every 4 s.
+Beside each recording, `<name>.timeline.json` lists what the script did and the
 text each action left on the page, so the recording can be checked against it.
 """
 
@@ -64,11 +66,14 @@ class Plan:
     idle_minutes: float = 10.0
     seed: int = 7
     checkout_ms: int | None = CHECKOUT_MS
+    query: str = ""  # e.g. "busy": the page's stock board redrawn every 4 s
 
 
 PLANS = (
     Plan("shop-30min", 30, seed=30),
     Plan("shop-2h", 120, idle_at_minute=55, seed=120),
+    # As mixpanel-browser records: no checkouts, one FullSnapshot for the whole two hours, on a busy page.
+    Plan("busy-2h-no-checkout", 120, seed=121, checkout_ms=None, query="busy"),
 )
 
 
@@ -200,8 +205,10 @@ def record(plan: Plan, folder: Path) -> Path:
         context.add_init_script(path=RRWEB_DIST / "rrweb.umd.cjs")
         context.add_init_script(record_script(plan.checkout_ms))
         page = context.new_page()
-        page.goto(site.url("pages/shop.html"), wait_until="load")
-        page.clock.pause_at(datetime.fromtimestamp(START_EPOCH_MS / 1000 + 2, UTC))
+        page.goto(site.url("pages/shop.html") + (f"?{plan.query}" if plan.query else ""), wait_until="load")
+        # Paused a little after the load, which may take seconds on a busy machine: never in its past.
+        paused_s = max(START_EPOCH_MS / 1000 + 2, page.evaluate("Date.now()") / 1000 + 1)
+        page.clock.pause_at(datetime.fromtimestamp(paused_s, UTC))
         session = ShopSession(page, random.Random(plan.seed))
         session.advance(1000)
         _drive(session, plan)
@@ -239,12 +246,17 @@ def _is_current(path: Path, stamp: str) -> bool:
     return path.exists() and made_from.exists() and made_from.read_text().strip() == stamp
 
 
-def ensure_recordings(force: bool = False, folder: Path = RECORDINGS) -> list[Path]:
-    """The long recordings, made (and checked in the player) only when missing or out of date."""
+def ensure_recordings(
+    force: bool = False, folder: Path = RECORDINGS, names: set[str] | None = None
+) -> list[Path]:
+    """The long recordings (those `names` only, if given), made (and checked in the player) only when
+    missing or out of date."""
     from bench.check_recording import check_replays
 
     stamp, paths = fingerprint(), []
     for plan in PLANS:
+        if names is not None and plan.name not in names:
+            continue
         path = folder / f"{plan.name}.json"
         if force or not _is_current(path, stamp):
             started = time.perf_counter()

@@ -6,8 +6,7 @@
 const ReplayKeyframes = (function () {
   // A keyframe at least every `everyMs` of recording time or `everyEvents` events since the last one,
   // whichever comes first; none in the first `everyEvents / 8` events of a page (the page load is one).
-  const SPACING = { everyMs: 60 * 1000, everyEvents: 1500 };
-  const SLICE_EVENTS = 300; // events the hidden Replayer applies per idle slice
+  const SPACING = { everyMs: 60 * 1000, everyEvents: 1500, sliceEvents: 300 };
   const NEVER = /(?!)/; // a class pattern nothing matches: the recording was masked when it was made
   const FRESH_ID = 2 ** 30; // ids for nodes rrweb built without one; recorders count up from 1
   const META = 4;
@@ -348,11 +347,13 @@ const ReplayKeyframes = (function () {
         if (event.type === META) this.pageLoad(event);
         this.state.track(event);
         this.sinceKeyframe += 1;
-        if (changesDocument(event)) hiddenEvents.push(copy(event));
+        // The same event objects as the visible Replayer's: rrweb only sets their `delay` (each seek
+        // sets it anew) and would drop removals from them, which keepRemovals prevents.
+        if (changesDocument(event)) hiddenEvents.push(event);
         end += 1;
         if (end < events.length && events[end].timestamp === event.timestamp) continue;
         due = this.due(event.timestamp);
-        if (due || end - start >= SLICE_EVENTS) break;
+        if (due || end - start >= this.spacing.sliceEvents) break;
       }
       this.done = events[end - 1].timestamp;
       this.hidden.pause(this.done + 1 - this.hiddenOrigin);

@@ -301,8 +301,9 @@
     seekMode = mode;
   }
 
-  function setKeyframeSpacing(everyMs, everyEvents) {
+  function setKeyframeSpacing(everyMs, everyEvents, sliceEvents) {
     keyframeSpacing = { everyMs, everyEvents }; // for the next replay loaded
+    if (sliceEvents > 0) keyframeSpacing.sliceEvents = sliceEvents;
   }
 
   function setSpeed(speed) {

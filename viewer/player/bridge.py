@@ -25,7 +25,8 @@ class PlayerBridge(QObject):
     appendRequested = Signal(str, int, int)  # base URL of more chunks, chunk count, generation
     digestRequested = Signal(int)  # request id
     seekModeRequested = Signal(str)  # "keyframes", or "rrweb" / "fresh" to compare against rrweb alone
-    keyframeSpacingRequested = Signal(float, int)  # a keyframe every ms / events (0 events: none)
+    # A keyframe every ms / events (0 events: none); events applied per background slice (0: the default).
+    keyframeSpacingRequested = Signal(float, int, int)
 
     # page -> Python, re-emitted for the app
     firstFrame = Signal(int)  # generation

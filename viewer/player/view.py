@@ -148,10 +148,11 @@ class ReplayView(QWebEngineView):
         """How the page seeks: "keyframes" (the app's way), "rrweb" (rrweb alone) or "fresh" (from the page load)."""
         self.bridge.when_ready(lambda: self.bridge.seekModeRequested.emit(mode))
 
-    def set_keyframe_spacing(self, every_ms: float, every_events: int) -> None:
-        """How often the next replay shown gets a keyframe; `every_events` 0 means none (rrweb's seek only)."""
+    def set_keyframe_spacing(self, every_ms: float, every_events: int, slice_events: int = 0) -> None:
+        """How often the next replay shown gets a keyframe; `every_events` 0 means none (rrweb's seek only).
+        `slice_events`: how many events the page applies per background slice while making them."""
         self.bridge.when_ready(
-            lambda: self.bridge.keyframeSpacingRequested.emit(float(every_ms), every_events)
+            lambda: self.bridge.keyframeSpacingRequested.emit(float(every_ms), every_events, slice_events)
         )
 
     def shutdown(self) -> None:

@@ -1,0 +1,160 @@
+"""Seeking a 2-hour recording without checkouts: our keyframes next to rrweb's own Replayer, same run.
+
+busy-2h-no-checkout (bench/make_long_recordings.py) has one FullSnapshot for two hours of a page whose
+stock board is redrawn every 4 s, as mixpanel-browser records it: rrweb's seek rebuilds from that one
+snapshot and applies every event up to the moment. Both players open it, then take the same seeks:
+30 from one seed over the whole recording, 10 in its first 10 % and 10 in its last 10 %. Ours seeks
+once its keyframes are made; how long that takes after the replay has loaded is measured too, next to
+the reference's single seek to the end (the goal: at most twice that). Peak memory (PSS, RSS) is
+sampled over each player's whole run. A ratio is ours / reference; below 1 we are faster or smaller.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from bench import ours, reference
+from bench.browser import launch_chromium
+from bench.make_long_recordings import RECORDINGS, ensure_recordings
+from bench.memory import PeakMemory, chromium_processes, our_processes
+from bench.workload import OPEN_REPEATS, SEED, SEEKS, spread
+from replay_core import read_recording
+from viewer.player.moment import MomentRenderer
+
+NAME = "busy-2h-no-checkout.json"
+EDGE_SEEKS = 10
+GOALS = {"seek_p95": 0.3, "last_10_percent_p95_over_first": 1.0, "keyframes_ready_over_seek_to_end": 2.0}
+
+
+def seek_plan(duration_ms: float) -> dict[str, list[float]]:
+    rng = random.Random(SEED)
+    tenth = duration_ms / 10
+    return {
+        "all": [rng.uniform(0, duration_ms) for _ in range(SEEKS)],
+        "first_10_percent": [rng.uniform(0, tenth) for _ in range(EDGE_SEEKS)],
+        "last_10_percent": [rng.uniform(duration_ms - tenth, duration_ms) for _ in range(EDGE_SEEKS)],
+    }
+
+
+def measure_reference(path: Path, plan: dict[str, list[float]], duration_ms: float) -> dict[str, Any]:
+    work = _Work(path)
+    with reference._site(work) as site, sync_playwright() as pw, PeakMemory(chromium_processes) as peak:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        opens = [reference._open(page, site, work) for _ in range(OPEN_REPEATS)]
+        to_end = float(page.evaluate("(at) => seekTo(at)", duration_ms))
+        page.evaluate("(at) => seekTo(at)", 0)
+        seeks = {
+            key: [float(page.evaluate("(at) => seekTo(at)", at)) for at in ats] for key, ats in plan.items()
+        }
+        browser.close()
+    return {
+        "open_to_first_frame_ms": spread(opens),
+        "seek_to_end_ms": round(to_end, 1),
+        **{f"seek_{key}_ms": spread(values) for key, values in seeks.items()},
+        "memory": {"peak_pss_mb": round(peak.peak.pss_mb, 1), "peak_rss_mb": round(peak.peak.rss_mb, 1)},
+    }
+
+
+class _Work:
+    """What reference._open and reference._site need of a workload: the recording's path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
+def measure_ours(path: Path, plan: dict[str, list[float]]) -> dict[str, Any]:
+    opens = [ours.open_to_first_frame(path)["total"] for _ in range(OPEN_REPEATS)]
+    with PeakMemory(our_processes) as peak:
+        renderer = ours._ready_renderer()
+        try:
+            recording = read_recording(path)
+            renderer.show(recording, timeout_s=300)
+            loaded = time.perf_counter()
+            progress = renderer.wait_for_keyframes(timeout_s=900)
+            ready_ms = (time.perf_counter() - loaded) * 1000
+            seeks = {key: ours.seek_latencies(renderer, ats) for key, ats in plan.items()}
+            paths = _seek_paths(renderer, plan["all"][:5])
+        finally:
+            renderer.close()
+    return {
+        "open_to_first_frame_ms": spread(opens),
+        "keyframes": {
+            "count": progress.count,
+            "ready_after_load_ms": round(ready_ms, 1),
+            "page_time_building_ms": round(progress.build_ms, 1),
+        },
+        "seek_paths_sample": paths,
+        **{f"seek_{key}_ms": spread(values) for key, values in seeks.items()},
+        "memory": {"peak_pss_mb": round(peak.peak.pss_mb, 1), "peak_rss_mb": round(peak.peak.rss_mb, 1)},
+    }
+
+
+def _seek_paths(renderer: MomentRenderer, ats: list[float]) -> list[str]:
+    """How a few seeks got there (from which keyframe), as a check that the keyframes are used."""
+    found = []
+    for at in ats:
+        renderer.seek(at)
+        found.append(renderer.digest().seek)
+    return found
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def ratios(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float | None]:
+    p95 = {key: mine[f"seek_{key}_ms"]["p95"] for key in ("all", "first_10_percent", "last_10_percent")}
+    return {
+        "open_to_first_frame": _ratio(
+            mine["open_to_first_frame_ms"]["p50"], theirs["open_to_first_frame_ms"]["p50"]
+        ),
+        "seek_p50": _ratio(mine["seek_all_ms"]["p50"], theirs["seek_all_ms"]["p50"]),
+        "seek_p95": _ratio(p95["all"], theirs["seek_all_ms"]["p95"]),
+        "seek_first_10_percent_p95": _ratio(
+            p95["first_10_percent"], theirs["seek_first_10_percent_ms"]["p95"]
+        ),
+        "seek_last_10_percent_p95": _ratio(p95["last_10_percent"], theirs["seek_last_10_percent_ms"]["p95"]),
+        "last_10_percent_p95_over_first": _ratio(p95["last_10_percent"], p95["first_10_percent"]),
+        "keyframes_ready_over_seek_to_end": _ratio(
+            mine["keyframes"]["ready_after_load_ms"], theirs["seek_to_end_ms"]
+        ),
+        "peak_memory_pss": _ratio(mine["memory"]["peak_pss_mb"], theirs["memory"]["peak_pss_mb"]),
+        "peak_memory_rss": _ratio(mine["memory"]["peak_rss_mb"], theirs["memory"]["peak_rss_mb"]),
+    }
+
+
+def main() -> dict[str, Any]:
+    ensure_recordings(names={NAME.removesuffix(".json")})
+    path = RECORDINGS / NAME
+    recording = read_recording(path)
+    duration, events = recording.duration_ms, len(recording.events)
+    snapshots = sum(e["type"] == 2 for e in recording.events)
+    del recording
+    print(
+        f"{NAME}: {events} events, {snapshots} FullSnapshot(s), {path.stat().st_size / 1e6:.1f} MB",
+        flush=True,
+    )
+    plan = seek_plan(duration)
+    theirs = measure_reference(path, plan, duration)
+    print(f"  reference: {theirs}", flush=True)
+    mine = measure_ours(path, plan)
+    print(f"  ours:      {mine}", flush=True)
+    row = ratios(mine, theirs)
+    print(f"  ratios (ours / reference): {row}", flush=True)
+    return {
+        "recording": NAME,
+        "events": events,
+        "full_snapshots": snapshots,
+        "bytes": path.stat().st_size,
+        "duration_ms": duration,
+        "goals": GOALS,
+        "ours": mine,
+        "reference": theirs,
+        "ratio": row,
+    }
