@@ -25,6 +25,7 @@ class MarkerKind(StrEnum):
     INPUT = "input"
     CUSTOM = "custom"
     ERROR = "error"
+    FRUSTRATION = "frustration"  # a rage, dead or error click (replay_core.frustration), from the activity timeline
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from replay_core.events import Event, EventType, IncrementalSource, MouseInteraction
 from replay_core.frustration import SDK_SIGNAL_EVENTS, Click, FrustrationSignal, SdkSignal, Signal, detect
-from replay_core.markers import CONSOLE_PLUGIN, ERROR_TAGS, INPUT_MERGE_MS
+from replay_core.markers import CONSOLE_PLUGIN, ERROR_TAGS, INPUT_MERGE_MS, Marker, MarkerKind
 from replay_core.page_log import ConsoleMessage, NetworkRequest, console_message, network_requests
 from replay_core.page_tree import PageTree
 from replay_core.plain_text import DETAILS_CHARS, VALUE_CHARS, clean, one_line, render
@@ -113,6 +113,11 @@ def activity_timeline(
     signals = detect(builder.clicks, builder.answers, builder.errors, sdk)
     entries = builder.entries + [_signal_entry(s) for s in signals]
     return sorted(entries, key=lambda e: e.at_ms)
+
+
+def signal_markers(entries: Iterable[ActivityEntry]) -> list[Marker]:
+    """Timeline markers for the frustration signals among `entries` (errors already have their own)."""
+    return [Marker(e.at_ms, MarkerKind.FRUSTRATION, e.summary) for e in entries if e.kind == EntryKind.FRUSTRATION]
 
 
 class _TimelineBuilder:

@@ -118,3 +118,33 @@ def test_the_panel_hidden_with_its_shortcut_stays_hidden_next_time(
     assert again.activity_action.isChecked()
     again.resize(1400, 900)
     qtbot.waitUntil(lambda: again.activity_dock.isVisible(), timeout=3000)
+
+
+def test_rage_clicks_become_timeline_markers_of_their_own_colour(
+    qtbot: QtBot, tmp_path: Path, cached_rows: list[ReplayRow], make_window: MakeWindow
+) -> None:
+    import json
+
+    from replay_core.markers import MarkerKind
+    from tests.core.test_timeline import click, ev, page
+    from viewer.storage import ReplayCache
+    from viewer.storage.importer import import_path
+    from viewer.ui.timeline import MARKER_COLORS
+
+    events = page(*(click(1000 + i * 150, 12, 200 + i, 50) for i in range(5)), ev(9000, source=1))
+    path = tmp_path / "rage.json"
+    path.write_text(json.dumps(events))
+    with ReplayCache.open() as cache:
+        assert not import_path(cache, path).failed
+        [rage_id] = [r.id for r in cache.all_replays() if r.rage_count]
+    window = make_window()
+    with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=30000):
+        window.pick_replay(rage_id)
+    timeline = window.player.controls.timeline
+    qtbot.waitUntil(lambda: any(m.kind == MarkerKind.FRUSTRATION for m in timeline.markers), timeout=20000)
+    [signal] = [m for m in timeline.markers if m.kind == MarkerKind.FRUSTRATION]
+    assert signal.at_ms == 1000 and signal.label.startswith("Rage click")
+    assert MARKER_COLORS[MarkerKind.FRUSTRATION] not in (MARKER_COLORS[k] for k in MarkerKind if k != MarkerKind.FRUSTRATION)
+    # Shift+←/→ go through the controller's markers: it is one of them.
+    controller = window.player.controller
+    assert signal in controller.markers

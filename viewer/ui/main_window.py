@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replay_core.timeline import signal_markers
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplaySort
 from viewer.sync.service import SyncStatus
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         session.grew.connect(player.extend_replay)
         session.failed.connect(player.show_problem)
         session.activity.connect(self.activity.set_entries)
+        session.activity.connect(lambda entries: player.add_signal_markers(signal_markers(entries)))
         session.failed.connect(self._highlight_playing)
         # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.
         self.feed.model.modelReset.connect(self._highlight_playing)

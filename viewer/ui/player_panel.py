@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from replay_core import Recording, ReplaySummary
 from replay_core.events import Event
 from replay_core.links import seconds_to_ms
+from replay_core.markers import Marker, MarkerKind
 from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
 from viewer.settings import Settings, save_settings
@@ -177,6 +178,15 @@ class PlayerPanel(QWidget):
             summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
         )
         self.controller.extend(summary.duration_ms, summary.inactive_spans, summary.markers)
+
+    def add_signal_markers(self, markers: list[Marker]) -> None:
+        """The open replay's frustration signals, found after it opened, join its markers (timeline and
+        Shift+←/→), replacing any shown before."""
+        kept = [m for m in self.controller.markers if m.kind != MarkerKind.FRUSTRATION]
+        merged = sorted([*kept, *markers], key=lambda m: m.at_ms)
+        self.controller.extend(self.controller.duration_ms, self.controller.inactive_spans, merged)
+        timeline = self.controls.timeline
+        timeline.set_replay(timeline.duration_ms, timeline.start_ts, timeline.spans, merged)
 
     def show_problem(self, problem: ReplayProblem) -> None:
         self.controller.pause()

@@ -17,6 +17,7 @@ MARKER_COLORS = {
     MarkerKind.INPUT: QColor("#a142f4"),
     MarkerKind.CUSTOM: QColor("#f29900"),
     MarkerKind.ERROR: QColor("#ea4335"),
+    MarkerKind.FRUSTRATION: QColor("#f26b1d"),
 }
 _MARGIN = 8.0
 _MARKER_HIT_PX = 4.0
