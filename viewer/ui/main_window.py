@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
         self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
         self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
         self.activity_action = self._add(view, "&Activity panel", ["Ctrl+Shift+A"], self._want_activity, checkable=True)
+        help_menu = self._menu("&Help")
+        self._add(help_menu, "&About Replay Viewer", [], self.show_about)
 
     def _build_playback_menu(self, play: QMenu) -> None:
         c = self.player.controller  # the playback model the player shows; menus drive it like its controls
@@ -317,6 +319,11 @@ class MainWindow(QMainWindow):
         )
         if paths:
             self.session.import_files([Path(p) for p in paths])
+
+    def show_about(self) -> None:
+        from viewer.ui.about_dialog import AboutDialog
+
+        AboutDialog(self).exec()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
