@@ -9,9 +9,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 from viewer.about import about_lines
 
 
+def chromium_version() -> str:
+    found: object = qWebEngineChromiumVersion()  # text at run time; bytes in the type stubs
+    return found.decode() if isinstance(found, bytes) else str(found)
+
+
 def about_text() -> str:
     lines = about_lines()
-    lines.insert(len(lines) - 3, f"Chromium {qWebEngineChromiumVersion()}")  # before the folders
+    lines.insert(len(lines) - 3, f"Chromium {chromium_version()}")  # before the folders
     return "\n".join(lines)
 
 
