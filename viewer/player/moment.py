@@ -131,15 +131,15 @@ class MomentRenderer:
     def save_png(self, path: Path, settle_s: float = 3.0) -> None:
         """Write what the view shows, once it has settled: the widget may still hold the frame painted
         before the last seek for a moment (more so while keyframes are being made)."""
-        image = self.view.grab().toImage()
+        shot = self.view.grab()
         same, deadline = 0, time.monotonic() + settle_s
         while same < 3 and time.monotonic() < deadline:
             pause = time.monotonic() + 0.08
             wait_until(lambda: time.monotonic() > pause, 1.0, "the view to paint")  # noqa: B023
-            latest = self.view.grab().toImage()
-            same = same + 1 if latest == image else 0
-            image = latest
-        if image.isNull() or not image.save(str(path), b"PNG"):
+            latest = self.view.grab()
+            same = same + 1 if latest.toImage() == shot.toImage() else 0
+            shot = latest
+        if shot.isNull() or not shot.save(str(path), "PNG"):
             raise CommandError(f"could not write the PNG to {path}")
 
     def close(self) -> None:
