@@ -11,12 +11,17 @@ from sqlalchemy import Column, insert, select
 
 from replay_api.db import Database
 from replay_api.schema import projects
+from replay_core.validate import ID_RULE, is_valid_id
 
 SECRET_PREFIX = "rsk_"
 
 
 class ProjectExists(ValueError):
     """A project already uses that ingest token."""
+
+
+class BadToken(ValueError):
+    """A token pages could not send, or the server would refuse: the ids' rule (replay_core.validate)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ def hash_secret(secret: str) -> str:
 def create_project(db: Database, name: str, now_ms: int, token: str | None = None) -> NewProject:
     """Create a project; `token` reuses the token a site is already instrumented with."""
     token = token or secrets.token_hex(16)
+    if not is_valid_id(token):
+        raise BadToken(f"a project token must be {ID_RULE}")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with db.write(now_ms) as writer:
         taken = writer.conn.execute(select(projects.c.id).where(projects.c.token == token)).first()

@@ -9,12 +9,13 @@ from typing import TypeVar
 
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.errors import ApiError
 from replay_api.projects import ProjectDirectory
+from replay_core.validate import is_valid_id
 
 T = TypeVar("T")
 log = logging.getLogger("replay_api")
@@ -39,6 +40,11 @@ async def run_db(work: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(work)
     except ApiError:
         raise
+    except DataError as exc:
+        # A value the database cannot hold (PostgreSQL refuses NUL characters, for one) got past the
+        # ingest rules: the request is refused as it is, not retried as if the database were busy.
+        log.warning("a value the database cannot store: %s", exc.orig)
+        raise ApiError(400, f"the request holds a value the database cannot store ({type(exc.orig).__name__})") from exc
     except (OperationalError, IntegrityError, DBAPIError) as exc:
         raise ApiError(
             503, f"the database is busy, retry later ({type(exc.orig).__name__})", {"Retry-After": "5"}
@@ -56,6 +62,8 @@ async def project_for_token(state: AppState, token: str) -> int:
     """The project of an ingest token, or 401."""
     if not token:
         raise ApiError(401, "missing project token (Basic auth with the token as user name)")
+    if not is_valid_id(token):  # no project has such a token; it is not worth a query (nor a NUL in one)
+        raise ApiError(401, "unknown project token")
     # Every ingest request asks: a known token is answered here, without a hop to a database thread.
     project_id = state.projects.cached_token(token)
     if project_id is None:
