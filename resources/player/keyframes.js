@@ -394,6 +394,12 @@ const ReplayKeyframes = (function () {
       const keyframe = low > 0 ? this.keyframes[low - 1] : null;
       if (!keyframe) return null;
       if (lastPlayed !== null && lastPlayed.adjusted < baseline && keyframe.at <= lastPlayed.timestamp) return null;
+      // A page load after the keyframe: rrweb's seek starts there by itself.
+      const events = this.source();
+      for (let index = upperBound(events, keyframe.at); index < events.length; index++) {
+        if (events[index].timestamp > baseline) break;
+        if (events[index].type === META) return null;
+      }
       return keyframe;
     }
   }
