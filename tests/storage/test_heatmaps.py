@@ -16,7 +16,7 @@ from viewer.storage import AnalyticsEvent, CacheUpdate, ReplayBatch, ReplayCache
 from viewer.storage.database import HEAD_REVISION, current_revision, make_engine, migrate
 from viewer.storage.heatmaps import DEPTH_STEP_PERCENT, HeatmapFilter
 from viewer.storage.importer import import_path
-from viewer.storage.schema import heatmap_clicks, heatmap_visits
+from viewer.storage.schema import heatmap_clicks, heatmap_pages, heatmap_visits
 
 T0 = 1_795_000_000_000
 DAY = 86_400_000
@@ -133,6 +133,7 @@ def test_heatmap_rows_go_with_their_replays(cache: ReplayCache) -> None:
     cache.clock = lambda: (T0 + 40 * DAY) / 1000
     cache.purge_expired(retention_days=30)
     assert cache.heatmap_pages() == [] and rows(cache, heatmap_visits) == rows(cache, heatmap_clicks) == 0
+    assert rows(cache, heatmap_pages) == 0  # no URL of theirs is left behind
 
 
 def test_imported_fixtures_store_what_the_core_finds(tmp_path: Path) -> None:
@@ -175,6 +176,17 @@ def test_migration_from_0004_backfills_existing_replays_and_goes_back(tmp_path: 
         assert "heatmap_visits" not in tables and "replays" in tables
         assert conn.exec_driver_sql("SELECT id FROM replays").scalars().all() == [replay_id]
     engine.dispose()
+
+
+def test_the_migration_builds_the_heatmap_tables_schema_py_describes(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from viewer.storage.schema import metadata
+
+    with ReplayCache.open(tmp_path / "cache.sqlite3") as cache, cache.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in differences if "heatmap" in str(d)] == []
 
 
 def test_a_damaged_replay_does_not_stop_the_backfill(cache: ReplayCache) -> None:

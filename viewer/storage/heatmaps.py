@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from replay_core.heatmap import (
     HEATMAP_VERSION,
+    HeatmapClick,
     PageVisit,
     Viewport,
     group_page,
@@ -35,6 +36,7 @@ from viewer.storage.schema import (
     analytics_events,
     event_chunks,
     heatmap_clicks,
+    heatmap_pages,
     heatmap_replays,
     heatmap_visits,
     replays,
@@ -126,13 +128,23 @@ def store(conn: Connection, replay_id: str, visits: Sequence[PageVisit]) -> None
     conn.execute(delete(heatmap_visits).where(heatmap_visits.c.replay_id == replay_id))
     clicks: list[dict[str, Any]] = []
     for visit in visits:
-        visit_id = conn.execute(
-            insert(heatmap_visits).values(_visit_row(replay_id, visit))
-        ).inserted_primary_key
-        clicks += [_click_row(visit_id[0], click) for click in visit.clicks]  # type: ignore[index]
+        page_id = _page_id(conn, visit.page)
+        row = _visit_row(replay_id, page_id, visit)
+        visit_id = int(conn.execute(insert(heatmap_visits).values(row)).inserted_primary_key[0])  # type: ignore[index]
+        shared = {"visit_id": visit_id, "page_id": page_id, "replay_id": replay_id,
+                  "visit_started_ms": visit.started_ms, "visit_viewport": str(visit.viewport)}  # fmt: skip
+        seen: set[str] = set()
+        for click in visit.clicks:
+            clicks.append(shared | _click_row(click) | {"first_in_visit": click.selector not in seen})
+            seen.add(click.selector)
     if clicks:
         conn.execute(insert(heatmap_clicks), clicks)
     _mark(conn, replay_id)
+
+
+def _page_id(conn: Connection, page: str) -> int:
+    conn.execute(sqlite_insert(heatmap_pages).values(page=page).on_conflict_do_nothing(index_elements=["page"]))
+    return int(conn.execute(select(heatmap_pages.c.id).where(heatmap_pages.c.page == page)).scalar_one())
 
 
 def _mark(conn: Connection, replay_id: str) -> None:
@@ -140,10 +152,10 @@ def _mark(conn: Connection, replay_id: str) -> None:
     conn.execute(stmt.on_conflict_do_update(index_elements=["replay_id"], set_={"version": HEATMAP_VERSION}))
 
 
-def _visit_row(replay_id: str, visit: PageVisit) -> dict[str, Any]:
+def _visit_row(replay_id: str, page_id: int, visit: PageVisit) -> dict[str, Any]:
     return {
         "replay_id": replay_id,
-        "page": visit.page,
+        "page_id": page_id,
         "started_ms": visit.started_ms,
         "offset_ms": visit.offset_ms,
         "viewport": str(visit.viewport),
@@ -155,9 +167,8 @@ def _visit_row(replay_id: str, visit: PageVisit) -> dict[str, Any]:
     }
 
 
-def _click_row(visit_id: int, click: Any) -> dict[str, Any]:
+def _click_row(click: HeatmapClick) -> dict[str, Any]:
     return {
-        "visit_id": visit_id,
         "selector": click.selector,
         "label": click.label,
         "at_ms": click.at_ms,
@@ -250,138 +261,155 @@ def backfill_batch(conn: Connection, limit: int = BACKFILL_BATCH) -> int:
 # Reading
 
 
-def _visit_filter(pages: Sequence[str] | None, where: HeatmapFilter) -> list[ColumnElement[bool]]:
+def _visit_filter(page_ids: Sequence[int] | None, where: HeatmapFilter) -> list[ColumnElement[bool]]:
+    v = heatmap_visits.c
+    conditions: list[ColumnElement[bool]] = [] if page_ids is None else [v.page_id.in_(list(page_ids))]
+    return conditions + _time_and_viewport(v.started_ms, v.viewport, where)
+
+
+def _click_filter(page_ids: Sequence[int], where: HeatmapFilter) -> list[ColumnElement[bool]]:
+    c = heatmap_clicks.c
+    return [c.page_id.in_(list(page_ids)), *_time_and_viewport(c.visit_started_ms, c.visit_viewport, where)]
+
+
+def _time_and_viewport(started: Any, viewport: Any, where: HeatmapFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if pages is not None:
-        conditions.append(heatmap_visits.c.page.in_(list(pages)))
     if where.since_ms is not None:
-        conditions.append(heatmap_visits.c.started_ms >= where.since_ms)
+        conditions.append(started >= where.since_ms)
     if where.until_ms is not None:
-        conditions.append(heatmap_visits.c.started_ms < where.until_ms)
+        conditions.append(started < where.until_ms)
     if where.viewport is not None:
-        conditions.append(heatmap_visits.c.viewport == str(where.viewport))
+        conditions.append(viewport == str(where.viewport))
     return conditions
 
 
 def page_list(conn: Connection, where: HeatmapFilter, patterns: Sequence[str] = ()) -> list[PageSummary]:
     """Every page with visits, most visited first; pages matching one of `patterns` are one row."""
+    v = heatmap_visits.c
     stmt = (
-        select(
-            heatmap_visits.c.page,
-            func.count(),
-            func.sum(heatmap_visits.c.click_count),
-            func.count(heatmap_visits.c.replay_id.distinct()),
-        )
+        select(heatmap_pages.c.page, v.page_id, func.count(), func.sum(v.click_count),
+               func.count(v.replay_id.distinct()))
+        .select_from(heatmap_visits.join(heatmap_pages, heatmap_pages.c.id == v.page_id))
         .where(*_visit_filter(None, where))
-        .group_by(heatmap_visits.c.page)
-    )
+        .group_by(v.page_id)
+    )  # fmt: skip
     grouped: dict[str, list[int]] = {}
-    replay_sets: dict[str, list[str]] = {}
-    for page, visits, clicks, replay_count in conn.execute(stmt):
+    members: dict[str, list[int]] = {}
+    for page, page_id, visits, clicks, replay_count in conn.execute(stmt):
         key = group_page(page, patterns)
         totals = grouped.setdefault(key, [0, 0, 0])
         totals[0] += visits
         totals[1] += int(clicks or 0)
         totals[2] += replay_count
-        replay_sets.setdefault(key, []).append(page)
-    for key, members in replay_sets.items():
-        if len(members) > 1:  # a replay visiting two pages of a pattern counts once
-            grouped[key][2] = _replay_count(conn, members, where)
+        members.setdefault(key, []).append(page_id)
+    for key, page_ids in members.items():
+        if len(page_ids) > 1:  # a replay visiting two pages of a pattern counts once
+            grouped[key][2] = _replay_count(conn, page_ids, where)
     rows = [PageSummary(page, *totals) for page, totals in grouped.items()]
     return sorted(rows, key=lambda r: (-r.visits, r.page))
 
 
-def _replay_count(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> int:
-    stmt = select(func.count(heatmap_visits.c.replay_id.distinct())).where(*_visit_filter(pages, where))
+def _replay_count(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> int:
+    stmt = select(func.count(heatmap_visits.c.replay_id.distinct())).where(*_visit_filter(page_ids, where))
     return int(conn.execute(stmt).scalar() or 0)
 
 
 def pages_of(conn: Connection, page_or_pattern: str) -> list[str]:
-    """The stored pages a URL, a path or a pattern names: a URL's page itself; a path (`/pricing`) that
+    """The visited pages a URL, a path or a pattern names: a URL's page itself; a path (`/pricing`) that
     path on every host; a pattern (`/orders/*`) every page it matches."""
     if "*" not in page_or_pattern and "://" in page_or_pattern:
-        return [page_of(page_or_pattern)]
-    stored = conn.execute(select(heatmap_visits.c.page).distinct()).scalars()
-    return sorted(p for p in stored if matches_pattern(p, page_or_pattern))
+        candidates = [page_of(page_or_pattern)]
+    else:
+        every = conn.execute(select(heatmap_pages.c.page)).scalars()
+        candidates = [p for p in every if matches_pattern(p, page_or_pattern)]
+    return sorted(_page_ids(conn, candidates))
+
+
+def _page_ids(conn: Connection, pages: Sequence[str]) -> dict[str, int]:
+    """The numbers of those of `pages` that were visited."""
+    found: dict[str, int] = {}
+    for start in range(0, len(pages), 500):
+        stmt = select(heatmap_pages.c.page, heatmap_pages.c.id).where(
+            heatmap_pages.c.page.in_(list(pages[start : start + 500]))
+        )
+        found |= {page: int(page_id) for page, page_id in conn.execute(stmt)}
+    return found
 
 
 def page_heatmap(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> PageHeatmap:
     """Everything of the pages' heatmap but the single clicks (`click_moments`), from one snapshot."""
+    page_ids = list(_page_ids(conn, pages).values())
     totals = select(
-        func.count(),
-        func.count(heatmap_visits.c.replay_id.distinct()),
-        func.sum(heatmap_visits.c.click_count),
-    ).where(*_visit_filter(pages, where))
+        func.count(), func.count(heatmap_visits.c.replay_id.distinct()), func.sum(heatmap_visits.c.click_count)
+    ).where(*_visit_filter(page_ids, where))
     visits, replay_count, clicks = conn.execute(totals).one()
     return PageHeatmap(
         pages=list(pages),
         visits=int(visits or 0),
         replays=int(replay_count or 0),
         clicks=int(clicks or 0),
-        elements=element_clicks(conn, pages, where),
-        scroll=scroll_map(conn, pages, where),
+        elements=element_clicks(conn, page_ids, where),
+        scroll=scroll_map(conn, page_ids, where),
     )
 
 
-def element_clicks(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> list[ElementClicks]:
+def element_clicks(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> list[ElementClicks]:
     """Per element selector of the pages: clicks, visits and replays with a click on it, rage and dead
-    clicks; most clicked first."""
-    joined = heatmap_clicks.join(heatmap_visits, heatmap_visits.c.id == heatmap_clicks.c.visit_id)
+    clicks; most clicked first. Read from `ix_heatmap_clicks_page` alone."""
+    c = heatmap_clicks.c
     stmt = (
         select(
-            heatmap_clicks.c.selector,
-            # SQLite takes a bare column from the row of the one max(): the latest click's label.
-            heatmap_clicks.c.label,
-            func.max(heatmap_clicks.c.at_ms),
+            c.selector,
             func.count(),
-            func.count(heatmap_clicks.c.visit_id.distinct()),
-            func.count(heatmap_visits.c.replay_id.distinct()),
-            func.sum(heatmap_clicks.c.rage, type_=Integer),  # a Boolean's sum read as one would be True
-            func.sum(heatmap_clicks.c.dead, type_=Integer),
+            func.sum(c.first_in_visit, type_=Integer),
+            func.count(c.replay_id.distinct()),
+            func.sum(c.rage, type_=Integer),  # a Boolean's sum read as one would be True
+            func.sum(c.dead, type_=Integer),
         )
-        .select_from(joined)
-        .where(*_visit_filter(pages, where))
-        .group_by(heatmap_clicks.c.selector)
+        .where(*_click_filter(page_ids, where))
+        .group_by(c.selector)
     )
+    counts = list(conn.execute(stmt))
+    labels = _labels(conn, page_ids, [row[0] for row in counts])
     rows = [
-        ElementClicks(selector, label, clicks, visits, replay_count, int(rage or 0), int(dead or 0))
-        for selector, label, _latest, clicks, visits, replay_count, rage, dead in conn.execute(stmt)
-    ]
+        ElementClicks(selector, labels.get(selector, selector), clicks, int(visits or 0), replay_count,
+                      int(rage or 0), int(dead or 0))
+        for selector, clicks, visits, replay_count, rage, dead in counts
+    ]  # fmt: skip
     return sorted(rows, key=lambda r: (-r.clicks, r.selector))
+
+
+def _labels(conn: Connection, page_ids: Sequence[int], selectors: Sequence[str]) -> dict[str, str]:
+    """Each element's label as its latest click named it (one index search per element)."""
+    c = heatmap_clicks.c
+    labels = {}
+    for selector in selectors:
+        stmt = select(c.label).where(c.page_id.in_(list(page_ids)), c.selector == selector)
+        label = conn.execute(stmt.order_by(c.visit_started_ms.desc()).limit(1)).scalar()
+        labels[selector] = str(label) if label is not None else selector
+    return labels
 
 
 def click_moments(
     conn: Connection, pages: Sequence[str], selector: str, where: HeatmapFilter, limit: int = 200
 ) -> list[ClickMoment]:
     """The clicks on one element, newest first: each replay and the moment to open it at."""
-    joined = heatmap_clicks.join(heatmap_visits, heatmap_visits.c.id == heatmap_clicks.c.visit_id)
     c = heatmap_clicks.c
+    page_ids = list(_page_ids(conn, pages).values())
     stmt = (
-        select(
-            heatmap_visits.c.replay_id,
-            c.at_ms,
-            c.offset_ms,
-            c.x,
-            c.y,
-            c.page_x,
-            c.page_y,
-            c.viewport,
-            c.rage,
-            c.dead,
-        )  # fmt: skip
-        .select_from(joined)
-        .where(*_visit_filter(pages, where), c.selector == selector)
+        select(c.replay_id, c.at_ms, c.offset_ms, c.x, c.y, c.page_x, c.page_y, c.viewport, c.rage, c.dead)
+        .where(*_click_filter(page_ids, where), c.selector == selector)
         .order_by(c.at_ms.desc(), c.id.desc())
         .limit(limit)
     )
     return [ClickMoment(*row) for row in conn.execute(stmt)]
 
 
-def scroll_map(conn: Connection, pages: Sequence[str], where: HeatmapFilter) -> ScrollMap:
+def scroll_map(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> ScrollMap:
     """Per DEPTH_STEP_PERCENT of the page's height, the share of visits that reached it."""
     stmt = select(
         heatmap_visits.c.deepest_px, heatmap_visits.c.page_height, heatmap_visits.c.viewport_height
-    ).where(*_visit_filter(pages, where), heatmap_visits.c.deepest_px.is_not(None))
+    ).where(*_visit_filter(page_ids, where), heatmap_visits.c.deepest_px.is_not(None))
     rows = conn.execute(stmt).all()
     if not rows:
         return ScrollMap(0, None, False, None, [])

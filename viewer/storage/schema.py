@@ -144,6 +144,10 @@ Index("ix_replay_faults_retry", replay_faults.c.source_id, replay_faults.c.next_
 # SQLAlchemy cannot describe; migration 0002 creates it with triggers that keep it in step with users.
 USER_SEARCH_TABLE = "user_search"
 
+# The columns of the index a page's heatmap reads without touching the table (migration 0005 too).
+HEATMAP_CLICK_INDEX = ("page_id", "selector", "visit_started_ms", "visit_viewport", "first_in_visit", "replay_id",
+                       "rage", "dead")  # fmt: skip
+
 # Heatmaps (replay_core.heatmap), written with the replay's events: its page visits and their clicks.
 # `heatmap_replays` says which rules' version computed a replay's rows (none: not yet, see 0005_heatmaps).
 heatmap_replays = Table(
@@ -153,12 +157,21 @@ heatmap_replays = Table(
     Column("version", Integer, nullable=False),
 )
 
+# The pages visited (URL without query and fragment), numbered: visits and clicks keep the number. A
+# trigger of migration 0005 deletes a page with its last visit.
+heatmap_pages = Table(
+    "heatmap_pages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("page", Text, nullable=False, unique=True),
+)
+
 heatmap_visits = Table(
     "heatmap_visits",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), nullable=False),
-    Column("page", Text, nullable=False),  # URL without query and fragment
+    Column("page_id", Integer, ForeignKey("heatmap_pages.id"), nullable=False),
     Column("started_ms", Integer, nullable=False),
     Column("offset_ms", Integer, nullable=False),  # from the replay's start
     Column("viewport", String, nullable=False),  # desktop, tablet or mobile, at the visit's start
@@ -168,14 +181,20 @@ heatmap_visits = Table(
     Column("page_height", Float),  # when known
     Column("click_count", Integer, nullable=False),
 )
-Index("ix_heatmap_visits_page", heatmap_visits.c.page, heatmap_visits.c.started_ms)
+Index("ix_heatmap_visits_page", heatmap_visits.c.page_id, heatmap_visits.c.started_ms)
 Index("ix_heatmap_visits_replay", heatmap_visits.c.replay_id)
 
+# A click also carries its visit's page, replay, start and viewport class, so that a page's clicks per
+# element are one scan of `ix_heatmap_clicks_page` (10,000 replays' clicks in well under a second).
 heatmap_clicks = Table(
     "heatmap_clicks",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("visit_id", Integer, ForeignKey("heatmap_visits.id", ondelete="CASCADE"), nullable=False),
+    Column("page_id", Integer, nullable=False),
+    Column("replay_id", String, nullable=False),
+    Column("visit_started_ms", Integer, nullable=False),
+    Column("visit_viewport", String, nullable=False),
     Column("selector", Text, nullable=False),
     Column("label", Text, nullable=False),
     Column("at_ms", Integer, nullable=False),
@@ -186,8 +205,14 @@ heatmap_clicks = Table(
     Column("page_y", Float),
     Column("element_x", Float),
     Column("element_y", Float),
-    Column("viewport", String, nullable=False),
+    Column("viewport", String, nullable=False),  # the click's own, after any resize during the visit
     Column("rage", Boolean, nullable=False),
     Column("dead", Boolean, nullable=False),
+    # The visit's first click on this element: visits per element are a sum, not a count of distinct ids.
+    Column("first_in_visit", Boolean, nullable=False),
 )
-Index("ix_heatmap_clicks_visit", heatmap_clicks.c.visit_id, heatmap_clicks.c.selector)
+Index("ix_heatmap_clicks_visit", heatmap_clicks.c.visit_id)
+Index(
+    "ix_heatmap_clicks_page",
+    *(heatmap_clicks.c[name] for name in HEATMAP_CLICK_INDEX),
+)
