@@ -33,7 +33,7 @@ from replay_core.plain_text import one_line
 
 # The activity timeline's builder follows the page tree and collects the clicks and the page's answers
 # exactly as the frustration rules need them; reusing it keeps one definition of both.
-from replay_core.timeline import ActivityCounts, _signal_entry, _TimelineBuilder, counts_of
+from replay_core.timeline import ActivityCounts, TimelineBuilder, counts_of, signal_entry
 
 # Bump when a rule here (or in replay_core.frustration) changes: the cache recomputes stored visits.
 HEATMAP_VERSION = 1
@@ -170,7 +170,7 @@ class _OpenVisit:
 class _VisitFollower:
     def __init__(self, origin: float, page_views: list[tuple[float, str]], heights: dict[str, float]) -> None:
         self.origin = origin
-        self.timeline = _TimelineBuilder(origin)  # its page tree names elements; its clicks feed detect()
+        self.timeline = TimelineBuilder(origin)  # its page tree names elements; its clicks feed detect()
         self.page_views = page_views
         self.heights = heights
         self.visits: list[_OpenVisit] = []
@@ -251,7 +251,7 @@ class _VisitFollower:
         self.timeline.close_bursts()
         timeline = self.timeline
         signals = detect(timeline.clicks, timeline.answers, timeline.errors)
-        counts = counts_of(timeline.entries + [_signal_entry(s) for s in signals])
+        counts = counts_of(timeline.entries + [signal_entry(s) for s in signals])
         flags = _click_flags(signals, [c.at_ms for c in timeline.clicks])
         index = 0
         visits = []

@@ -104,14 +104,14 @@ def activity_timeline(
     `analytics`: the replay's analytics events as `{"name", "time_ms" (epoch ms), "properties"}`."""
     if not events:
         return []
-    builder = _TimelineBuilder(float(events[0]["timestamp"]))
+    builder = TimelineBuilder(float(events[0]["timestamp"]))
     for event in events:
         builder.add(event)
     end_ms = float(events[-1]["timestamp"]) - builder.origin
     sdk = builder.add_analytics(analytics, end_ms)
     builder.close_bursts()
     signals = detect(builder.clicks, builder.answers, builder.errors, sdk)
-    entries = builder.entries + [_signal_entry(s) for s in signals]
+    entries = builder.entries + [signal_entry(s) for s in signals]
     return sorted(entries, key=lambda e: e.at_ms)
 
 
@@ -120,7 +120,7 @@ def signal_markers(entries: Iterable[ActivityEntry]) -> list[Marker]:
     return [Marker(e.at_ms, MarkerKind.FRUSTRATION, e.summary) for e in entries if e.kind == EntryKind.FRUSTRATION]
 
 
-class _TimelineBuilder:
+class TimelineBuilder:
     def __init__(self, origin: float) -> None:
         self.origin = origin
         self.tree = PageTree()
@@ -333,7 +333,7 @@ def _properties_text(properties: Mapping[str, Any]) -> str:
     return clean("\n".join(lines), DETAILS_CHARS)
 
 
-def _signal_entry(signal: FrustrationSignal) -> ActivityEntry:
+def signal_entry(signal: FrustrationSignal) -> ActivityEntry:
     word = _SIGNAL_WORDS[signal.signal]
     target = signal.target or "an element"
     extra = f" ({signal.clicks} clicks)" if signal.clicks > 1 else ""
