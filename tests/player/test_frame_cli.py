@@ -64,6 +64,18 @@ def test_several_moments_in_one_run_each_after_its_line_in_the_order_given() -> 
     assert len({f["text"] for f in order}) == 3, "the moments chosen show different pages"
 
 
+def test_moments_of_a_long_recording_backwards_show_what_rrweb_showed_then() -> None:
+    """25,000 mutations and one page load: with several moments the command waits for the keyframes, so
+    after the first moment each seek goes back from one."""
+    long = next(p for p in RRWEB_FIXTURES if "long-mutations" in p.name)
+    frames = sorted((f for f in REFERENCE[long.name]["frames"] if f["at_ms"] > 0), key=lambda f: -f["at_ms"])
+    moments = [f["at_ms"] / 1000 for f in frames]
+    result = run("frame", str(long), "--at", ",".join(str(m) for m in moments), "--text")
+    assert result.returncode == 0, result.stderr
+    expected = "".join(f"@ {m:g}\n{f['text']}\n" for m, f in zip(moments, frames, strict=True))
+    assert result.stdout == expected
+
+
 def test_several_moments_as_pngs_one_file_each(tmp_path: Path) -> None:
     result = run("frame", str(VUE), "--at", "60,1,30", "--png", str(tmp_path / "shot"))
     assert result.returncode == 0, result.stderr

@@ -73,6 +73,9 @@ def render_frames(
     several = len(moments_s) > 1
     try:
         renderer.show(recording, timeout_s)
+        if several:
+            # Every moment then seeks as the app does once a replay is open a while: from keyframes.
+            renderer.wait_for_keyframes(max(timeout_s, 120.0))
         for index, at_s in enumerate(moments_s):
             renderer.seek(at_s * 1000.0, timeout_s)
             if several:
