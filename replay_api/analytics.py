@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
-from replay_api.db import Writer
+from replay_api.db import Writer, insert_if_absent
 from replay_api.errors import ApiError, bad_request
 from replay_api.schema import events, users
 from replay_core.analytics import ProfileUpdate, TrackedEvent
@@ -57,66 +57,74 @@ def store_events(writer: Writer, project_id: int, tracked: list[TrackedEvent]) -
         if event.insert_id in seen:
             continue
         seen.add(event.insert_id)
-        known = select(events.c.id).where(
-            (events.c.project_id == project_id) & (events.c.insert_id == event.insert_id)
-        )
-        if writer.conn.execute(known).first() is not None:
+        values = {
+            "project_id": project_id,
+            "insert_id": event.insert_id,
+            "name": event.name,
+            "time_ms": event.time_ms,
+            "distinct_id": event.distinct_id,
+            "user_id": event.user_id,
+            "replay_id": event.replay_id,
+            "properties": json.dumps(event.properties, separators=(",", ":")),
+            "received_at": writer.now_ms,
+        }
+        # Stored already (a retry, a beacon sent twice), perhaps by another worker at this very moment.
+        if insert_if_absent(writer.conn, events, values, ["project_id", "insert_id"]) is None:
             continue
-        writer.conn.execute(
-            insert(events).values(
-                project_id=project_id,
-                insert_id=event.insert_id,
-                name=event.name,
-                time_ms=event.time_ms,
-                distinct_id=event.distinct_id,
-                user_id=event.user_id,
-                replay_id=event.replay_id,
-                properties=json.dumps(event.properties, separators=(",", ":")),
-                received_at=writer.now_ms,
-            )
-        )
         writer.record_change(project_id, EVENT, event.insert_id, event_payload(event))
         stored += 1
     return stored
 
 
 def apply_engage(writer: Writer, project_id: int, updates: list[ProfileUpdate]) -> None:
-    """Apply the profile updates in order, by the rules of `ProfileUpdate.applied_to`."""
+    """Apply the profile updates in order, by the rules of `ProfileUpdate.applied_to`.
+
+    Each profile's row is locked while it is read and written, so updates reaching two workers at once
+    are applied one after the other."""
     for change in updates:
-        row = writer.conn.execute(select(users).where(_user(project_id, change.distinct_id))).first()
-        properties: dict[str, Any] = json.loads(row.properties) if row is not None else {}
+        row = _locked_profile(writer, project_id, change.distinct_id)
+        created = False
+        if row is None:
+            if change.applied_to({}) is None:
+                continue  # `$delete` of a profile that does not exist
+            created = _create_profile(writer, project_id, change.distinct_id)
+            row = _locked_profile(writer, project_id, change.distinct_id)
+            if row is None:
+                continue
+        properties: dict[str, Any] = json.loads(row.properties)
         updated = change.applied_to(properties)
         if updated is None:
             # `$delete` empties the profile; the user's replays and events stay, and caches keep them
             # too (only `delete_user`, an admin's act, leaves the tombstone that makes them forget).
-            if row is None:
-                continue
             updated = {}
-        if row is None or updated != properties:
-            _save_profile(writer, project_id, change.distinct_id, updated, row is None)
+        if created or updated != properties:
+            _save_profile(writer, project_id, change.distinct_id, updated)
+
+
+def _locked_profile(writer: Writer, project_id: int, distinct_id: str) -> Any:
+    return writer.conn.execute(select(users).where(_user(project_id, distinct_id)).with_for_update()).first()
+
+
+def _create_profile(writer: Writer, project_id: int, distinct_id: str) -> bool:
+    """An empty profile, unless another worker is creating it at this moment (then False)."""
+    values = {
+        "project_id": project_id,
+        "distinct_id": distinct_id,
+        "properties": "{}",
+        "created_at": writer.now_ms,
+        "updated_at": writer.now_ms,
+    }
+    return insert_if_absent(writer.conn, users, values, ["project_id", "distinct_id"]) is not None
 
 
 def _user(project_id: int, distinct_id: str) -> Any:
     return (users.c.project_id == project_id) & (users.c.distinct_id == distinct_id)
 
 
-def _save_profile(
-    writer: Writer, project_id: int, distinct_id: str, properties: dict[str, Any], new: bool
-) -> None:
+def _save_profile(writer: Writer, project_id: int, distinct_id: str, properties: dict[str, Any]) -> None:
     text = json.dumps(properties, separators=(",", ":"))
-    if new:
-        writer.conn.execute(
-            insert(users).values(
-                project_id=project_id,
-                distinct_id=distinct_id,
-                properties=text,
-                created_at=writer.now_ms,
-                updated_at=writer.now_ms,
-            )
-        )
-    else:
-        query = update(users).where(_user(project_id, distinct_id))
-        writer.conn.execute(query.values(properties=text, updated_at=writer.now_ms))
+    query = update(users).where(_user(project_id, distinct_id))
+    writer.conn.execute(query.values(properties=text, updated_at=writer.now_ms))
     created = writer.conn.execute(
         select(users.c.created_at).where(_user(project_id, distinct_id))
     ).scalar_one()

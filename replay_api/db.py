@@ -15,7 +15,9 @@ try:
 except ImportError:  # Windows: no other process can share the file's turn there, only threads
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -24,36 +26,53 @@ from replay_api.upgrade import upgrade
 
 
 class Writer:
-    """One write transaction. Holding the feed counter's row lock, it numbers changes in commit order."""
+    """One write transaction. Its changes are numbered at the end, under the feed counter's row lock held
+    until commit, so change numbers follow commit order while the rest of the work runs concurrently."""
 
     def __init__(self, conn: Connection, now_ms: int) -> None:
         self.conn = conn
         self.now_ms = now_ms
-        locked = select(feed_counter.c.value).where(feed_counter.c.id == 1).with_for_update()
-        self._start = int(conn.execute(locked).scalar_one())
-        self._last = self._start
+        self._pending: list[tuple[int, str, str, dict[str, Any] | None]] = []
 
-    def record_change(self, project_id: int, kind: str, key: str, payload: dict[str, Any] | None) -> int:
-        """Make `payload` the entity's entry in the feed (None: a tombstone), replacing its previous one."""
-        self._last += 1
-        entity = (changes.c.project_id == project_id) & (changes.c.kind == kind) & (changes.c.key == key)
-        self.conn.execute(delete(changes).where(entity))
-        self.conn.execute(
-            insert(changes).values(
-                seq=self._last,
-                project_id=project_id,
-                kind=kind,
-                key=key,
-                op="delete" if payload is None else "upsert",
-                payload=None if payload is None else json.dumps(payload, separators=(",", ":")),
-                created_at=self.now_ms,
-            )
-        )
-        return self._last
+    def record_change(self, project_id: int, kind: str, key: str, payload: dict[str, Any] | None) -> None:
+        """Make `payload` the entity's entry in the feed (None: a tombstone), replacing its previous one.
+
+        The caller holds the entity's row lock (or created the row), so entries of one entity are recorded
+        in the order their transactions commit."""
+        self._pending.append((project_id, kind, key, payload))
 
     def finish(self) -> None:
-        if self._last != self._start:
-            self.conn.execute(update(feed_counter).where(feed_counter.c.id == 1).values(value=self._last))
+        """Number and store the changes: the last statements before commit, as the counter lock is held."""
+        if not self._pending:
+            return
+        locked = select(feed_counter.c.value).where(feed_counter.c.id == 1).with_for_update()
+        last = int(self.conn.execute(locked).scalar_one())
+        for project_id, kind, key, payload in self._pending:
+            last += 1
+            entity = (changes.c.project_id == project_id) & (changes.c.kind == kind) & (changes.c.key == key)
+            self.conn.execute(delete(changes).where(entity))
+            self.conn.execute(
+                insert(changes).values(
+                    seq=last,
+                    project_id=project_id,
+                    kind=kind,
+                    key=key,
+                    op="delete" if payload is None else "upsert",
+                    payload=None if payload is None else json.dumps(payload, separators=(",", ":")),
+                    created_at=self.now_ms,
+                )
+            )
+        self.conn.execute(update(feed_counter).where(feed_counter.c.id == 1).values(value=last))
+        self._pending.clear()
+
+
+def insert_if_absent(conn: Connection, table: Table, values: dict[str, Any], unique: list[str]) -> int | None:
+    """Insert a row unless one with the same `unique` columns exists (or is being inserted by another
+    transaction, which this waits for); the new row's id, or None."""
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    found = conn.execute(statement.returning(table.c.id)).scalar()
+    return None if found is None else int(found)
 
 
 class Database:

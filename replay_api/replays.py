@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from replay_api.batches import Batch
-from replay_api.db import Writer
+from replay_api.db import Writer, insert_if_absent
 from replay_api.schema import changes, replay_batches, replays
 from replay_core.ingest import RecordParams
 from replay_core.runs import active_ms, merge_runs
@@ -17,17 +17,25 @@ REPLAY = "replay"
 
 
 def store_batch(writer: Writer, project_id: int, params: RecordParams, batch: Batch) -> bool:
-    """Store one batch; False when it was already stored (a retry) or its replay was deleted."""
+    """Store one batch; False when it was already stored (a retry) or its replay was deleted.
+
+    The replay's row lock (or its creation, which others wait on) orders concurrent batches of one replay,
+    so the same batch reaching two workers at once is stored once."""
     conn = writer.conn
-    row = find_replay(conn, project_id, params.replay_id)
+    row = find_replay(conn, project_id, params.replay_id, lock=True)
     if row is None:
         if is_tombstoned(conn, project_id, REPLAY, params.replay_id):
             return False
-        replay_pk = _create_replay(writer, project_id, params, batch)
-    else:
+        created = _create_replay(writer, project_id, params, batch)
+        if created is None:  # another worker created it meanwhile; its transaction has committed
+            row = find_replay(conn, project_id, params.replay_id, lock=True)
+            if row is None:
+                return False
+        replay_pk = created
+    if row is not None:
         replay_pk = int(row.id)
         known = select(replay_batches.c.id).where(
-            (replay_batches.c.replay_pk == replay_pk) & (replay_batches.c.seq == params.seq)
+            (replay_batches.c.replay_pk == row.id) & (replay_batches.c.seq == params.seq)
         )
         if conn.execute(known).first() is not None:
             return False
@@ -48,9 +56,9 @@ def store_batch(writer: Writer, project_id: int, params: RecordParams, batch: Ba
     return True
 
 
-def find_replay(conn: Connection, project_id: int, replay_id: str) -> Row[Any] | None:
+def find_replay(conn: Connection, project_id: int, replay_id: str, lock: bool = False) -> Row[Any] | None:
     query = select(replays).where((replays.c.project_id == project_id) & (replays.c.replay_id == replay_id))
-    return conn.execute(query).first()
+    return conn.execute(query.with_for_update() if lock else query).first()
 
 
 def is_tombstoned(conn: Connection, project_id: int, kind: str, key: str) -> bool:
@@ -60,7 +68,7 @@ def is_tombstoned(conn: Connection, project_id: int, kind: str, key: str) -> boo
     return conn.execute(query).scalar() == "delete"
 
 
-def _create_replay(writer: Writer, project_id: int, params: RecordParams, batch: Batch) -> int:
+def _create_replay(writer: Writer, project_id: int, params: RecordParams, batch: Batch) -> int | None:
     values = {
         "project_id": project_id,
         "replay_id": params.replay_id,
@@ -82,7 +90,7 @@ def _create_replay(writer: Writer, project_id: int, params: RecordParams, batch:
         "created_at": writer.now_ms,
         "updated_at": writer.now_ms,
     }
-    return int(writer.conn.execute(insert(replays).values(**values).returning(replays.c.id)).scalar_one())
+    return insert_if_absent(writer.conn, replays, values, ["project_id", "replay_id"])
 
 
 def _extend_replay(writer: Writer, row: Row[Any], params: RecordParams, batch: Batch) -> None:

@@ -30,8 +30,9 @@ projects = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
-# One row holding the last change sequence number. Every write transaction updates it first, which
-# serializes writers so that sequence numbers are handed out in commit order (PostgreSQL included).
+# One row holding the last change sequence number. A write transaction locks it last, to number its
+# changes just before it commits, so that numbers are handed out in commit order (PostgreSQL included)
+# while the rest of concurrent writers' work (on different replays and profiles) overlaps.
 feed_counter = Table(
     "feed_counter",
     metadata,

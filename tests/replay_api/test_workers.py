@@ -20,6 +20,7 @@ from replay_api.projects import NewProject, create_project
 from replay_api.replays import REPLAY
 from tests.replay_api.helpers import T0, feed_all, gz, post_record, rrweb_batch
 from tests.replay_api.server import FakeClock, running_server
+from tests.replay_api.test_feed import _engage, _track
 
 WRITERS = 6
 WRITES_EACH = 15
@@ -138,3 +139,34 @@ def test_retention_runs_in_one_worker_at_a_time(
             assert http.get("/api/v1/replays/expiring").status_code == 404
     finally:
         other_worker.dispose()
+
+
+def test_the_same_events_and_new_profiles_reaching_two_workers_at_once_are_stored_once(
+    db_url: str, clock: FakeClock, project: NewProject
+) -> None:
+    first_server, second_server = _two_workers(db_url, clock, project)
+    with first_server as first, second_server as second:
+        answers: list[int] = []
+
+        def send(base_url: str, start: threading.Barrier) -> None:
+            with httpx.Client(base_url=base_url, timeout=60) as http:
+                for n in range(10):
+                    start.wait()
+                    _track(http, "Buy", f"both-{n}", f"new-user-{n}")
+                    _engage(http, f"new-user-{n}", plan=f"plan-{n}")
+                    answers.append(200)
+
+        start = threading.Barrier(2)
+        senders = [threading.Thread(target=send, args=(s.base_url, start)) for s in (first, second)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        assert len(answers) == 20, "a request was refused"
+        headers = {"Authorization": f"Bearer {project.secret}"}
+        with httpx.Client(base_url=first.base_url, headers=headers, timeout=30) as client:
+            changes, _ = feed_all(client)
+            events = sorted(c["id"] for c in changes if c["kind"] == "event")
+            profiles = {c["id"]: c["data"]["properties"] for c in changes if c["kind"] == "user"}
+        assert events == sorted(f"both-{n}" for n in range(10))
+        assert profiles == {f"new-user-{n}": {"plan": f"plan-{n}"} for n in range(10)}
