@@ -130,8 +130,12 @@ def test_steps_and_markers() -> None:
     assert controller.position_ms == 2000
     controller.next_marker()
     assert controller.position_ms == 8000
-    controller.previous_marker()
+    controller.previous_marker()  # paused exactly on a marker: the one before it
     assert controller.position_ms == 2000
+    controller.previous_marker()
+    assert controller.position_ms == 0
+    controller.seek(2500)
+    controller.play()  # playing, the marker passed half a second ago is skipped
     controller.previous_marker()
     assert controller.position_ms == 0
 

@@ -16,7 +16,7 @@ from replay_core.playback import SPEEDS
 
 STEP_MS = 5000.0
 # Pressing "previous marker" right after landing on one goes to the one before it.
-_MARKER_BACK_GRACE_MS = 1000.0
+MARKER_BACK_GRACE_MS = 1000.0  # while playing, a marker passed this recently is not 'previous'
 
 
 class PlayerSink(Protocol):
@@ -151,9 +151,11 @@ class PlaybackController:
             self.seek(following.at_ms)
 
     def previous_marker(self) -> None:
-        position = self.position_ms - _MARKER_BACK_GRACE_MS
-        earlier = [m for m in self.markers if m.at_ms < position]
-        self.seek(earlier[-1].at_ms if earlier else 0.0)
+        """Shift+←: the marker before this moment. Paused on a marker, the one before it however close;
+        playing, one passed less than a second ago is skipped, so pressing again keeps going back."""
+        back = MARKER_BACK_GRACE_MS if self.playing else 1.0
+        earlier = [m.at_ms for m in self.markers if m.at_ms < self.position_ms - back]
+        self.seek(max(earlier, default=0.0))
 
     def set_speed(self, speed: float) -> None:
         if speed not in SPEEDS or speed == self.speed:

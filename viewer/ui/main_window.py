@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self._add(play, "Play / pause", ["Space"], c.toggle)
         self._add(play, "Back 5 s", ["Left"], lambda: c.step(-5000))
         self._add(play, "Forward 5 s", ["Right"], lambda: c.step(5000))
-        self._add(play, "Previous marker", ["Shift+Left"], self.player.previous_marker)
+        self._add(play, "Previous marker", ["Shift+Left"], c.previous_marker)
         self._add(play, "Next marker", ["Shift+Right"], c.next_marker)
         self._add(play, "Faster", ["Up"], c.faster)
         self._add(play, "Slower", ["Down"], c.slower)

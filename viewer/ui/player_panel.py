@@ -27,7 +27,6 @@ from viewer.ui.notice import NoticeOverlay
 from viewer.ui.replay_loading import OpenedReplay, ReplayProblem
 
 TICK_MS = 50
-MARKER_BACK_GRACE_MS = 1000.0
 
 
 class PlayerPanel(QWidget):
@@ -218,14 +217,6 @@ class PlayerPanel(QWidget):
             self.settings.playback_speed = controller.speed
             self.settings.skip_inactivity = controller.skip_inactivity
             save_settings(self.settings)
-
-    def previous_marker(self) -> None:
-        """Shift+←: the marker before this moment. Paused on a marker, the one before it however close;
-        playing, one passed less than a second ago is skipped, so pressing again keeps going back."""
-        controller = self.controller
-        back = MARKER_BACK_GRACE_MS if controller.playing else 1.0
-        earlier = [m.at_ms for m in controller.markers if m.at_ms < controller.position_ms - back]
-        controller.seek(max(earlier, default=0.0))
 
     def take_keyboard(self) -> None:
         self.setFocus(Qt.FocusReason.OtherFocusReason)
