@@ -11,9 +11,8 @@ import math
 import sys
 from pathlib import Path
 
-from replay_core import Recording, read_recording
+from viewer.commands.targets import recording_for, shown
 from viewer.errors import CommandError
-from viewer.files import file_problem
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
 from viewer.settings import read_settings
 
@@ -34,8 +33,8 @@ def parse_moments(text: str) -> list[float]:
         except ValueError:
             moment = math.nan
         if not math.isfinite(moment) or moment < 0:
-            shown = _shown(part.strip() or text, 40)
-            raise CommandError(f"--at must be a finite number of seconds, zero or more (got {shown})")
+            got = shown(part.strip() or text, 40)
+            raise CommandError(f"--at must be a finite number of seconds, zero or more (got {got})")
         moments.append(moment)
     return moments
 
@@ -54,7 +53,7 @@ def render_frames(
     problem = sandbox_problem()
     if problem:
         raise CommandError(problem)
-    recording = _recording_for(target)
+    recording, _ = recording_for(target)
     for at_s in moments_s:
         if at_s * 1000.0 > recording.duration_ms + 0.5:
             raise CommandError(
@@ -90,48 +89,6 @@ def render_frames(
     finally:
         renderer.close()
     return 0
-
-
-def _recording_for(target: str) -> Recording:
-    """A recording file, or else the id of a replay in the cache."""
-    path = Path(target)
-    if _exists(path) or any(sep in target for sep in ("/", "\\")) or target.endswith((".json", ".gz")):
-        problem = file_problem(path)
-        if problem:
-            raise CommandError(f"{_shown(target)}: {problem}")
-        return read_recording(path)
-    from viewer.storage import ReplayCache
-    from viewer.storage.chunks import DamagedReplay
-
-    try:
-        target.encode("utf-8")
-    except UnicodeEncodeError:
-        raise CommandError(f"{_shown(target)}: no such file (and not valid UTF-8 for a replay id)") from None
-    with ReplayCache.open() as cache:
-        if cache.get_replay(target) is None:
-            raise CommandError(f"{_shown(target)}: no such file, and no replay with that id in the cache")
-        if not cache.has_events(target):
-            raise CommandError(
-                f"replay {_shown(target)} has no events in the cache yet; open it in the app to fetch them"
-            )
-        try:
-            events = cache.events(target)
-        except DamagedReplay as exc:
-            raise CommandError(str(exc)) from None
-        return Recording(events=events, name=target)
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL character
-        return False
-
-
-def _shown(text: str, limit: int = 120) -> str:
-    """An argument as it may be shown on one line: printable, and cut when it is long."""
-    shown = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\n", "\\n")
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _check_writable(path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from replay_core.heatmap import Viewport
 from replay_core.plain_text import one_line
+from viewer.commands.targets import shown
 from viewer.errors import CommandError
 
 VIEWPORTS = [v.value for v in Viewport]
@@ -35,7 +36,7 @@ def run_heatmap(args: argparse.Namespace) -> int:
         page = _page_argument(args.page)
         heatmap = cache.heatmap(page, where)
     if not heatmap.visits:
-        raise CommandError(f"no visits of {_shown(page)} in the cache{_filters_text(args)}; "
+        raise CommandError(f"no visits of {shown(page)} in the cache{_filters_text(args)}; "
                            "'replay-viewer heatmap' lists the pages")  # fmt: skip
     if args.json:
         _dump({"page": page, "filters": {"since": args.since, "viewport": args.viewport}} | asdict(heatmap))
@@ -53,7 +54,7 @@ def since_ms(text: str | None) -> int | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise CommandError(f"--since takes a date as YYYY-MM-DD (got {_shown(text, 40)})") from None
+        raise CommandError(f"--since takes a date as YYYY-MM-DD (got {shown(text, 40)})") from None
     return day_start_ms(day)
 
 
@@ -107,8 +108,3 @@ def _filters_text(args: argparse.Namespace) -> str:
 def _dump(document: Any) -> None:
     json.dump(document, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
-
-
-def _shown(text: str, limit: int = 120) -> str:
-    shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return one_line(shown, limit)

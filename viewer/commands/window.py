@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from viewer.commands.targets import shown
 from viewer.errors import CommandError
 from viewer.files import file_problem
 
@@ -26,18 +27,13 @@ def check_target(target: str) -> None:
     """Refuse, before any window opens, a link that does not parse or a path that is not a regular file."""
     from replay_core.links import parse_link
 
-    shown = _shown(target)
+    named = shown(target)
     if "://" in target:
         try:
             parse_link(target)
         except ValueError as exc:  # LinkError, and urlsplit's own ("Invalid IPv6 URL")
-            raise CommandError(f"{shown}: not a link to a replay ({_shown(str(exc))})") from None
+            raise CommandError(f"{named}: not a link to a replay ({shown(str(exc))})") from None
         return
     problem = file_problem(Path(target))
     if problem:
-        raise CommandError(f"{shown}: {problem}")
-
-
-def _shown(text: str, limit: int = 120) -> str:
-    shown = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+        raise CommandError(f"{named}: {problem}")
