@@ -39,6 +39,9 @@ def run_app(open_target: str | None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Replay Viewer")
     app.setDesktopFileName("replay-viewer")
+    from viewer.ui.appearance import app_icon
+
+    app.setWindowIcon(app_icon())
     from viewer.ui.instance import hand_over
 
     target = _absolute(open_target) if open_target else None
@@ -85,7 +88,7 @@ def build_main_window(settings: Settings | None = None) -> MainWindow:
     Without `settings` they are read here, with sync.json, so that a damaged file's notice shows.
     """
     from viewer.sync.sources import read_config
-    from viewer.ui.appearance import apply_appearance
+    from viewer.ui.appearance import app_icon, apply_appearance
     from viewer.ui.cache_worker import CacheWorker
     from viewer.ui.loader import RecordingLoader
     from viewer.ui.main_window import MainWindow
@@ -101,6 +104,7 @@ def build_main_window(settings: Settings | None = None) -> MainWindow:
     apply_appearance(settings.appearance)
     session = ReplaySession(settings, CacheWorker(), SyncRunner(), RecordingLoader())
     window = MainWindow(settings, session)
+    window.setWindowIcon(app_icon())
     session.start(notices)
     return window
 

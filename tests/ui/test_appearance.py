@@ -100,3 +100,12 @@ def test_dark_and_light_appearance_keep_the_feed_timeline_and_charts_readable(
         chart_view = window.reports.event_chart.scene().views()[0]
         chart_background, chart_text = background_and_strongest(chart_view)
         assert (chart_background.lightness() < 128) is dark and chart_text >= 4.5
+
+
+def test_the_window_has_the_app_icon(window) -> None:  # type: ignore[no-untyped-def]
+    """The icon the task bar and the .desktop entry show: our SVG, drawn (not Qt's empty default)."""
+    icon = window.windowIcon()
+    image = icon.pixmap(64, 64).toImage()
+    assert not icon.isNull() and image.width() == 64
+    corner, middle = image.pixelColor(1, 1), image.pixelColor(32, 40)
+    assert corner.alpha() == 0 and middle.alpha() == 255  # the rounded tile, transparent outside it
