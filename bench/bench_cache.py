@@ -161,9 +161,10 @@ def _frustration(rng: random.Random) -> dict[str, int]:
     return {"rage_count": rage, "dead_count": dead, "failed_request_count": failed, "frustration": score}
 
 
-def _timed(action: Callable[[], object]) -> list[float]:
+def timed(action: Callable[[], object], runs: int = QUERY_RUNS) -> list[float]:
+    """Milliseconds each of `runs` calls of `action` took."""
     samples = []
-    for _ in range(QUERY_RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
@@ -200,7 +201,7 @@ def measure_feed(cache: ReplayCache) -> dict[str, Any]:
         "has_rage_and_name": lambda: cache.list_replays(ReplayQuery(search="has:rage jane")),
         "list_most_frustrated": lambda: cache.list_replays(ReplayQuery(sort=ReplaySort.FRUSTRATION)),
     }
-    figures = {name: _stats(_timed(action)) for name, action in queries.items()}
+    figures = {name: _stats(timed(action)) for name, action in queries.items()}
     for name, stats in figures.items():
         print(f"  {name:26s} ms over {QUERY_RUNS} runs: {stats}")
     worst = max(stats["p95"] for stats in figures.values())

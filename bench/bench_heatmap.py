@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.bench_cache import _stats
+from bench.bench_cache import _stats, timed
 from replay_core.heatmap import Viewport, viewport_class
 from viewer.storage import ReplayCache
 from viewer.storage.heatmaps import HeatmapFilter
@@ -119,15 +119,6 @@ def _click_row(visit: dict[str, Any], selector: str, at: int, rng: random.Random
     }  # fmt: skip
 
 
-def _timed(action: Callable[[], object]) -> list[float]:
-    samples = []
-    for _ in range(QUERY_RUNS):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def measure(cache: ReplayCache) -> dict[str, Any]:
     heatmap = cache.heatmap(PAGE)
     assert heatmap.replays == REPLAYS, heatmap.replays
@@ -142,7 +133,7 @@ def measure(cache: ReplayCache) -> dict[str, Any]:
         "page_list": lambda: cache.heatmap_pages(),
         "page_list_grouped": lambda: cache.heatmap_pages(patterns=["/orders/*"]),
     }
-    figures: dict[str, Any] = {name: _stats(_timed(action)) for name, action in queries.items()}
+    figures: dict[str, Any] = {name: _stats(timed(action, QUERY_RUNS)) for name, action in queries.items()}
     for name, stats in figures.items():
         print(f"  {name:24s} ms over {QUERY_RUNS} runs: {stats}")
     worst = figures["page_heatmap"]["p95"]
