@@ -126,6 +126,9 @@ def measure(cache: ReplayCache) -> dict[str, Any]:
     week_ago = cache.now_ms() - 7 * 86_400_000
     queries: dict[str, Callable[[], object]] = {
         "page_heatmap": lambda: cache.heatmap(PAGE),
+        # What the Heatmaps page reads when a page is chosen: the heatmap, the click spots, the snapshot.
+        "heatmap_view": lambda: cache.heatmap_view(PAGE),
+        "heatmap_view_mobile": lambda: cache.heatmap_view(PAGE, HeatmapFilter(viewport=Viewport.MOBILE)),
         "page_heatmap_mobile": lambda: cache.heatmap(PAGE, HeatmapFilter(viewport=Viewport.MOBILE)),
         "page_heatmap_last_week": lambda: cache.heatmap(PAGE, HeatmapFilter(since_ms=week_ago)),
         "pattern_heatmap_orders": lambda: cache.heatmap("/orders/*"),
@@ -136,9 +139,10 @@ def measure(cache: ReplayCache) -> dict[str, Any]:
     figures: dict[str, Any] = {name: _stats(timed(action, QUERY_RUNS)) for name, action in queries.items()}
     for name, stats in figures.items():
         print(f"  {name:24s} ms over {QUERY_RUNS} runs: {stats}")
-    worst = figures["page_heatmap"]["p95"]
-    verdict = "within" if worst <= GOAL_MS else "OVER"
-    print(f"a page's heatmap at {REPLAYS:,} replays: p95 {worst:.0f} ms ({verdict} the {GOAL_MS:.0f} ms goal)")
+    for name in ("page_heatmap", "heatmap_view"):
+        worst = figures[name]["p95"]
+        verdict = "within" if worst <= GOAL_MS else "OVER"
+        print(f"{name} at {REPLAYS:,} replays: p95 {worst:.0f} ms ({verdict} the {GOAL_MS:.0f} ms goal)")
     return {"replays": REPLAYS, "elements": len(heatmap.elements), "clicks": heatmap.clicks,
             "runs": QUERY_RUNS, "goal_ms": GOAL_MS, **figures}  # fmt: skip
 

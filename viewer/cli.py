@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     heatmap.add_argument("--since", metavar="DATE", help="only visits from that day on (YYYY-MM-DD, local time)")
     heatmap.add_argument("--viewport", choices=["desktop", "tablet", "mobile"], help="only visits in that width class")
     heatmap.add_argument("--json", action="store_true", help="print a JSON document: elements and scroll depths")
+    heatmap.add_argument("--png", metavar="OUT", help="write a PNG: the page rebuilt, with the heatmap over it")
 
     _cache_commands(commands)
     _sync_commands(commands)

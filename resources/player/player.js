@@ -32,6 +32,7 @@
   }
 
   function destroyReplayer() {
+    ReplayHeatmap.hide();
     if (keyframes) keyframes.stop();
     keyframes = null;
     if (replayer) {
@@ -340,6 +341,7 @@
     bridge.keyframeSpacingRequested.connect(setKeyframeSpacing);
     bridge.unloadRequested.connect(unload);
     bridge.appendRequested.connect(appendChunks);
+    bridge.heatmapRequested.connect((json) => (json ? ReplayHeatmap.show(replayer, json, bridge) : ReplayHeatmap.hide()));
     bridge.pageReady();
   });
 })();

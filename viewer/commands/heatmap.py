@@ -4,15 +4,21 @@
 (`/orders/*`, `*` one path segment, `**` any rest). Without PAGE, the pages with their visits, clicks and
 replays. `--json` prints the same as one JSON document. Everything comes from the cache's heatmap rows
 (`viewer.storage.heatmaps`), written when replays are imported or synced.
+
+`--png OUT` renders offscreen what the Heatmaps page shows: the page rebuilt from a recent replay that
+visited it (paused just before that visit's first click), scrolled to the top, with the click map, the
+heat by position and the scroll map over it; written to a temporary name and renamed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from replay_core.heatmap import Viewport
@@ -28,12 +34,31 @@ def run_heatmap(args: argparse.Namespace) -> int:
     from viewer.commands.cache import open_cache
     from viewer.storage.heatmaps import HeatmapFilter
 
+    png = getattr(args, "png", None)
+    if png is not None:
+        if args.json:
+            raise CommandError("--json and --png cannot be used together")
+        if args.page is None:
+            raise CommandError("--png needs a PAGE: 'replay-viewer heatmap' lists the pages")
+        _check_png_target(Path(png))
     where = HeatmapFilter(since_ms=since_ms(args.since), viewport=Viewport(args.viewport) if args.viewport else None)
     with open_cache() as cache:
         if args.page is None:
             _print_pages(cache.heatmap_pages(where), args.json)
             return 0
         page = _page_argument(args.page)
+        if png is not None:
+            view = cache.heatmap_view(page, where)
+            if not view.heatmap.visits:
+                raise CommandError(f"no visits of {shown(page)} in the cache{_filters_text(args)}; "
+                                   "'replay-viewer heatmap' lists the pages")  # fmt: skip
+            if view.snapshot is None:
+                raise CommandError(f"no replay that visited {shown(page)} has its events in the cache "
+                                   "to rebuild the page from")  # fmt: skip
+            events = cache.events(view.snapshot.replay_id)
+            render_heatmap_png(view, events, _caption(page, view.heatmap, args), Path(png))
+            print(png)
+            return 0
         heatmap = cache.heatmap(page, where)
     if not heatmap.visits:
         raise CommandError(f"no visits of {shown(page)} in the cache{_filters_text(args)}; "
@@ -43,6 +68,54 @@ def run_heatmap(args: argparse.Namespace) -> int:
     else:
         _print_heatmap(page, heatmap)
     return 0
+
+
+def _check_png_target(path: Path) -> None:
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder; give a file name for the PNG")
+    if not path.parent.exists():
+        raise CommandError(f"{path.parent} does not exist")
+
+
+def _caption(page: str, heatmap: Any, args: argparse.Namespace) -> str:
+    return (f"{one_line(page, 200)}: {heatmap.visits} visits, {heatmap.clicks} clicks, "
+            f"{heatmap.replays} replays{_filters_text(args)}")  # fmt: skip
+
+
+def render_heatmap_png(view: Any, events: list[Any], caption: str, out: Path, timeout_s: float = 60.0) -> None:
+    """Rebuild the page from `view.snapshot` offscreen, draw the overlay, write the PNG (temp name, rename)."""
+    from replay_core import Recording
+    from viewer.player.environment import sandbox_problem, use_offscreen_platform
+    from viewer.settings import read_settings
+    from viewer.storage.heatmaps import overlay_data
+
+    problem = sandbox_problem()
+    if problem:
+        raise CommandError(problem)
+    use_offscreen_platform()
+    from viewer.player.headless import wait_until
+    from viewer.player.moment import MomentRenderer
+
+    settings = read_settings()
+    if settings.notice:
+        print(f"replay-viewer: warning: {settings.notice}", file=sys.stderr)
+    recording = Recording(events=events, name=view.snapshot.replay_id)
+    renderer = MomentRenderer.start(remote_assets=settings.value.load_remote_assets)
+    drawn: list[dict[str, Any]] = []
+    renderer.view.heatmapDrawn.connect(drawn.append)
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        renderer.show(recording, timeout_s)
+        renderer.seek(float(view.snapshot.at_offset_ms), timeout_s)
+        renderer.view.show_heatmap(overlay_data(view, caption=caption))
+        wait_until(lambda: bool(drawn), timeout_s, "the heatmap to be drawn")
+        if drawn[0].get("error"):
+            raise CommandError(f"the heatmap could not be drawn: {drawn[0]['error']}")
+        renderer.save_png(temporary)
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
+        renderer.close()
 
 
 def since_ms(text: str | None) -> int | None:

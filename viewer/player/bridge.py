@@ -27,6 +27,7 @@ class PlayerBridge(QObject):
     seekModeRequested = Signal(str)  # "keyframes", or "rrweb" / "fresh" to compare against rrweb alone
     # A keyframe every ms / events (0 events: none); events applied per background slice (0: the default).
     keyframeSpacingRequested = Signal(float, int, int)
+    heatmapRequested = Signal(str)  # the heatmap overlay's data as JSON ("" removes it); heatmap-overlay.js
 
     # page -> Python, re-emitted for the app
     firstFrame = Signal(int)  # generation
@@ -39,6 +40,8 @@ class PlayerBridge(QObject):
     keyframeProgress = Signal(int, int, float, bool, float)  # generation, count, built until, done, build ms
     doubleClick = Signal()
     pointerMove = Signal()
+    heatmapDrawn = Signal(str)  # JSON: elements found and missing on the page, spots drawn in place / centred
+    heatmapElement = Signal(str)  # the selector of the hot element clicked in the overlay
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +113,14 @@ class PlayerBridge(QObject):
     @Slot()
     def pointerMoved(self) -> None:  # noqa: N802
         self.pointerMove.emit()
+
+    @Slot(str)
+    def heatmapShown(self, answer: str) -> None:  # noqa: N802
+        self.heatmapDrawn.emit(answer)
+
+    @Slot(str)
+    def heatmapElementChosen(self, selector: str) -> None:  # noqa: N802
+        self.heatmapElement.emit(selector)
 
     @Slot(str)
     def pageError(self, message: str) -> None:  # noqa: N802

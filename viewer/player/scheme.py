@@ -27,6 +27,8 @@ _STATIC = {
     "/player.js": RESOURCES / "player.js",
     "/player.css": RESOURCES / "player.css",
     "/keyframes.js": RESOURCES / "keyframes.js",
+    "/heatmap-overlay.js": RESOURCES / "heatmap-overlay.js",
+    "/heatmap-overlay.css": RESOURCES / "heatmap-overlay.css",
     "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": SNAPSHOT_DIST / "rrweb-snapshot.umd.cjs",
     "/vendor/rrweb/rrweb.umd.cjs": RRWEB_DIST / "rrweb.umd.cjs",
     "/vendor/rrweb/style.css": RRWEB_DIST / "style.css",

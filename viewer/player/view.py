@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWebChannel import QWebChannel
@@ -27,6 +29,8 @@ class ReplayView(QWebEngineView):
     eventsAppended = Signal(float)  # the page now holds events up to this time (ms from the start)
     digestReady = Signal(int, str)  # request id, one line per node of the replayed document
     keyframesBuilt = Signal(int, float, bool, float)  # count, built until (ms), all built, build time (ms)
+    heatmapDrawn = Signal(dict)  # what the overlay found on the page (elements found / missing, spots)
+    heatmapElementClicked = Signal(str)  # a hot element's selector, clicked in the overlay
 
     def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
         check_player_installed()
@@ -59,6 +63,8 @@ class ReplayView(QWebEngineView):
         bridge.viewportResized.connect(self._on_viewport)
         bridge.digestArrived.connect(self.digestReady)
         bridge.keyframeProgress.connect(self._on_keyframes)
+        bridge.heatmapDrawn.connect(lambda answer: self.heatmapDrawn.emit(json.loads(answer) or {}))
+        bridge.heatmapElement.connect(self.heatmapElementClicked)
 
     # Answers about an older replay (a previous generation) are dropped.
     def _on_first_frame(self, generation: int) -> None:
@@ -154,6 +160,12 @@ class ReplayView(QWebEngineView):
         self.bridge.when_ready(
             lambda: self.bridge.keyframeSpacingRequested.emit(float(every_ms), every_events, slice_events)
         )
+
+    def show_heatmap(self, overlay: dict[str, Any] | None) -> None:
+        """Draw the heatmap overlay (resources/player/heatmap-overlay.js) over the page shown, or remove it
+        (None). The data goes as JSON text through the bridge: data, never script."""
+        text = json.dumps(overlay, allow_nan=False) if overlay is not None else ""
+        self.bridge.when_ready(lambda: self.bridge.heatmapRequested.emit(text))
 
     def shutdown(self) -> None:
         """Release the page before its profile, as Qt WebEngine requires (safe to call twice)."""

@@ -197,6 +197,12 @@ class ReplayCache:
             pages = heatmaps.pages_of(conn, page)
             return heatmaps.click_moments(conn, pages, selector, where or heatmaps.HeatmapFilter(), limit)
 
+    def heatmap_view(self, page: str, where: heatmaps.HeatmapFilter | None = None) -> heatmaps.HeatmapView:
+        """What the Heatmaps page shows for a page: its heatmap, where its clicks fell (per element and
+        a few pixels of the page), and a recent replay moment that shows the page."""
+        with self.reading() as conn:
+            return heatmaps.heatmap_view(conn, page, where or heatmaps.HeatmapFilter())
+
     def get_replay(self, replay_id: str) -> ReplayRow | None:
         with self.reading() as conn:
             return feed.get_replay(conn, replay_id)

@@ -7,6 +7,12 @@ before they existed. Queries read only these tables, never the events.
 Filters apply to visits: a visit belongs to a date range by its start and to a viewport class by its
 viewport at the start; a click belongs to its visit. Scroll depth is a share of the page's height where
 the SDK told it, else of the tallest the page is known to be or any selected visit reached.
+
+Click positions are kept on the page (viewport position plus the document's scroll). Where a click fell
+*within its element* needs the element's box, which only a laid-out page has (rrweb snapshots carry no
+layout), so it is not stored: the Heatmaps view rebuilds one recent snapshot of the page and the overlay
+(`resources/player/heatmap-overlay.js`) works it out there from `click_spots` and each element's box
+(the `element_x`/`element_y` columns stay empty).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, cast, delete, func, insert, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
@@ -43,6 +49,8 @@ from viewer.storage.schema import (
 )
 
 BACKFILL_BATCH = 20  # replays per transaction, as for the activity figures
+SPOT_PX = 8  # click positions are summed per element in squares of this many page pixels
+SNAPSHOT_DELAY_MS = 1000  # a visit without clicks is shown this long after it started (or at its end)
 DEPTH_STEP_PERCENT = 5
 # The SDK's analytics events a heatmap reads: page views start visits, `$mp_click` tells page heights.
 HEATMAP_EVENTS = ("$mp_web_page_view", "$mp_click")
@@ -118,6 +126,37 @@ class PageHeatmap:
     clicks: int
     elements: list[ElementClicks]
     scroll: ScrollMap
+
+
+@dataclass(frozen=True)
+class ClickSpot:
+    """Clicks on one element around one page position (a SPOT_PX square's centre)."""
+
+    selector: str
+    page_x: float
+    page_y: float
+    clicks: int
+
+
+@dataclass(frozen=True)
+class PageSnapshot:
+    """A moment of a cached replay that shows the page: the Heatmaps view rebuilds the page from it."""
+
+    replay_id: str
+    page: str
+    at_offset_ms: int  # from the replay's first event
+    viewport_width: int | None
+    viewport_height: int | None
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """What the Heatmaps page shows for a page: its heatmap, where the clicks fell, and the replay moment
+    its page is rebuilt from (None when no replay of the selected visits has its events cached)."""
+
+    heatmap: PageHeatmap
+    spots: list[ClickSpot]
+    snapshot: PageSnapshot | None
 
 
 # Writing
@@ -428,3 +467,85 @@ def scroll_map(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) 
 
 def _first_at_least(ordered: list[float], value: float) -> int:
     return bisect.bisect_left(ordered, value - 1e-9)  # a visit at exactly 35 % reached 35 %
+
+
+def click_spots(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> list[ClickSpot]:
+    """Clicks per element and SPOT_PX square of the page (clicks in an iframe have no page position)."""
+    c = heatmap_clicks.c
+    spot_x = cast(c.page_x / SPOT_PX, Integer)
+    spot_y = cast(c.page_y / SPOT_PX, Integer)
+    stmt = (
+        select(c.selector, spot_x, spot_y, func.count())
+        .where(*_click_filter(page_ids, where), c.page_x.is_not(None), c.page_y.is_not(None))
+        .group_by(c.selector, spot_x, spot_y)
+    )
+    half = SPOT_PX / 2
+    return [ClickSpot(sel, x * SPOT_PX + half, y * SPOT_PX + half, n) for sel, x, y, n in conn.execute(stmt)]
+
+
+def page_snapshot(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> PageSnapshot | None:
+    """The most recent selected visit whose replay has its events cached (a desktop one when the filter
+    names no viewport class), at the moment just before its first click, else SNAPSHOT_DELAY_MS in."""
+    v = heatmap_visits.c
+    stmt = (
+        select(v.id, v.replay_id, heatmap_pages.c.page, v.offset_ms, v.viewport_width, v.viewport_height,
+               replays.c.duration_ms)
+        .select_from(heatmap_visits.join(replays, replays.c.id == v.replay_id)
+                     .join(heatmap_pages, heatmap_pages.c.id == v.page_id))
+        .where(*_visit_filter(page_ids, where), replays.c.chunk_count > 0)
+        .order_by((v.viewport == str(Viewport.DESKTOP)).desc(), v.started_ms.desc(), v.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    found = conn.execute(stmt).first()
+    if found is None:
+        return None
+    visit_id, replay_id, page, offset, width, height, duration = found
+    c = heatmap_clicks.c
+    first_click = conn.execute(select(func.min(c.offset_ms)).where(c.visit_id == visit_id)).scalar()
+    next_visit = conn.execute(
+        select(func.min(v.offset_ms)).where(v.replay_id == replay_id, v.offset_ms > offset)
+    ).scalar()
+    end = min(int(duration), int(next_visit) - 1) if next_visit is not None else int(duration)
+    at = int(first_click) - 1 if first_click is not None else offset + SNAPSHOT_DELAY_MS
+    return PageSnapshot(replay_id, page, max(int(offset), min(at, end)), width, height)
+
+
+def heatmap_view(conn: Connection, page_or_pattern: str, where: HeatmapFilter) -> HeatmapView:
+    """Everything the Heatmaps page reads for a page, from one snapshot of the cache."""
+    pages = pages_of(conn, page_or_pattern)
+    page_ids = list(_page_ids(conn, pages).values())
+    return HeatmapView(
+        heatmap=page_heatmap(conn, pages, where),
+        spots=click_spots(conn, page_ids, where),
+        snapshot=page_snapshot(conn, page_ids, where),
+    )
+
+
+OVERLAY_ELEMENTS = 400  # the most clicked elements the overlay looks for on the page
+
+
+def overlay_data(
+    view: HeatmapView, clicks: bool = True, heat: bool = True, scroll: bool = True, caption: str = ""
+) -> dict[str, Any]:
+    """The document `resources/player/heatmap-overlay.js` draws (sent to the page as JSON): the elements
+    with their counts, the click spots by element index, the scroll depths and the fold."""
+    elements = view.heatmap.elements[:OVERLAY_ELEMENTS]
+    index = {e.selector: n for n, e in enumerate(elements)}
+    depth = view.heatmap.scroll
+    return {
+        "modes": {"clicks": clicks, "heat": heat, "scroll": scroll},
+        "elements": [
+            {"selector": e.selector, "label": e.label, "clicks": e.clicks, "visits": e.visits,
+             "replays": e.replays, "rage": e.rage, "dead": e.dead}
+            for e in elements
+        ],  # fmt: skip
+        "spots": [[index[s.selector], s.page_x, s.page_y, s.clicks] for s in view.spots if s.selector in index],
+        "scroll": {
+            "visits": depth.visits,
+            "page_height_px": depth.page_height_px,
+            "fold_px": depth.fold_px,
+            "depths": [[d.percent, d.share] for d in depth.depths],
+        },
+        "caption": caption,
+        "scroll_to_top": True,
+    }
