@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from viewer.about import PLAYER_PACKAGES, rrweb_version
+from viewer import resources
+from viewer.about import rrweb_version
 
 
 def test_version_names_the_parts_and_the_folders(tmp_path: Path) -> None:
@@ -19,7 +20,7 @@ def test_version_names_the_parts_and_the_folders(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "replay-viewer 0.1.0"
-    installed = json.loads((PLAYER_PACKAGES / "rrweb" / "package.json").read_text())["version"]
+    installed = json.loads((resources.player_packages() / "rrweb" / "package.json").read_text())["version"]
     assert f"rrweb {installed}" in lines
     assert any(line.startswith("PySide6 (Qt) 6.") for line in lines), lines
     assert f"data: {tmp_path}" in lines and f"logs: {tmp_path / 'logs'}" in lines

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from replay_core import EventType, IncrementalSource, inactive_spans, parse_recording
-from viewer import demo
+from viewer import demo, resources
 from viewer.storage import ReplayCache
 from viewer.storage.schema import analytics_events
 
@@ -41,7 +41,7 @@ def stored_events(cache: ReplayCache) -> list[Any]:
 
 def test_the_demo_is_installed_and_small() -> None:
     assert demo.demo_available()
-    assert demo.DEMO_FILE.stat().st_size < 2_000_000
+    assert resources.demo_file().stat().st_size < 2_000_000
 
 
 def test_loading_stores_the_replays_users_and_events_of_the_file(

@@ -11,11 +11,9 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from viewer import paths
+from viewer import paths, resources
 
 APP = "replay-viewer"
-# The player page's packages, installed by npm from its lock file (`make setup`).
-PLAYER_PACKAGES = Path(__file__).resolve().parent.parent / "resources" / "player" / "node_modules"
 
 
 def _distribution(name: str) -> str | None:
@@ -25,11 +23,12 @@ def _distribution(name: str) -> str | None:
         return None
 
 
-def rrweb_version(packages: Path = PLAYER_PACKAGES) -> str | None:
+def rrweb_version(packages: Path | None = None) -> str | None:
     """The version of the rrweb the player page loads, or None when the player is not installed."""
     try:
-        found = json.loads((packages / "rrweb" / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        folder = packages if packages is not None else resources.player_packages()
+        found = json.loads((folder / "rrweb" / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, resources.ResourcesUnavailable):
         return None
     version = found.get("version") if isinstance(found, dict) else None
     return version if isinstance(version, str) else None

@@ -1,6 +1,7 @@
 """The first-run demo: replays of our own Demo Shop with their users and analytics events, loaded into the cache.
 
-The data comes from resources/demo/demo-replays.json.gz, made by scripts/make_demo_recordings.py:
+The data comes from resources/demo/demo-replays.json.gz (installed with the app's resources), made by
+scripts/make_demo_recordings.py:
 `{"version": 1, "replays": [{"id", "user_id", "events"}], "users": [{"id", "properties"}],
 "events": [{"insert_id", "name", "time_ms", "user_id", "replay_id", "properties"}]}`.
 Loading moves every timestamp by one offset so that the newest replay ends an hour before now; the
@@ -17,9 +18,9 @@ from typing import Any
 import orjson
 
 from replay_core.events import Event
+from viewer import resources
 from viewer.storage import AnalyticsEvent, CacheUpdate, ProfileChange, ReplayBatch, ReplayCache
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "resources" / "demo" / "demo-replays.json.gz"
 DEMO_SOURCE = "demo"
 DEMO_BATCH_KEY = "demo"
 END_BEFORE_NOW_MS = 3_600_000
@@ -32,12 +33,19 @@ class DemoUnavailable(RuntimeError):
     """The demo file is missing or not what the demo script writes."""
 
 
-def demo_available(path: Path = DEMO_FILE) -> bool:
-    return path.is_file()
+def demo_available(path: Path | None = None) -> bool:
+    try:
+        return (path or resources.demo_file()).is_file()
+    except resources.ResourcesUnavailable:
+        return False
 
 
-def read_demo(path: Path = DEMO_FILE) -> DemoDocument:
-    """The demo document as recorded (timestamps not yet moved)."""
+def read_demo(path: Path | None = None) -> DemoDocument:
+    """The demo document as recorded (timestamps not yet moved); by default the installed one."""
+    try:
+        path = path or resources.demo_file()
+    except resources.ResourcesUnavailable as exc:
+        raise DemoUnavailable(str(exc)) from None
     try:
         with gzip.open(path, "rb") as file:
             document = orjson.loads(file.read(MAX_DEMO_BYTES))
@@ -52,7 +60,7 @@ def read_demo(path: Path = DEMO_FILE) -> DemoDocument:
     return document
 
 
-def load_demo(cache: ReplayCache, now_ms: int | None = None, path: Path = DEMO_FILE) -> int:
+def load_demo(cache: ReplayCache, now_ms: int | None = None, path: Path | None = None) -> int:
     """Store the demo replays, users and events in one transaction; returns how many replays were added.
 
     Loading again stores nothing: replays, profiles and events already there are left as they are.

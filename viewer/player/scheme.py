@@ -13,25 +13,22 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
+from viewer import resources
 from viewer.errors import CommandError
 from viewer.player.chunks import EventChunks
 
 SCHEME = b"replay-player"
 HOST = "local"
 PAGE_URL = QUrl(f"{SCHEME.decode()}://{HOST}/index.html")
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources" / "player"
-RRWEB_DIST = RESOURCES / "node_modules" / "rrweb" / "dist"
-SNAPSHOT_DIST = RESOURCES / "node_modules" / "rrweb-snapshot" / "dist"
+# The page's path → the file served for it, under the player folder of the resource package.
 _STATIC = {
-    "/index.html": RESOURCES / "index.html",
-    "/player.js": RESOURCES / "player.js",
-    "/player.css": RESOURCES / "player.css",
-    "/keyframes.js": RESOURCES / "keyframes.js",
-    "/heatmap-overlay.js": RESOURCES / "heatmap-overlay.js",
-    "/heatmap-overlay.css": RESOURCES / "heatmap-overlay.css",
-    "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": SNAPSHOT_DIST / "rrweb-snapshot.umd.cjs",
-    "/vendor/rrweb/rrweb.umd.cjs": RRWEB_DIST / "rrweb.umd.cjs",
-    "/vendor/rrweb/style.css": RRWEB_DIST / "style.css",
+    "/index.html": "index.html",
+    "/player.js": "player.js",
+    "/player.css": "player.css",
+    "/keyframes.js": "keyframes.js",
+    "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": "node_modules/rrweb-snapshot/dist/rrweb-snapshot.umd.cjs",
+    "/vendor/rrweb/rrweb.umd.cjs": "node_modules/rrweb/dist/rrweb.umd.cjs",
+    "/vendor/rrweb/style.css": "node_modules/rrweb/dist/style.css",
 }
 _MIME = {".cjs": b"text/javascript", ".js": b"text/javascript", ".css": b"text/css", ".html": b"text/html"}
 _registered = False
@@ -57,11 +54,18 @@ def register_player_scheme() -> None:
     _registered = True
 
 
+def static_files() -> dict[str, Path]:
+    """The page's static files by the path the page asks for (found through package resources)."""
+    player = resources.player_dir()
+    return {path: player / relative for path, relative in _STATIC.items()}
+
+
 def check_player_installed() -> None:
-    missing = [str(path) for path in _STATIC.values() if not path.is_file()]
+    missing = [str(path) for path in static_files().values() if not path.is_file()]
     if missing:
         raise PlayerUnavailable(
-            f"the player page is not installed ({missing[0]} is missing); run `make setup`"
+            f"the player page is not installed ({missing[0]} is missing); "
+            "reinstall replay-viewer (in a clone: `make setup`)"
         )
 
 
@@ -97,7 +101,7 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def _answer(self, path: str) -> tuple[bytes | None, bytes]:
         if path in _STATIC:
-            file = _STATIC[path]
+            file = resources.player_dir() / _STATIC[path]
             mime = _MIME.get(file.suffix) or (mimetypes.guess_type(file.name)[0] or "").encode()
             return (file.read_bytes() if file.is_file() else None), mime
         if path == "/qwebchannel.js":

@@ -6,23 +6,20 @@ The Fusion style draws every control from the palette, so one palette per scheme
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from viewer import resources
 
 APPEARANCES = ("system", "light", "dark")  # as stored in settings.json
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
 _followed: list[str] = []  # the choice in force, for the system's scheme changes
 
 
-APP_ICON = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "replay-viewer.svg"
-
-
 def app_icon() -> QIcon:
     """The application's icon (window, task bar; the .desktop entry points at the same file)."""
-    return QIcon(str(APP_ICON))
+    return QIcon(str(resources.icon_path()))
 
 
 def apply_appearance(choice: str) -> None:
