@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--text", action="store_true", help="print the replayed page's visible text")
     frame.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
 
+    _export_command(commands)
+
     activity = _command(commands, "activity", "activity:run_activity", "print a replay's activity timeline")
     activity.add_argument("target", metavar="PATH|ID")
     activity.add_argument("--json", action="store_true", help="print a JSON object: counts and entries")
@@ -79,6 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     _cache_commands(commands)
     _sync_commands(commands)
     return parser
+
+
+def _export_command(commands: argparse._SubParsersAction) -> None:
+    export = _command(
+        commands, "export", "export:run_export", "write a replay or a clip of it as MP4, WebM or GIF"
+    )
+    export.add_argument("target", metavar="PATH|ID")
+    export.add_argument("--out", required=True, metavar="FILE", help="FILE.mp4 (H.264), FILE.webm (VP9) or FILE.gif")
+    export.add_argument("--from", dest="start", type=float, default=0.0, metavar="S", help="start, seconds")
+    export.add_argument("--to", dest="end", type=float, metavar="S", help="end, seconds (default: the end)")
+    export.add_argument("--fps", type=float, default=10.0, help="frames per second of video (default 10)")
+    export.add_argument("--size", metavar="WxH", help="frame size in pixels (default: the recorded viewport)")
+    export.add_argument("--speed", type=float, default=1.0, metavar="X", help="recording seconds per video second")
+    export.add_argument(
+        "--skip-inactivity", action="store_true", help='jump over idle stretches, with a "skipped 41 s" caption'
+    )
+    export.add_argument("--no-cursor", action="store_true", help="leave out the recorded pointer and clicks")
+    export.add_argument("--progress", action="store_true", help=argparse.SUPPRESS)  # lines for the app
+    export.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
 
 
 def _cache_commands(commands: argparse._SubParsersAction) -> None:
@@ -134,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _handler(args.handler)(args)
     except (CommandError, RecordingError, CacheError) as exc:
         _error(str(exc))
-        return 1
+        return getattr(exc, "exit_code", 1)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -183,11 +183,11 @@
     const pending = mine.pendingSeek;
     if (pending && (mine.complete || pending.at <= mine.loadedUntil)) {
       mine.pendingSeek = null;
-      seekNow(pending.at, pending.play, pending.token);
+      seekNow(pending.at, pending.play, pending.token, pending.decorate);
     }
   }
 
-  function seekNow(at, play, token) {
+  function seekNow(at, play, token, decorate) {
     at = Math.max(at, load.firstPage);
     const context = replayer.service.state.context;
     if (seekMode === 'fresh') context.lastPlayedEvent = null;
@@ -204,17 +204,72 @@
     if (keyframe) ReplayKeyframes.seekFrom(replayer, keyframe, at, play);
     else if (play) replayer.play(at);
     else replayer.pause(at);
+    if (decorate) decorate();
     afterPaint(() => bridge.seeked(load.generation, token, replayer.getCurrentTime()));
   }
 
-  function seek(at, play, token) {
+  function seek(at, play, token, decorate) {
     if (!load) return;
     // Before the first chunk is in, or past what has arrived: seek once the events are there.
     if (!replayer || (!load.complete && at > load.loadedUntil)) {
-      load.pendingSeek = { at, play, token };
+      load.pendingSeek = { at, play, token, decorate };
       return;
     }
-    seekNow(at, play, token);
+    seekNow(at, play, token, decorate);
+  }
+
+  // Export (viewer/export): frames drawn one at a time at exact times with the replay paused. The pointer
+  // and click ripples are placed where the recording has them at that moment (rrweb's paused seek puts
+  // the pointer at the end of the last whole mouse-move batch), skipped inactivity gets a caption, and a
+  // strip under the stage takes a colour that names the frame, so a grab can tell it holds this frame.
+  const MARK_COLOURS = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#ff00ff', '#00ffff'];
+  let frameMark = null;
+  let caption = null;
+
+  function setExportMode(on) {
+    document.body.classList.toggle('exporting', on);
+    if (on && !frameMark) {
+      frameMark = document.createElement('div');
+      frameMark.id = 'frame-mark';
+      caption = document.createElement('div');
+      caption.id = 'export-caption';
+      caption.hidden = true;
+      document.body.append(frameMark, caption);
+    }
+    fit();
+  }
+
+  function exportFrame(at, pointer, ripples, text, token) {
+    seek(at, false, token, () => decorateFrame(pointer, ripples, text, token));
+  }
+
+  function decorateFrame(pointer, ripples, text, token) {
+    const mouse = replayer.mouse;
+    const mirror = replayer.getMirror();
+    for (const old of replayer.wrapper.querySelectorAll('.export-ripple')) old.remove();
+    // rrweb maps a position through the frames of the node it names; a node since removed (a list
+    // re-rendered by the click) leaves the position in the top document's coordinates, as most are.
+    const place = (x, y, node) => {
+      if (mirror.getNode(node)) replayer.moveAndHover(x, y, node, true, null);
+      else { mouse.style.left = `${x}px`; mouse.style.top = `${y}px`; }
+    };
+    for (let i = 0; i + 3 < ripples.length; i += 4) {
+      place(ripples[i], ripples[i + 1], ripples[i + 2]);
+      const ripple = document.createElement('div');
+      ripple.className = 'export-ripple';
+      const age = ripples[i + 3];
+      ripple.style.left = mouse.style.left;
+      ripple.style.top = mouse.style.top;
+      ripple.style.width = ripple.style.height = `${Math.round(16 + 40 * age)}px`;
+      ripple.style.opacity = String(0.6 * (1 - age));
+      replayer.wrapper.appendChild(ripple);
+    }
+    const shown = pointer.length === 3;
+    if (shown) place(pointer[0], pointer[1], pointer[2]);
+    mouse.style.visibility = shown ? '' : 'hidden';
+    caption.textContent = text;
+    caption.hidden = !text;
+    frameMark.style.background = MARK_COLOURS[token % MARK_COLOURS.length];
   }
 
   function pause() {
@@ -341,6 +396,8 @@
     bridge.keyframeSpacingRequested.connect(setKeyframeSpacing);
     bridge.unloadRequested.connect(unload);
     bridge.appendRequested.connect(appendChunks);
+    bridge.exportModeRequested.connect(setExportMode);
+    bridge.exportFrameRequested.connect(exportFrame);
     bridge.heatmapRequested.connect((json) => (json ? ReplayHeatmap.show(replayer, json, bridge) : ReplayHeatmap.hide()));
     bridge.pageReady();
   });

@@ -27,6 +27,10 @@ class PlayerBridge(QObject):
     seekModeRequested = Signal(str)  # "keyframes", or "rrweb" / "fresh" to compare against rrweb alone
     # A keyframe every ms / events (0 events: none); events applied per background slice (0: the default).
     keyframeSpacingRequested = Signal(float, int, int)
+    exportModeRequested = Signal(bool)  # frames for a video: no transitions, a frame strip under the stage
+    # ms from start, pointer [x, y, node] or [], ripples [x, y, node, age 0..1, ...], caption, token;
+    # answered as seekDone like a seek.
+    exportFrameRequested = Signal(float, list, list, str, int)
     heatmapRequested = Signal(str)  # the heatmap overlay's data as JSON ("" removes it); heatmap-overlay.js
 
     # page -> Python, re-emitted for the app

@@ -167,6 +167,19 @@ class ReplayView(QWebEngineView):
         text = json.dumps(overlay, allow_nan=False) if overlay is not None else ""
         self.bridge.when_ready(lambda: self.bridge.heatmapRequested.emit(text))
 
+    def set_export_mode(self, on: bool) -> None:
+        """Frames for a video (viewer.export): a 4 px strip under the stage names each frame by colour."""
+        self.bridge.when_ready(lambda: self.bridge.exportModeRequested.emit(on))
+
+    def export_frame(self, at_ms: float, pointer: list[float], ripples: list[float], caption: str) -> int:
+        """Show `at_ms` paused with the pointer, ripples and caption given; answered as seekFinished."""
+        self._token += 1
+        token = self._token
+        self.bridge.when_ready(
+            lambda: self.bridge.exportFrameRequested.emit(float(at_ms), pointer, ripples, caption, token)
+        )
+        return token
+
     def shutdown(self) -> None:
         """Release the page before its profile, as Qt WebEngine requires (safe to call twice)."""
         if self._shut_down:
