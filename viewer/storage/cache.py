@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from replay_core.events import Event
 from viewer.storage import activity_counts, analytics, budget, faults, feed, heatmaps, removal, writes
 from viewer.storage.chunks import DamagedReplay, decode_chunk
+from viewer.storage.collab import CollabCache
 from viewer.storage.database import MovedAside, open_engine
 from viewer.storage.models import (
     CacheUpdate,
@@ -35,7 +36,7 @@ from viewer.storage.schema import event_chunks, metadata, replays, sources, sync
 Clock = Callable[[], float]
 
 
-class ReplayCache:
+class ReplayCache(CollabCache):
     """The local cache. Every write is one transaction; readers see whole replays or nothing."""
 
     def __init__(self, engine: Engine, clock: Clock = time.time, moved_aside: MovedAside | None = None):

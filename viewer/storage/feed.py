@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, exists, func, litera
 from sqlalchemy.engine import Connection, Row
 
 from replay_core.analytics import ANONYMOUS_ID_PREFIX
+from viewer.storage.collab import comment_matches
 from viewer.storage.models import ReplayPage, ReplayQuery, ReplayRow, ReplaySort
 from viewer.storage.schema import analytics_events, replays, sources, users
 from viewer.storage.search import parse_search
@@ -95,7 +96,9 @@ def filters_for(conn: Connection, query: ReplayQuery, tz: tzinfo | None = None) 
     if terms.anonymous:
         found.append(_anonymous_or_named(conn, terms.words))
     elif terms.words:
-        found.append(_replays_of(_matching_user_ids(conn, terms.words)))
+        commented = replays.c.id.in_(comment_matches(terms.words))
+        found.append(or_(_replays_of(_matching_user_ids(conn, terms.words)), commented))
+    found += [replays.c.id.in_(comment_matches([word])) for word in terms.comments]
     found += [_HAS_COLUMNS[name] > 0 for name in terms.has]
     if terms.ranges:
         found.append(or_(*(and_(replays.c.start_ms >= a, replays.c.start_ms < b) for a, b in terms.ranges)))

@@ -8,6 +8,8 @@ console error, rage click, dead click or failed request (`HAS_FILTERS`); several
 `anonymous` (or `anonymous visitor`) finds the replays the feed calls "Anonymous visitor": no user, or
 an unidentified device id with no name or email (`replay_core.analytics.is_anonymous_id`), as well as
 users whose name, email or id holds the word.
+Words also find replays with a comment holding them all; `comment:WORD` keeps replays with a comment
+holding WORD (several must each be in some comment).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ HAS_FILTERS = ("error", "rage", "dead", "failed-request")
 ANONYMOUS_LABEL = "Anonymous visitor"  # what the app calls a user it has no name, email or id for
 _ANONYMOUS_WORDS = tuple(ANONYMOUS_LABEL.lower().split())
 _HAS_PREFIX = "has:"
+_COMMENT_PREFIX = "comment:"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class SearchTerms:
     ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch ms
     has: list[str] = field(default_factory=list)  # names from HAS_FILTERS
     anonymous: bool = False  # the words named ANONYMOUS_LABEL: anonymous replays match too
+    comments: list[str] = field(default_factory=list)  # `comment:WORD`: a comment holds WORD
 
 
 _RELATIVE_DAYS = {"today": 0, "yesterday": 1}
@@ -45,7 +49,11 @@ def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None)
     words: list[str] = []
     ranges: list[tuple[int, int]] = []
     has: list[str] = []
+    comments: list[str] = []
     for token in text.split():
+        if token.lower().startswith(_COMMENT_PREFIX) and len(token) > len(_COMMENT_PREFIX):
+            comments.append(token[len(_COMMENT_PREFIX) :])
+            continue
         wanted = token.lower().removeprefix(_HAS_PREFIX)
         if token.lower().startswith(_HAS_PREFIX) and wanted in HAS_FILTERS:
             has += [wanted] if wanted not in has else []
@@ -63,8 +71,8 @@ def parse_search(text: str, tz: tzinfo | None = None, today: date | None = None)
         for size in (len(label), 1):
             if folded[start : start + size] == label[:size]:
                 kept = words[:start] + words[start + size :]
-                return SearchTerms(words=kept, ranges=ranges, has=has, anonymous=True)
-    return SearchTerms(words=words, ranges=ranges, has=has)
+                return SearchTerms(words=kept, ranges=ranges, has=has, anonymous=True, comments=comments)
+    return SearchTerms(words=words, ranges=ranges, has=has, comments=comments)
 
 
 def _relative_day(word: str, tz: tzinfo | None, today: date | None) -> date:

@@ -44,6 +44,7 @@ from viewer.sync.client import (
     Change,
     ChangePage,
     EventInfo,
+    KeyInfo,
     ReplayApiClient,
     ReplayError,
     ReplayGone,
@@ -80,6 +81,7 @@ class SyncReport:
     retried: int = 0  # replays tried again after their backoff
     offline: bool = False
     seconds: float = 0.0
+    key: KeyInfo | None = None  # what the server says of the source's key, when it said it
 
     @property
     def ok(self) -> bool:
