@@ -34,6 +34,7 @@ from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.feed import ReplayFeed
+from viewer.ui.heatmaps_page import HeatmapsPage, page_at
 from viewer.ui.link_dialog import ask_for_link
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.player = PlayerPanel(settings)
         self.profile = ProfilePage(session.cache)
         self.reports = ReportsPage(session.cache)
+        self.heatmaps: HeatmapsPage | None = None  # made when first shown
         self.pages = QStackedWidget()
         for page in (self.player, self.profile, self.reports):
             self.pages.addWidget(page)
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
         self._add(go, "&Player", ["Ctrl+1"], lambda: self.pages.setCurrentWidget(self.player))
         self._add(go, "&Reports", ["Ctrl+2"], self.show_reports)
         self._add(go, "User p&rofile", ["Ctrl+3"], self.show_current_user)
+        self._add(go, "&Heatmaps", ["Ctrl+4"], self.show_heatmaps)
+        self._add(go, "Heatmap of &this page", [], self.show_page_heatmap)
         view = self._menu("&View")
         self._add(view, "&Fullscreen", ["F"], self.chrome.toggle)
         self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
@@ -172,6 +176,8 @@ class MainWindow(QMainWindow):
         self.reports.playRequested.connect(self.play_queue)
         self.profile.replayActivated.connect(self.pick_replay)
         self.reports.openMoment.connect(session.open_moment)
+        self.reports.heatmapsRequested.connect(self.show_heatmaps)
+        self.player.pageHeatmapRequested.connect(self.show_page_heatmap)
         self.chrome.chromeShown.connect(self.player.set_controls_visible)
         self.chrome.presentingChanged.connect(lambda on: self.player.set_header_visible(not on))
 
@@ -311,6 +317,31 @@ class MainWindow(QMainWindow):
     def show_reports(self) -> None:
         self.reports.refresh()
         self.pages.setCurrentWidget(self.reports)
+
+    def heatmaps_page(self) -> HeatmapsPage:
+        """The Heatmaps page, made when first shown (its own player page is not started with the window)."""
+        if self.heatmaps is None:
+            self.heatmaps = HeatmapsPage(self.session.cache, self.settings.load_remote_assets)
+            self.heatmaps.openMoment.connect(self.session.open_moment)
+            self.session.stopping.connect(self.heatmaps.stop)
+            self.pages.addWidget(self.heatmaps)
+        return self.heatmaps
+
+    def show_heatmaps(self) -> None:
+        page = self.heatmaps_page()
+        page.refresh()
+        self.pages.setCurrentWidget(page)
+
+    def show_page_heatmap(self) -> None:
+        """The heatmap of the page the player shows at the playhead."""
+        recording = self.player.recording
+        page = page_at(recording.events, self.player.controller.position_ms) if recording else None
+        if page is None:
+            self.statusBar().showMessage("Open a replay first: its page's heatmap is shown", 6000)
+            return
+        heatmaps = self.heatmaps_page()
+        heatmaps.show_page(page)
+        self.pages.setCurrentWidget(heatmaps)
 
     # import, settings -------------------------------------------------------------------------
     def choose_import(self) -> None:

@@ -36,6 +36,7 @@ class PlayerPanel(QWidget):
     fullscreenRequested = Signal()
     doubleClicked = Signal()  # on the replay
     pointerMoved = Signal()  # over the replay
+    pageHeatmapRequested = Signal()  # the heatmap of the page shown
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +73,12 @@ class PlayerPanel(QWidget):
         header.setContentsMargins(10, 6, 10, 6)
         header.addWidget(self.title, 1)
         header.addWidget(self.user_link)
+        heatmap = QPushButton("Page heatmap")
+        heatmap.setFlat(True)
+        heatmap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        heatmap.setToolTip("Where visitors of the page shown click and how far they scroll")
+        heatmap.clicked.connect(self.pageHeatmapRequested)
+        header.addWidget(heatmap)
         self.stage = QWidget()
         stage_layout = QVBoxLayout(self.stage)
         stage_layout.setContentsMargins(0, 0, 0, 0)

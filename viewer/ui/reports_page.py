@@ -54,6 +54,7 @@ MAX_POINTS = 2000  # beyond this many buckets, only the non-empty ones are drawn
 class ReportsPage(QWidget):
     openMoment = Signal(str, float)  # replay id, epoch ms of the moment (or -1 for its start)
     playRequested = Signal(list)  # list[QueuedReplay]: View replays plays the listed ones in turn
+    heatmapsRequested = Signal()  # the Heatmaps page: where the pages' visitors click and scroll
 
     def __init__(self, worker: CacheWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,10 @@ class ReportsPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.selection, 1)
         row.addWidget(self.view_button)
+        heatmaps_button = QPushButton("Heatmaps")
+        heatmaps_button.setToolTip("Where each page's visitors click and how far they scroll")
+        heatmaps_button.clicked.connect(self.heatmapsRequested)
+        row.addWidget(heatmaps_button)
         layout.addLayout(row)
         layout.addWidget(self.results, 1)
         self._theme_charts()

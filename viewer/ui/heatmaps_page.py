@@ -1,0 +1,410 @@
+"""Heatmaps: the pages of the cached replays, and for one page its click map, heat and scroll map drawn
+over the page itself, rebuilt in a player from a recent replay that visited it.
+
+The page list and a page's figures come from the cache's heatmap rows (`viewer.storage.heatmaps`), read on
+the cache worker. The chosen page is rebuilt in a `ReplayView` of its own, paused just before the first
+click of the most recent visit (a desktop one unless a viewport class is chosen), and the overlay
+(`resources/player/heatmap-overlay.js`) is drawn in that player page. A hot element clicked in the overlay
+or in the element list lists the replays that clicked it; activating one opens it at that click.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from replay_core.events import EventType
+from replay_core.heatmap import Viewport, page_of
+from replay_core.plain_text import one_line
+from viewer.player.view import ReplayView
+from viewer.storage.heatmaps import ClickMoment, HeatmapFilter, HeatmapView, PageSummary, overlay_data
+from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.feed_model import absolute_time
+from viewer.ui.flow_layout import FlowLayout
+
+RANGES = [("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("All time", None)]
+VIEWPORTS = [("All viewports", None), ("Desktop", Viewport.DESKTOP), ("Tablet", Viewport.TABLET),
+             ("Mobile", Viewport.MOBILE)]  # fmt: skip
+PAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+CLICK_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def page_at(events: Sequence[Any], offset_ms: float) -> str | None:
+    """The page (URL without query and fragment) a recording shows `offset_ms` after its first event."""
+    if not events:
+        return None
+    until = float(events[0]["timestamp"]) + offset_ms
+    href = None
+    for event in events:
+        if float(event["timestamp"]) > until and href is not None:
+            break
+        if event["type"] == EventType.META:
+            href = (event.get("data") or {}).get("href")
+    return page_of(str(href)) if isinstance(href, str) and href else None
+
+
+def _short_page(page: str) -> str:
+    """A page as the list shows it: its path first (the whole URL is the row's tooltip)."""
+    split = urlsplit(page)
+    if not split.netloc:
+        return one_line(page, 300)
+    return one_line(f"{split.path or '/'}  —  {split.netloc}", 300)
+
+
+def _fit_columns(tree: QTreeWidget) -> None:
+    """The first column takes the room; the figures are as wide as their numbers."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, tree.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+
+class HeatmapsPage(QWidget):
+    openMoment = Signal(str, float)  # replay id, epoch ms of the click
+
+    def __init__(self, worker: CacheWorker, remote_assets: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.page: str | None = None  # the page (or pattern) shown
+        self.current: HeatmapView | None = None
+        self._shown_replay: str | None = None  # the replay the player holds
+        self._seek_token = -1
+        self._drawn_once = False  # the first drawing of a snapshot scrolls it to the top
+        self._asked = 0  # numbers the page's questions to the cache: a late answer is dropped
+        self.last_drawn: dict[str, Any] = {}
+        self._build(remote_assets)
+
+    # construction ---------------------------------------------------------------------------
+    def _build(self, remote_assets: bool) -> None:
+        self.range_box = QComboBox()
+        for label, days in RANGES:
+            self.range_box.addItem(label, days)
+        self.range_box.setCurrentIndex(1)
+        self.viewport_box = QComboBox()
+        for label, viewport in VIEWPORTS:
+            self.viewport_box.addItem(label, viewport)
+        self.patterns = QLineEdit()
+        self.patterns.setPlaceholderText("Group URLs, e.g. /orders/*, /users/*/settings")
+        self.patterns.setClearButtonEnabled(True)
+        self.patterns.setMinimumWidth(220)
+        for box in (self.range_box, self.viewport_box):
+            box.activated.connect(self.refresh)
+        self.patterns.editingFinished.connect(self.refresh)
+        self.mode_boxes: dict[str, QCheckBox] = {}
+        for key, label in (("clicks", "Click map"), ("heat", "Heat"), ("scroll", "Scroll map")):
+            check = QCheckBox(label)
+            check.setChecked(True)
+            check.toggled.connect(lambda _on: self._draw(scroll_to_top=False))
+            self.mode_boxes[key] = check
+        self.export_button = QPushButton("Export PNG…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.choose_export)
+        controls = FlowLayout()
+        for widget in (self.range_box, self.viewport_box, self.patterns, *self.mode_boxes.values(),
+                       self.export_button):  # fmt: skip
+            controls.addWidget(widget)
+
+        self.page_list = QTreeWidget()
+        self.page_list.setHeaderLabels(["Page", "Visits", "Clicks", "Replays"])
+        self.page_list.setRootIsDecorated(False)
+        self.page_list.setUniformRowHeights(True)
+        _fit_columns(self.page_list)
+        self.page_list.currentItemChanged.connect(self._page_chosen)
+
+        self.view = ReplayView(remote_assets=remote_assets)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setMinimumSize(320, 240)
+        self.view.seekFinished.connect(self._on_seeked)
+        self.status = QLabel("Choose a page to see where its visitors click and how far they scroll.")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.view.loadFailed.connect(lambda message: self.status.setText(f"The page could not be rebuilt: {message}"))
+        self.view.heatmapDrawn.connect(self._on_drawn)
+        self.view.heatmapElementClicked.connect(self.choose_element)
+
+        self.element_list = QTreeWidget()
+        self.element_list.setHeaderLabels(["Element", "Clicks", "Visits", "Replays", "Rage", "Dead"])
+        self.element_list.setRootIsDecorated(False)
+        self.element_list.setUniformRowHeights(True)
+        _fit_columns(self.element_list)
+        self.element_list.currentItemChanged.connect(
+            lambda item, _old: self.choose_element(item.data(0, PAGE_ROLE)) if item is not None else None
+        )
+        self.replay_label = QLabel("Click a hot element to list the replays that clicked it.")
+        self.replay_label.setWordWrap(True)
+        self.replay_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.replay_list = QListWidget()
+        self.replay_list.itemActivated.connect(self._open_click)
+        self.replay_list.itemClicked.connect(self._open_click)
+
+        stage = QWidget()
+        stage_layout = QVBoxLayout(stage)
+        stage_layout.setContentsMargins(0, 0, 0, 0)
+        stage_layout.addWidget(self.view, 1)
+        stage_layout.addWidget(self.status)
+        details = QWidget()
+        details_layout = QHBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self.element_list, 3)
+        replays = QWidget()
+        replays_layout = QVBoxLayout(replays)
+        replays_layout.setContentsMargins(0, 0, 0, 0)
+        replays_layout.addWidget(self.replay_label)
+        replays_layout.addWidget(self.replay_list, 1)
+        details_layout.addWidget(replays, 2)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(stage)
+        right.addWidget(details)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        right.setSizes([560, 200])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.page_list)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 900])
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.splitter, 1)
+
+    # filters ----------------------------------------------------------------------------------
+    def where(self) -> HeatmapFilter:
+        days = self.range_box.currentData()
+        now = int(time.time() * 1000)
+        viewport = self.viewport_box.currentData()
+        return HeatmapFilter(since_ms=None if days is None else now - days * 86_400_000,
+                             viewport=Viewport(viewport) if viewport else None)  # fmt: skip
+
+    def pattern_list(self) -> list[str]:
+        return [p.strip() for p in self.patterns.text().split(",") if p.strip()]
+
+    # the page list ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the page list again (and the chosen page's heatmap) with the filters as they are."""
+        where, patterns = self.where(), self.pattern_list()
+        self._worker.call(lambda cache: cache.heatmap_pages(where, patterns), self._set_pages)
+
+    def show_page(self, page: str) -> None:
+        """Open the Heatmaps page on one page (the player's page menu): list, choose and draw it."""
+        self.page = page
+        self.refresh()
+
+    def _set_pages(self, pages: list[PageSummary]) -> None:
+        self.page_list.blockSignals(True)
+        self.page_list.clear()
+        chosen = None
+        for summary in pages:
+            item = QTreeWidgetItem([_short_page(summary.page), str(summary.visits), str(summary.clicks),
+                                    str(summary.replays)])  # fmt: skip
+            item.setData(0, PAGE_ROLE, summary.page)
+            item.setToolTip(0, summary.page)
+            for column in (1, 2, 3):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.page_list.addTopLevelItem(item)
+            if summary.page == self.page:
+                chosen = item
+        self.page_list.blockSignals(False)
+        if not pages:
+            self.status.setText("No page visits with these filters. Import or sync replays, or widen the range.")
+        if chosen is not None:
+            self.page_list.setCurrentItem(chosen)  # the page shown stays chosen; its heatmap is read again
+        elif self.page is not None:
+            self._load(self.page)  # a page named from the player, or one the filters leave out of the list
+
+    def pages_listed(self) -> list[str]:
+        items = (self.page_list.topLevelItem(i) for i in range(self.page_list.topLevelItemCount()))
+        return [item.data(0, PAGE_ROLE) for item in items if item is not None]
+
+    def _page_chosen(self, item: QTreeWidgetItem | None, _old: QTreeWidgetItem | None) -> None:
+        if item is not None:
+            self._load(item.data(0, PAGE_ROLE))
+
+    # one page -----------------------------------------------------------------------------------
+    def _load(self, page: str) -> None:
+        self.page = page
+        self._asked += 1
+        asked, where = self._asked, self.where()
+        self.status.setText(f"Reading the heatmap of {one_line(page, 200)}…")
+        shown = self._shown_replay
+
+        def work(cache: Any) -> tuple[HeatmapView, list[Any] | None]:
+            view = cache.heatmap_view(page, where)
+            snapshot = view.snapshot
+            events = cache.events(snapshot.replay_id) if snapshot and snapshot.replay_id != shown else None
+            return view, events
+
+        self._worker.call(work, lambda found: self._loaded(asked, found))
+
+    def _loaded(self, asked: int, found: tuple[HeatmapView, list[Any] | None]) -> None:
+        if asked != self._asked:
+            return
+        view, events = found
+        self.current = view
+        self._fill_elements(view)
+        self.replay_list.clear()
+        self.replay_label.setText("Click a hot element to list the replays that clicked it.")
+        heatmap = view.heatmap
+        if not heatmap.visits:
+            self.status.setText("No visits of this page with these filters.")
+            self.view.show_heatmap(None)
+            self.export_button.setEnabled(False)
+            return
+        snapshot = view.snapshot
+        if snapshot is None:
+            self.status.setText("No replay that visited this page has its events in the cache to rebuild it from.")
+            self.view.clear()
+            self._shown_replay = None
+            self.export_button.setEnabled(False)
+            return
+        if events is not None:
+            self.view.show_events(events)
+            self._shown_replay = snapshot.replay_id
+        self.view.show_heatmap(None)
+        self._drawn_once = False
+        self._seek_token = self.view.seek(float(snapshot.at_offset_ms), False)
+        self.status.setText(f"Rebuilding the page from replay {snapshot.replay_id}…")
+
+    def _fill_elements(self, view: HeatmapView) -> None:
+        self.element_list.blockSignals(True)
+        self.element_list.clear()
+        for element in view.heatmap.elements:
+            label = element.label if element.label != element.selector else element.selector
+            item = QTreeWidgetItem([one_line(label, 200), *(str(n) for n in (
+                element.clicks, element.visits, element.replays, element.rage, element.dead))])  # fmt: skip
+            item.setData(0, PAGE_ROLE, element.selector)
+            item.setToolTip(0, element.selector)
+            for column in range(1, 6):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.element_list.addTopLevelItem(item)
+        self.element_list.blockSignals(False)
+
+    def _on_seeked(self, token: int, _at_ms: float) -> None:
+        if token == self._seek_token:
+            self._draw(scroll_to_top=True)
+
+    def _caption(self) -> str:
+        if self.current is None or self.page is None:
+            return ""
+        h = self.current.heatmap
+        filters = [self.range_box.currentText()]
+        if self.viewport_box.currentData():
+            filters.append(self.viewport_box.currentText())
+        return (f"{one_line(self.page, 200)}: {h.visits} visits, {h.clicks} clicks, {h.replays} replays "
+                f"({', '.join(filters).lower()})")  # fmt: skip
+
+    def _draw(self, scroll_to_top: bool) -> None:
+        if self.current is None or self.current.snapshot is None or self._seek_token < 0:
+            return
+        modes = {key: box.isChecked() for key, box in self.mode_boxes.items()}
+        overlay = overlay_data(self.current, caption=self._caption(), **modes)
+        overlay["scroll_to_top"] = scroll_to_top or not self._drawn_once
+        self.view.show_heatmap(overlay)
+
+    def _on_drawn(self, answer: dict[str, Any]) -> None:
+        self.last_drawn = answer
+        if answer.get("error") or self.current is None:
+            self.status.setText(f"The heatmap could not be drawn: {answer.get('error', 'no page')}")
+            return
+        self._drawn_once = True
+        self.export_button.setEnabled(True)
+        snapshot = self.current.snapshot
+        found, missing = int(answer.get("found", 0)), int(answer.get("missing", 0))
+        where = f"rebuilt from replay {snapshot.replay_id}" if snapshot else "rebuilt"
+        lines = [f"{self._caption()}. The page is {where}; {found} of {found + missing} clicked elements are on it."]
+        if answer.get("spots_centred"):
+            lines.append(f"{answer['spots_centred']} clicks from other layouts are drawn at their element's centre.")
+        lines.append("Scroll the page with the wheel; click a shaded element to list its replays.")
+        self.status.setText(" ".join(lines))
+
+    # the replays behind a hot element -------------------------------------------------------------
+    def choose_element(self, selector: str) -> None:
+        if not selector or self.page is None:
+            return
+        page, where = self.page, self.where()
+        asked = self._asked
+        self.replay_label.setText(f"Replays that clicked {one_line(selector, 200)}…")
+        for i in range(self.element_list.topLevelItemCount()):
+            item = self.element_list.topLevelItem(i)
+            if item is not None and item.data(0, PAGE_ROLE) == selector and self.element_list.currentItem() is not item:
+                self.element_list.blockSignals(True)
+                self.element_list.setCurrentItem(item)
+                self.element_list.blockSignals(False)
+        self._worker.call(
+            lambda cache: cache.heatmap_clicks(page, selector, where),
+            lambda clicks: self._list_clicks(asked, selector, clicks),
+        )
+
+    def _list_clicks(self, asked: int, selector: str, clicks: list[ClickMoment]) -> None:
+        if asked != self._asked:
+            return
+        self.replay_list.clear()
+        label = next((e.label for e in self.current.heatmap.elements if e.selector == selector), selector) \
+            if self.current else selector  # fmt: skip
+        replays = len({c.replay_id for c in clicks})
+        self.replay_label.setText(f"{len(clicks)} clicks on {one_line(label, 120)} in {replays} replays; "
+                                  "open one to see its click:")  # fmt: skip
+        for click in clicks:
+            marks = "".join((" · rage" if click.rage else "", " · dead" if click.dead else ""))
+            text = f"{absolute_time(click.at_ms)} · {click.viewport}{marks} · {click.replay_id}"
+            item = QListWidgetItem(text)
+            item.setData(CLICK_ROLE, (click.replay_id, float(click.at_ms)))
+            self.replay_list.addItem(item)
+
+    def listed_clicks(self) -> list[tuple[str, float]]:
+        return [self.replay_list.item(i).data(CLICK_ROLE) for i in range(self.replay_list.count())]
+
+    def _open_click(self, item: QListWidgetItem) -> None:
+        replay_id, at_ms = item.data(CLICK_ROLE)
+        self.openMoment.emit(replay_id, at_ms)
+
+    # export ---------------------------------------------------------------------------------------
+    def choose_export(self) -> None:
+        name = "heatmap.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export heatmap", str(Path.home() / name), "PNG images (*.png)")
+        if path:
+            self.export_png(Path(path))
+
+    def export_png(self, path: Path) -> bool:
+        """What the heatmap's player shows, as a PNG (a temporary name, renamed when written)."""
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            shot = self.view.grab()
+            if shot.isNull() or not shot.save(str(temporary), "PNG"):
+                self.status.setText(f"Could not write {path}")
+                return False
+            os.replace(temporary, path)
+        except OSError as exc:
+            self.status.setText(f"Could not write {path}: {exc.strerror or exc}")
+            return False
+        finally:
+            temporary.unlink(missing_ok=True)
+        self.status.setText(f"Saved {path}")
+        return True
+
+    def stop(self) -> None:
+        """The window closes: release the player page before its profile."""
+        self.view.shutdown()
