@@ -17,7 +17,7 @@ $(STAMPS)/system: scripts/ensure-system-packages
 	./scripts/ensure-system-packages
 	@mkdir -p $(STAMPS) && touch $@
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	./scripts/find-python --check $(PY) || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[app,server,dev]'
@@ -70,7 +70,20 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(STAMPS) $(PLAYER)/node_modules
+	rm -rf $(VENV) $(STAMPS) $(PLAYER)/node_modules build dist
+
+# The wheel (dist/replay_viewer-*.whl) with the player inside: the build installs rrweb from the player's lock
+# file (or reuses node_modules when it holds the locked versions). `pipx install` it, or pip into any venv.
+.PHONY: wheel
+wheel: $(VENV)/.installed
+	rm -rf build dist/replay_viewer-*.whl
+	$(PY) -m pip wheel --no-deps -w dist .
+
+# The wheel built from a copy of the sources, installed with its extras into a fresh venv outside the repo,
+# and its commands run from outside it (tests/packaging/test_wheel.py; about 2.5 minutes).
+.PHONY: test-wheel
+test-wheel: setup
+	REPLAY_VIEWER_WHEEL_TEST=1 QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q tests/packaging/test_wheel.py
 
 # The replay API tests whose PostgreSQL variant `make test` skips for time (the schema fuzzer, the real SDK
 # in a browser), on PostgreSQL; every other replay API test runs on SQLite and PostgreSQL in `make test`.
