@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     heatmap.add_argument("--json", action="store_true", help="print a JSON document: elements and scroll depths")
     heatmap.add_argument("--png", metavar="OUT", help="write a PNG: the page rebuilt, with the heatmap over it")
 
+    _command(
+        commands,
+        "install-desktop-entry",
+        "desktop:run_install_desktop_entry",
+        "add Replay Viewer to the desktop's applications, as the handler of replay-viewer:// links",
+    )
     _cache_commands(commands)
     _sync_commands(commands)
     return parser
