@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _cache_commands(commands)
     _sync_commands(commands)
+    _collab_commands(commands)
     return parser
 
 
@@ -147,6 +148,37 @@ def _sync_commands(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--once", action="store_true", help="sync once and exit (default: every 60 s)")
 
 
+def _collab_commands(commands: argparse._SubParsersAction) -> None:
+    comment = commands.add_parser("comment", help="comments pinned to a moment of a replay")
+    actions = comment.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = _command(actions, "add", "collab:run_comment_add", "comment on a replay at a moment (author: settings)")
+    add.add_argument("replay_id", metavar="ID")
+    add.add_argument("--at", required=True, metavar="S", help="the moment in seconds from the replay's start")
+    add.add_argument("text", nargs="+", metavar="TEXT")
+    lister = _command(actions, "list", "collab:run_comment_list", "list the comments (of one replay)")
+    lister.add_argument("replay_id", nargs="?", metavar="ID")
+    lister.add_argument("--json", action="store_true", help="print a JSON array")
+
+    collection = commands.add_parser("collection", help="named lists of replays, played in order")
+    actions = collection.add_subparsers(title="actions", metavar="ACTION", required=True)
+    create = _command(actions, "create", "collab:run_collection_create", "make an empty collection")
+    create.add_argument("name", metavar="NAME")
+    adder = _command(actions, "add", "collab:run_collection_add", "add a replay at the end of a collection")
+    adder.add_argument("name", metavar="NAME")
+    adder.add_argument("replay_id", metavar="ID")
+    adder.add_argument("--at", metavar="S", help="start the replay at this moment (seconds)")
+    lister = _command(actions, "list", "collab:run_collection_list", "list the collections, or one's replays")
+    lister.add_argument("name", nargs="?", metavar="NAME")
+    lister.add_argument("--json", action="store_true", help="print JSON")
+    export = _command(
+        actions, "export", "collab:run_collection_export", "write a folder: recordings, comments and an index"
+    )
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("dir", metavar="DIR")
+    importer = _command(actions, "import", "collab:run_collection_import", "import an exported collection folder")
+    importer.add_argument("dir", metavar="DIR")
+
+
 def _handler(name: str) -> Handler:
     module, _, function = name.partition(":")
     handler: Handler = getattr(importlib.import_module(f"viewer.commands.{module}"), function)
@@ -178,7 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Arguments that are text (ids, names, a search), not file names: they must be valid Unicode. A file name
 # may be any bytes (Python hands them over surrogate-escaped, and the file system takes them back).
-_TEXT_ARGUMENTS = {"user_id": "USER_ID", "search": "--search", "name": "NAME", "url": "URL"}
+_TEXT_ARGUMENTS = {
+    "user_id": "USER_ID", "search": "--search", "name": "NAME", "url": "URL", "replay_id": "ID", "at": "--at"
+}  # fmt: skip
 
 
 def _check_text(args: argparse.Namespace) -> None:

@@ -29,3 +29,16 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write atomically: a crash mid-write leaves the previous file intact."""
     stored.write(SETTINGS_FILE, settings, path or paths.settings_path())
+
+
+def author_name(settings: Settings) -> str:
+    """The name comments and collections are made under: the `author` setting, else the OS user's name."""
+    import getpass
+
+    chosen = " ".join(settings.author.split())
+    if chosen:
+        return chosen
+    try:
+        return getpass.getuser() or "me"
+    except (OSError, KeyError):  # no user name in the environment nor the password database
+        return "me"

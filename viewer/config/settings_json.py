@@ -26,6 +26,8 @@ class Settings:
     appearance: str = option("system", "Appearance", choices=("system", "light", "dark"))
     # a ReplaySort's value; the feed reads one it does not know as the default order
     feed_sort: str = option("recent", "Feed order")
+    # Who comments and collections are by; empty: the name of the OS user (viewer.settings.author_name)
+    author: str = option("", "Your name on comments")
 
 
 def _drop_inactivity_threshold(body: Body) -> Body:
