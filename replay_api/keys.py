@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import cast
 
 from sqlalchemy import Connection, insert, select, update
 
 from replay_api.db import Database
 from replay_api.projects import ProjectDirectory, hash_secret
 from replay_api.schema import api_keys, projects
+from replay_core.access import SCOPES, Scope
 
-Scope = Literal["read", "admin"]
-SCOPES: tuple[Scope, ...] = ("read", "admin")
 KEY_PREFIX = "rk_"
 # last_used_at is written at most this often per key: a sync every minute stays a read.
 LAST_USED_STEP_MS = 60_000

@@ -61,9 +61,11 @@ def test_source_add_sets_a_damaged_sync_file_aside_with_a_warning_and_saves_the_
 
     sources.config_path().write_text('{"version": 1, "sources": [{"name": "prod", "url"')
     monkeypatch.setattr("sys.stdin", io.StringIO("rsk_secret\n"))
-    assert main(["source", "add", "local", "http://127.0.0.1:8765"]) == 0
-    [warning] = capsys.readouterr().err.splitlines()
-    assert warning.startswith("replay-viewer: warning: ") and "sync.json is damaged" in warning
-    assert sources.list_sources() == [sources.Source("local", "http://127.0.0.1:8765")]
+    # Nothing listens on 127.0.0.1:9 (discard): the key cannot be checked now, which is a second warning.
+    assert main(["source", "add", "local", "http://127.0.0.1:9"]) == 0
+    damaged, unchecked = capsys.readouterr().err.splitlines()
+    assert damaged.startswith("replay-viewer: warning: ") and "sync.json is damaged" in damaged
+    assert unchecked.startswith("replay-viewer: warning: could not check the key now")
+    assert sources.list_sources() == [sources.Source("local", "http://127.0.0.1:9")]
     assert len(list(sources.config_path().parent.glob("sync.json.damaged-*"))) == 1
     assert sources.api_key("local") == "rsk_secret"

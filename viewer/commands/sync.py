@@ -24,17 +24,31 @@ if TYPE_CHECKING:
 
 
 def run_source_add(args: argparse.Namespace) -> int:
-    from viewer.sync.sources import SourceError, add_source
+    """Add a source once its server has said what the key may do; a key it refuses is not stored."""
+    from viewer.sync.service import verify_key
+    from viewer.sync.sources import SourceError, add_source, check_source
 
     key = _read_key(args.name)
     _sources()  # a damaged sync.json is set aside, with its warning, before the source is added to a new one
     try:
-        warning = add_source(args.name, args.url, key)
+        check_source(args.name, args.url, key)
+        checked = verify_key(args.url, key)
+        if checked.refused:
+            raise CommandError(checked.refused)
+        known = checked.key
+        warning = add_source(
+            args.name,
+            args.url,
+            key,
+            key_name=known.name if known else "",
+            key_scope=known.scope if known else "",
+        )
     except SourceError as exc:
         raise CommandError(str(exc)) from None
-    if warning:
-        print(f"replay-viewer: warning: {warning}", file=sys.stderr)
-    print(f"added source {args.name.strip()!r} ({args.url.strip().rstrip('/')})")
+    for line in (checked.warning, warning):
+        if line:
+            print(f"replay-viewer: warning: {line}", file=sys.stderr)
+    print(f"added source {args.name.strip()!r} ({args.url.strip().rstrip('/')}): {checked.describe()}")
     return 0
 
 
@@ -53,7 +67,7 @@ def run_source_list(args: argparse.Namespace) -> int:
     sources = _sources()
     waiting = _faults_by_source() if sources else {}
     for source in sources:
-        has_key = "key stored" if api_key(source.name) else "NO KEY"
+        has_key = source.key_description() if api_key(source.name) else "NO KEY"
         print(f"{source.name}\t{source.url}\t{has_key}")
         for fault in waiting.get(source.name, []):
             print(f"  {_skipped(fault)}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from replay_core.access import is_scope
 from viewer.config.options import list_option, option
 from viewer.config.stored import ConfigFile
 
@@ -20,16 +21,32 @@ MAX_URL_CHARS = 2000
 class Source:
     name: str
     url: str
+    # What the server said of the source's key (`GET /api/v1/key`) when it was added or last synced.
+    key_scope: str = ""
+    key_name: str = ""
 
     @classmethod
     def from_stored(cls, stored: Any) -> Source | None:
-        """A stored source, or None for an entry that is not a {name, url} pair of strings."""
+        """A stored source, or None for an entry that is not a {name, url} pair of strings.
+
+        A key scope or name that is not a string it could have been is forgotten (asked again at the next sync).
+        """
         if not isinstance(stored, dict):
             return None
         name, url = stored.get("name"), stored.get("url")
         if not (isinstance(name, str) and isinstance(url, str) and name and is_server_url(url)):
             return None
-        return cls(name, url)
+        scope, key_name = stored.get("key_scope", ""), stored.get("key_name", "")
+        if not is_scope(scope) or not isinstance(key_name, str) or len(key_name) > 200:
+            scope, key_name = "", ""
+        return cls(name, url, scope, key_name)
+
+    def key_description(self) -> str:
+        """ "read key 'alice'", "admin key (the project's secret)", or "key scope not known yet"."""
+        if not self.key_scope:
+            return "key scope not known yet"
+        who = f"'{self.key_name}'" if self.key_name else "(the project's secret)"
+        return f"{self.key_scope} key {who}"
 
 
 def is_server_url(url: str) -> bool:
@@ -48,9 +65,7 @@ def is_server_url(url: str) -> bool:
 class SyncConfig:
     sources: list[Source] = list_option(Source.from_stored, "Replay API sources")
     disk_budget_bytes: int = option(DEFAULT_BUDGET_BYTES, "Disk budget for synced replays", minimum=1)
-    interval_s: float = option(
-        DEFAULT_INTERVAL_S, "Seconds between syncs", minimum=5, maximum=MAX_INTERVAL_S
-    )
+    interval_s: float = option(DEFAULT_INTERVAL_S, "Seconds between syncs", minimum=5, maximum=MAX_INTERVAL_S)
 
 
 SYNC_FILE = ConfigFile("sync.json", SyncConfig, version=SYNC_VERSION, mode=0o644)

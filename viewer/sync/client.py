@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from replay_core.access import is_scope
 from replay_core.events import Event
 from viewer.sync.transport import ServerError, SyncError, Transport
 
@@ -178,6 +179,12 @@ SOURCE_STATUSES = frozenset({401, 403, 407, 408, 429, 502, 503, 504})
 GONE_STATUSES = frozenset({404, 410})
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    name: str  # "" for the project's secret
+    scope: str  # one of replay_core.access.SCOPES
+
+
 class ReplayApiClient:
     """The query API of one server; every method raises SyncError (OfflineError when unreachable).
 
@@ -197,6 +204,14 @@ class ReplayApiClient:
             return ChangePage(changes, str(body["next_cursor"]), bool(body["has_more"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise SyncError(f"the change feed is not in the expected form ({exc})") from exc
+
+    def key(self) -> KeyInfo:
+        """What the server says of the key in use (`GET /api/v1/key`): its name and scope."""
+        body = _json(self.transport.request("GET", "/api/v1/key"), "the key's description")
+        name, scope = body.get("name"), body.get("scope")
+        if not isinstance(name, str) or not is_scope(scope):
+            raise SyncError("the server's description of the key is not in the expected form")
+        return KeyInfo(name, str(scope))
 
     def replay(self, replay_id: str) -> ReplayInfo:
         with _about_replay(replay_id):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from replay_core.access import SCOPE_ALLOWS
 from viewer.config.sync_json import DEFAULT_BUDGET_BYTES
 from viewer.storage import ReplayCache
-from viewer.sync.client import ReplayApiClient
-from viewer.sync.sources import Source, SyncConfig, api_key, load_config
+from viewer.sync.client import KeyInfo, ReplayApiClient
+from viewer.sync.sources import Source, SyncConfig, api_key, load_config, remember_key
 from viewer.sync.syncer import Progress, Syncer, SyncReport
-from viewer.sync.transport import SyncError, Transport
+from viewer.sync.transport import RetryPolicy, ServerError, SyncError, Transport
 
+log = logging.getLogger(__name__)
 TransportFactory = Callable[[str, str], Transport]
 KeyLookup = Callable[[str], "str | None"]
 
@@ -88,9 +91,59 @@ def sync_all(
         with transport_factory(source.url, key) as transport:
             client = ReplayApiClient(transport)
             syncer = Syncer(cache, client, source.name, budget_bytes=budget_bytes, progress=step)
-            reports.append(syncer.run())
+            report = syncer.run()
+            if report.ok:
+                report.key = _key_info(client)
+            reports.append(report)
         offset = (offset[0] + syncer.done, offset[1] + syncer.total)
     return reports
+
+
+def _key_info(client: ReplayApiClient) -> KeyInfo | None:
+    """The key's name and scope; None from a server that does not say (one older than `GET /api/v1/key`)."""
+    try:
+        return client.key()
+    except SyncError as exc:
+        log.info("the server did not describe its key: %s", exc)
+        return None
+
+
+def check_key(url: str, key: str, transport_factory: TransportFactory | None = None) -> KeyInfo:
+    """Ask a server, once and at once, what it makes of a key: SyncError (ServerError 401 for a key it
+    refuses, OfflineError when it cannot be reached) or the key's name and scope."""
+    factory = transport_factory or (
+        lambda base, secret: Transport(base, secret, retry=RetryPolicy(attempts=1))
+    )
+    with factory(url.strip().rstrip("/"), key.strip()) as transport:
+        return ReplayApiClient(transport).key()
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What adding a source learnt of its key: the key (a read or admin key), a refusal, or a doubt."""
+
+    key: KeyInfo | None = None
+    refused: str | None = None  # the server refuses the key: the source is not added
+    warning: str | None = None  # the key could not be checked now; the next sync will
+
+    def describe(self) -> str:
+        if self.key is None:
+            return "key not checked"
+        who = f" '{self.key.name}'" if self.key.name else " (the project's secret)"
+        allows = SCOPE_ALLOWS.get(self.key.scope, "")  # type: ignore[call-overload]
+        return f"{self.key.scope} key{who}: {allows}"
+
+
+def verify_key(url: str, key: str, transport_factory: TransportFactory | None = None) -> KeyCheck:
+    """`check_key`, read for a person adding a source: a key the server refuses is named as refused."""
+    try:
+        return KeyCheck(key=check_key(url, key, transport_factory))
+    except ServerError as exc:
+        if exc.status in (401, 403):
+            return KeyCheck(refused=f"the server at {url.strip()} refused this key ({exc})")
+        return KeyCheck(warning=f"could not check the key now ({exc}); the next sync will")
+    except SyncError as exc:
+        return KeyCheck(warning=f"could not check the key now ({exc}); the next sync will")
 
 
 def _shifted(progress: Progress | None, offset: tuple[int, int]) -> Progress:
@@ -166,6 +219,9 @@ class SyncService:
         return reports
 
     def _finish(self, reports: list[SyncReport]) -> None:
+        for report in reports:
+            if report.key is not None:
+                remember_key(report.source, report.key.name, report.key.scope)
         errors = [f"{r.source}: {e}" for r in reports for e in r.errors]
         offline = bool(reports) and all(r.offline for r in reports)
         self._update(failing_replays=self._failing())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,15 +64,31 @@ def get_source(name: str) -> Source:
     raise SourceError(f"no source named {name!r} (see `replay-viewer source list`)")
 
 
-def add_source(name: str, url: str, key: str) -> str | None:
-    """Add or replace a source and store its key; a warning when the key had to go to a file."""
+def add_source(name: str, url: str, key: str, *, key_name: str = "", key_scope: str = "") -> str | None:
+    """Add or replace a source and store its key; a warning when the key had to go to a file.
+
+    `key_name` and `key_scope` are what the server said of the key, when it was asked (`check_key`)."""
     name, url, key = name.strip(), url.strip().rstrip("/"), key.strip()
     _check(name, url, key)
     warning = _store_key(name, key)
     config = load_config()
-    config.sources = [s for s in config.sources if s.name != name] + [Source(name, url)]
+    config.sources = [s for s in config.sources if s.name != name] + [Source(name, url, key_scope, key_name)]
     save_config(config)
     return warning
+
+
+def remember_key(name: str, key_name: str, scope: str) -> None:
+    """Keep what the server said of a source's key, for the settings and `source list` (only on a change)."""
+    config = load_config()
+    changed = [
+        replace(s, key_name=key_name, key_scope=scope)
+        if s.name == name and (s.key_name, s.key_scope) != (key_name, scope)
+        else s
+        for s in config.sources
+    ]
+    if changed != config.sources:
+        config.sources = changed
+        save_config(config)
 
 
 def remove_source(name: str) -> None:
@@ -97,6 +114,11 @@ def api_key(name: str) -> str | None:
     except _KEYRING_FAILURES:
         found = None
     return found if found else _file_keys().get(name)
+
+
+def check_source(name: str, url: str, key: str) -> None:
+    """SourceError when a source cannot be added as given (before anything asks its server)."""
+    _check(name.strip(), url.strip().rstrip("/"), key.strip())
 
 
 def _check(name: str, url: str, key: str) -> None:

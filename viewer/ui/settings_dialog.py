@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from viewer.config.options import declared
 from viewer.settings import Settings
-from viewer.sync.sources import SourceError, add_source, list_sources, remove_source
+from viewer.sync.service import verify_key
+from viewer.sync.sources import SourceError, add_source, check_source, list_sources, remove_source
 
 _FORM_OPTIONS = ("retention_days", "load_remote_assets", "playback_speed", "appearance")
 
@@ -86,7 +88,7 @@ class SettingsDialog(QDialog):
     def _list_sources(self) -> None:
         self.sources.clear()
         for source in list_sources():
-            item = QListWidgetItem(f"{source.name} — {source.url}")
+            item = QListWidgetItem(f"{source.name} — {source.url} · {source.key_description()}")
             item.setData(Qt.ItemDataRole.UserRole, source.name)
             self.sources.addItem(item)
 
@@ -99,16 +101,29 @@ class SettingsDialog(QDialog):
         )
         if not ok:
             return
-        key, ok = QInputDialog.getText(self, "Add source", "Secret API key:", QLineEdit.EchoMode.Password)
+        key, ok = QInputDialog.getText(
+            self, "Add source", "API key (read or admin):", QLineEdit.EchoMode.Password
+        )
         if not ok:
             return
         try:
-            warning = add_source(name.strip(), url.strip(), key.strip())
+            check_source(name, url, key)
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:  # one try, connecting for at most 5 s: the server says what the key may do, or refuses it
+                checked = verify_key(url, key)
+            finally:
+                QApplication.restoreOverrideCursor()
+            if checked.refused:
+                raise SourceError(checked.refused)
+            known = checked.key
+            warning = add_source(
+                name, url, key, key_name=known.name if known else "", key_scope=known.scope if known else ""
+            )
         except SourceError as exc:
             QMessageBox.warning(self, "Source not added", str(exc))
             return
-        if warning:
-            QMessageBox.information(self, "Source added", warning)
+        notes = [f"Added {name.strip()!r}: {checked.describe()}.", checked.warning, warning]
+        QMessageBox.information(self, "Source added", "\n\n".join(n for n in notes if n))
         self.sources_changed = True
         self._list_sources()
 
