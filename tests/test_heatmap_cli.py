@@ -95,3 +95,43 @@ def test_problems_are_one_line(args: list[str], message: str, capsys: pytest.Cap
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and message in captured.err
+
+
+VANILLA_PAGE = "/todomvc/examples/javascript-es5/dist/index.html"
+
+
+@pytest.mark.webengine
+def test_png_is_the_page_rebuilt_with_heat_where_its_clicks_are(
+    qapp: Any, imported: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "heatmap.png"
+    assert main(["heatmap", VANILLA_PAGE, "--png", str(out)]) == 0
+    assert capsys.readouterr().out == f"{out}\n"
+    assert [p.name for p in out.parent.iterdir()] == ["heatmap.png"]  # the temporary name is gone
+    image = QImage(str(out))
+    meta = next(e for e in read_recording(VANILLA).events if e["type"] == 4)["data"]
+    assert (image.width(), image.height()) == (meta["width"], meta["height"])
+    # The new-todo field is at the top of the page, where the recording's clicks on it were: red heat there.
+    clicks = [c for c in page_visits(read_recording(VANILLA).events)[0].clicks if c.selector.endswith("input.new-todo")]
+    assert clicks
+    for click in clicks:
+        assert click.page_x is not None and click.page_y is not None
+        colour = QColor(image.pixel(int(click.page_x), int(click.page_y)))
+        assert colour.red() > 200 and colour.green() < 150 and colour.blue() < 80, colour.getRgb()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["heatmap", "--png", "x.png"], "--png needs a PAGE"),
+        (["heatmap", PREACT, "--json", "--png", "x.png"], "--json and --png cannot be used together"),
+        (["heatmap", PREACT, "--png", "/nowhere/x.png"], "/nowhere does not exist"),
+    ],
+)
+def test_png_problems_are_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err

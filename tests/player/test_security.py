@@ -176,3 +176,50 @@ def test_hostile_recording_runs_no_script_and_reaches_only_allowed_assets(
             assert any(r.url.startswith(hostile_server) and not r.allowed for r in log.records())
     finally:
         renderer.close()
+
+
+def test_the_heatmap_overlay_on_a_hostile_recording_runs_no_script_and_adds_no_request(
+    qapp: QApplication, hostile_server: str
+) -> None:
+    """The overlay (resources/player/heatmap-overlay.js) reads the rebuilt page and draws over it; recorded
+    text in selectors, labels and the caption reaches the player page as text, never as markup."""
+    renderer = MomentRenderer.start(remote_assets=True)
+    drawn: list[dict] = []
+    renderer.view.heatmapDrawn.connect(drawn.append)
+    chosen: list[str] = []
+    renderer.view.heatmapElementClicked.connect(chosen.append)
+    run = "parent.__pwned=1;window.__pwned=1;fetch('" + hostile_server + "/ran-script')"
+    markup = f'<img src="{hostile_server}/label.gif" onerror="{run}"><script>{run}</script>'
+    try:
+        recording = prepare_events(hostile_events(hostile_server))
+        renderer.show(recording)
+        renderer.seek(recording.duration_ms, play=False)
+        before = list(Hits.seen)
+        renderer.view.show_heatmap({
+            "modes": {"clicks": True, "heat": True, "scroll": True},
+            "elements": [
+                {"selector": "a#js-link", "label": markup, "clicks": 5, "visits": 2, "replays": 2, "rage": 1, "dead": 0},
+                {"selector": "div", "label": markup, "clicks": 2, "visits": 1, "replays": 1, "rage": 0, "dead": 0},
+                {"selector": "img[onerror]", "label": "x", "clicks": 1, "visits": 1, "replays": 1, "rage": 0, "dead": 0},
+                {"selector": "'); }<script>", "label": "x", "clicks": 1, "visits": 1, "replays": 1, "rage": 0, "dead": 0},
+            ],
+            "spots": [[0, 12, 12, 5], [1, 100, 100, 2], [3, 1, 1, 1]],
+            "scroll": {"visits": 2, "page_height_px": 1200, "fold_px": 600, "depths": [[0, 1.0], [50, 0.5], [100, 0.0]]},
+            "caption": markup,
+            "scroll_to_top": True,
+        })  # fmt: skip
+        wait_until(lambda: bool(drawn), 10, "the overlay to be drawn")
+        assert drawn[0]["found"] >= 2 and drawn[0]["missing"] >= 1  # on the page; the broken selector skipped
+        # Hovering and choosing the hottest element, as a person would.
+        evaluate(renderer, "(function(){const e=document.querySelector('.heatmap-element');"
+                           "e.dispatchEvent(new MouseEvent('mouseenter'));return e.click(), 'ok';})()")
+        settle(1.5)
+        assert chosen == ["a#js-link"]  # the hottest element, clicked, names itself to the app
+        assert int(float(evaluate(renderer, "document.querySelectorAll('.heatmap-layer *').length"))) > 3
+        assert evaluate(renderer, "String(document.querySelectorAll('.heatmap-layer img, .heatmap-layer script').length)") == "0"
+        assert markup in evaluate(renderer, "document.querySelector('.heatmap-caption').textContent")
+        assert evaluate(renderer, SENTINEL_PROBE) == "undefined,undefined"
+        assert renderer.view.page().url() == PAGE_URL
+        assert [h for h in Hits.seen if h not in before] == []  # the overlay asked for nothing
+    finally:
+        renderer.close()

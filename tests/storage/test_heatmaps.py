@@ -97,6 +97,33 @@ def test_a_pages_elements_and_the_replays_behind_one(cache: ReplayCache) -> None
     assert cache.heatmap("/cart").clicks == 2 and cache.heatmap("/nowhere").visits == 0
 
 
+def test_the_heatmap_view_has_the_click_spots_and_a_recent_desktop_visit_to_rebuild_the_page_from(
+    cache: ReplayCache,
+) -> None:
+    view = cache.heatmap_view("/orders/*")
+    assert view.heatmap == cache.heatmap("/orders/*")
+    # Every click was at viewport (5, 5); r1 had scrolled 800 px down: page positions, in 8 px squares.
+    spots = {(s.selector, s.page_x, s.page_y): s.clicks for s in view.spots}
+    assert spots == {("button#buy", 4.0, 804.0): 2, ("html > body > a.help", 4.0, 804.0): 1,
+                     ("button#buy", 4.0, 4.0): 1, ("html > body > a.help", 4.0, 4.0): 1}  # fmt: skip
+    # r3 (mobile) is the latest visit, but without a viewport filter the page is rebuilt from a desktop one,
+    # just before that visit's first click.
+    assert view.snapshot is not None
+    assert (view.snapshot.replay_id, view.snapshot.at_offset_ms) == ("r2", 999)
+    assert view.snapshot.page == "https://shop.test/orders/2" and view.snapshot.viewport_width == 1280
+    mobile = cache.heatmap_view("/orders/*", HeatmapFilter(viewport=Viewport.MOBILE)).snapshot
+    assert mobile is not None and (mobile.replay_id, mobile.viewport_width) == ("r3", 390)
+    assert cache.heatmap_view("/nowhere").snapshot is None
+
+
+def test_click_spots_of_a_busy_page_are_a_weighted_sample(cache: ReplayCache, monkeypatch: Any) -> None:
+    from viewer.storage import heatmaps
+
+    monkeypatch.setattr(heatmaps, "SPOT_SAMPLE", 2)  # 5 clicks: every 3rd is read, standing for 3
+    spots = cache.heatmap_view("/orders/*").spots
+    assert 1 <= len(spots) <= 2 and all(s.clicks == 3 for s in spots)
+
+
 def test_the_scroll_map_says_which_share_of_visits_reached_each_depth(cache: ReplayCache) -> None:
     scroll = cache.heatmap("/orders/*").scroll
     # Deepest reaches 1600 (scrolled 800) and 800 twice; no height known, so 1600 px is 100 %.

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, cast, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, delete, func, insert, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
@@ -50,6 +50,7 @@ from viewer.storage.schema import (
 
 BACKFILL_BATCH = 20  # replays per transaction, as for the activity figures
 SPOT_PX = 8  # click positions are summed per element in squares of this many page pixels
+SPOT_SAMPLE = 5000  # the heat by position is drawn from at most this many clicks (a sample of a busy page)
 SNAPSHOT_DELAY_MS = 1000  # a visit without clicks is shown this long after it started (or at its end)
 DEPTH_STEP_PERCENT = 5
 # The SDK's analytics events a heatmap reads: page views start visits, `$mp_click` tells page heights.
@@ -302,13 +303,18 @@ def backfill_batch(conn: Connection, limit: int = BACKFILL_BATCH) -> int:
 
 def _visit_filter(page_ids: Sequence[int] | None, where: HeatmapFilter) -> list[ColumnElement[bool]]:
     v = heatmap_visits.c
-    conditions: list[ColumnElement[bool]] = [] if page_ids is None else [v.page_id.in_(list(page_ids))]
+    conditions: list[ColumnElement[bool]] = [] if page_ids is None else [_one_of(v.page_id, page_ids)]
     return conditions + _time_and_viewport(v.started_ms, v.viewport, where)
+
+
+def _one_of(column: Any, page_ids: Sequence[int]) -> ColumnElement[bool]:
+    """`= id` for one page: SQLite then reads an index in its order (an IN list of one sorts instead)."""
+    return column == page_ids[0] if len(page_ids) == 1 else column.in_(list(page_ids))
 
 
 def _click_filter(page_ids: Sequence[int], where: HeatmapFilter) -> list[ColumnElement[bool]]:
     c = heatmap_clicks.c
-    return [c.page_id.in_(list(page_ids)), *_time_and_viewport(c.visit_started_ms, c.visit_viewport, where)]
+    return [_one_of(c.page_id, page_ids), *_time_and_viewport(c.visit_started_ms, c.visit_viewport, where)]
 
 
 def _time_and_viewport(started: Any, viewport: Any, where: HeatmapFilter) -> list[ColumnElement[bool]]:
@@ -423,7 +429,7 @@ def _labels(conn: Connection, page_ids: Sequence[int], selectors: Sequence[str])
     c = heatmap_clicks.c
     labels = {}
     for selector in selectors:
-        stmt = select(c.label).where(c.page_id.in_(list(page_ids)), c.selector == selector)
+        stmt = select(c.label).where(_one_of(c.page_id, page_ids), c.selector == selector)
         label = conn.execute(stmt.order_by(c.visit_started_ms.desc()).limit(1)).scalar()
         labels[selector] = str(label) if label is not None else selector
     return labels
@@ -469,34 +475,47 @@ def _first_at_least(ordered: list[float], value: float) -> int:
     return bisect.bisect_left(ordered, value - 1e-9)  # a visit at exactly 35 % reached 35 %
 
 
-def click_spots(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> list[ClickSpot]:
-    """Clicks per element and SPOT_PX square of the page (clicks in an iframe have no page position)."""
+def click_spots(
+    conn: Connection, page_ids: Sequence[int], where: HeatmapFilter, clicks: int | None = None
+) -> list[ClickSpot]:
+    """Where the clicks fell: per element and SPOT_PX square of the page, from every k-th click (by its
+    number) so that at most about SPOT_SAMPLE are read, each standing for k clicks. The sample is picked
+    on `ix_heatmap_clicks_page` and only its clicks' positions are read from the table. `clicks`: how many
+    the filter selects, when the caller knows (clicks in an iframe have no page position)."""
     c = heatmap_clicks.c
-    spot_x = cast(c.page_x / SPOT_PX, Integer)
-    spot_y = cast(c.page_y / SPOT_PX, Integer)
-    stmt = (
-        select(c.selector, spot_x, spot_y, func.count())
-        .where(*_click_filter(page_ids, where), c.page_x.is_not(None), c.page_y.is_not(None))
-        .group_by(c.selector, spot_x, spot_y)
-    )
+    if clicks is None:
+        clicks = int(conn.execute(select(func.count()).where(*_click_filter(page_ids, where))).scalar() or 0)
+    every = max(1, -(-clicks // SPOT_SAMPLE))
+    sampled = [c.id % every == 0] if every > 1 else []
+    stmt = select(c.selector, c.page_x, c.page_y).where(*_click_filter(page_ids, where), *sampled)
+    spots: dict[tuple[str, int, int], int] = {}
+    for selector, x, y in conn.execute(stmt):
+        if x is not None and y is not None:
+            key = (selector, int(x // SPOT_PX), int(y // SPOT_PX))
+            spots[key] = spots.get(key, 0) + every
     half = SPOT_PX / 2
-    return [ClickSpot(sel, x * SPOT_PX + half, y * SPOT_PX + half, n) for sel, x, y, n in conn.execute(stmt)]
+    return [ClickSpot(sel, x * SPOT_PX + half, y * SPOT_PX + half, n) for (sel, x, y), n in spots.items()]
 
 
 def page_snapshot(conn: Connection, page_ids: Sequence[int], where: HeatmapFilter) -> PageSnapshot | None:
     """The most recent selected visit whose replay has its events cached (a desktop one when the filter
     names no viewport class), at the moment just before its first click, else SNAPSHOT_DELAY_MS in."""
     v = heatmap_visits.c
-    stmt = (
-        select(v.id, v.replay_id, heatmap_pages.c.page, v.offset_ms, v.viewport_width, v.viewport_height,
-               replays.c.duration_ms)
-        .select_from(heatmap_visits.join(replays, replays.c.id == v.replay_id)
-                     .join(heatmap_pages, heatmap_pages.c.id == v.page_id))
-        .where(*_visit_filter(page_ids, where), replays.c.chunk_count > 0)
-        .order_by((v.viewport == str(Viewport.DESKTOP)).desc(), v.started_ms.desc(), v.id.desc())
-        .limit(1)
-    )  # fmt: skip
-    found = conn.execute(stmt).first()
+    found = None
+    for viewport in ([where.viewport] if where.viewport else [Viewport.DESKTOP, None]):
+        chosen = HeatmapFilter(where.since_ms, where.until_ms, viewport)
+        stmt = (
+            select(v.id, v.replay_id, heatmap_pages.c.page, v.offset_ms, v.viewport_width, v.viewport_height,
+                   replays.c.duration_ms)
+            .select_from(heatmap_visits.join(replays, replays.c.id == v.replay_id)
+                         .join(heatmap_pages, heatmap_pages.c.id == v.page_id))
+            .where(*_visit_filter(page_ids, chosen), replays.c.chunk_count > 0)
+            .order_by(v.started_ms.desc(), v.id.desc())
+            .limit(1)
+        )  # fmt: skip
+        found = conn.execute(stmt).first()
+        if found is not None:
+            break
     if found is None:
         return None
     visit_id, replay_id, page, offset, width, height, duration = found
@@ -514,9 +533,10 @@ def heatmap_view(conn: Connection, page_or_pattern: str, where: HeatmapFilter) -
     """Everything the Heatmaps page reads for a page, from one snapshot of the cache."""
     pages = pages_of(conn, page_or_pattern)
     page_ids = list(_page_ids(conn, pages).values())
+    heatmap = page_heatmap(conn, pages, where)
     return HeatmapView(
-        heatmap=page_heatmap(conn, pages, where),
-        spots=click_spots(conn, page_ids, where),
+        heatmap=heatmap,
+        spots=click_spots(conn, page_ids, where, sum(e.clicks for e in heatmap.elements)),
         snapshot=page_snapshot(conn, page_ids, where),
     )
 
