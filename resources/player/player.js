@@ -244,6 +244,14 @@
   }
 
   function decorateFrame(pointer, ripples, text, token) {
+    // Nothing in a frame may depend on wall time since the seek: no transitions, no blinking caret.
+    const doc = replayer.iframe.contentDocument;
+    if (doc && doc.documentElement && !doc.getElementById('replay-viewer-still')) {
+      const still = doc.createElement('style');
+      still.id = 'replay-viewer-still';
+      still.textContent = '*, *::before, *::after { transition: none !important; caret-color: transparent !important; }';
+      (doc.head || doc.documentElement).appendChild(still);
+    }
     const mouse = replayer.mouse;
     const mirror = replayer.getMirror();
     for (const old of replayer.wrapper.querySelectorAll('.export-ripple')) old.remove();
