@@ -1,0 +1,80 @@
+"""The Heatmaps page in the app: the pages listed, a page rebuilt with its overlay, a hot element clicked in
+the overlay lists the replays that clicked it, and one of them opens at that click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from replay_core import read_recording
+from replay_core.heatmap import page_visits
+from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
+from tests.ui.conftest import MakeWindow
+from viewer.storage import ReplayCache
+from viewer.storage.importer import import_paths
+from viewer.ui.replay_loading import OpenedReplay
+
+pytestmark = pytest.mark.webengine
+CAPTURE = next(p for p in MIXPANEL_CAPTURES if "preact_heatmap" in p.name)
+VANILLA = next(p for p in RRWEB_FIXTURES if "vanilla-es5" in p.name)
+VANILLA_PATH = "/todomvc/examples/javascript-es5/dist/index.html"
+
+
+@pytest.fixture()
+def imported(data_dir: Path) -> None:
+    cache = ReplayCache.open()
+    list(import_paths(cache, [CAPTURE, VANILLA]))
+    cache.close()
+
+
+def test_the_page_list_a_hot_element_s_replays_and_opening_one_at_its_click(
+    qtbot: QtBot, imported: None, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    window = make_window()
+    window.reports.heatmapsRequested.emit()  # the Reports page's Heatmaps button
+    heatmaps = window.heatmaps
+    assert heatmaps is not None and window.pages.currentWidget() is heatmaps
+    qtbot.waitUntil(lambda: len(heatmaps.pages_listed()) == 2, timeout=30000)
+    assert {p.split("8780", 1)[1] for p in heatmaps.pages_listed()} == {
+        VANILLA_PATH, "/todomvc/examples/preact/dist/index.html"
+    }
+    row = next(i for i, p in enumerate(heatmaps.pages_listed()) if p.endswith(VANILLA_PATH))
+    item = heatmaps.page_list.topLevelItem(row)
+    assert item is not None
+    heatmaps.page_list.setCurrentItem(item)
+    qtbot.waitUntil(lambda: bool(heatmaps.last_drawn), timeout=30000)
+    assert heatmaps.last_drawn["found"] >= 5 and heatmaps.last_drawn["spots_in_place"] > 0
+    assert heatmaps.export_button.isEnabled()
+
+    # A person clicks the hottest element on the rebuilt page: the overlay names it, its replays are listed.
+    hottest = heatmaps.current.heatmap.elements[0] if heatmaps.current else None
+    assert hottest is not None
+    heatmaps.view.page().runJavaScript(
+        "document.querySelector('.heatmap-element[data-selector]').click()"  # the most clicked is drawn first
+    )
+    qtbot.waitUntil(lambda: heatmaps.replay_list.count() > 0, timeout=10000)
+    clicks = [c for c in page_visits(read_recording(VANILLA).events)[0].clicks if c.selector == hottest.selector]
+    listed = heatmaps.listed_clicks()
+    assert sorted(at for _, at in listed) == sorted(float(c.at_ms) for c in clicks)
+    assert heatmaps.replay_list.count() == hottest.clicks
+
+    opened: list[OpenedReplay] = []
+    window.session.opened.connect(opened.append)
+    heatmaps.replay_list.itemActivated.emit(heatmaps.replay_list.item(0))
+    qtbot.waitUntil(lambda: bool(opened), timeout=30000)
+    replay_id, at_ms = listed[0]
+    assert opened[0].replay_id == replay_id and window.pages.currentWidget() is window.player
+    first_event = float(opened[0].recording.events[0]["timestamp"])
+    assert opened[0].start_at_s is not None
+    assert abs(opened[0].start_at_s * 1000 - (at_ms - first_event)) < 5000  # at the click (a lead-in at most)
+
+    # From the player's header: the heatmap of the page the replay shows.
+    window.player.pageHeatmapRequested.emit()
+    assert window.pages.currentWidget() is heatmaps and heatmaps.page is not None
+    assert heatmaps.page.endswith(VANILLA_PATH)
+
+    out = tmp_path / "export" / "page.png"
+    out.parent.mkdir()
+    assert heatmaps.export_png(out) and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
