@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from replay_api import ingest, key_routes, query, share
+from replay_api import collab_routes, ingest, key_routes, query, share
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.errors import install_error_handlers, without_validation_answers
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(query.router)
     app.include_router(share.router)
     app.include_router(key_routes.router)
+    app.include_router(collab_routes.router)
     plain_schema = app.openapi
 
     def schema() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 
 from replay_api.analytics import EVENT, USER, delete_profile
+from replay_api.collab import delete_replay_comments
 from replay_api.config import DAY_SECONDS
 from replay_api.db import Database, Writer
 from replay_api.replays import REPLAY
@@ -32,7 +33,8 @@ class Removed:
 
 
 def delete_user(writer: Writer, project_id: int, distinct_id: str) -> Removed:
-    """Delete a user's profile, replays and analytics events, leaving a tombstone for each in the feed."""
+    """Delete a user's profile, replays (with their comments) and analytics events, leaving a tombstone for
+    each in the feed."""
     mine_r = (replays.c.project_id == project_id) & (
         (replays.c.distinct_id == distinct_id) | (replays.c.user_id == distinct_id)
     )
@@ -54,6 +56,7 @@ def _delete_replays(writer: Writer, project_id: int, rows: list[tuple[int, str]]
     if not rows:
         return
     pks = [pk for pk, _ in rows]
+    delete_replay_comments(writer, project_id, [replay_id for _, replay_id in rows])
     writer.conn.execute(delete(replay_batches).where(replay_batches.c.replay_pk.in_(pks)))
     writer.conn.execute(delete(replays).where(replays.c.id.in_(pks)))
     for _, replay_id in rows:

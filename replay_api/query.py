@@ -36,7 +36,8 @@ async def changes(
 ) -> Response:
     """Changes after `cursor` oldest first: {changes: [{seq, kind, id, op, at, data}], next_cursor, has_more}.
 
-    `kind` is `replay`, `user` or `event`; `op` is `upsert` (data = the entity now) or `delete` (a tombstone,
+    `kind` is `replay`, `user`, `event`, `comment` or `collection` (data: its record as
+    `POST /api/v1/comments` takes it); `op` is `upsert` (data = the entity now) or `delete` (a tombstone,
     data = null). The feed is compacted: an entity appears once, at its latest change, so a consumer that
     stores `next_cursor` after applying a page and resumes from it sees every change exactly once.
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -146,4 +147,23 @@ api_keys = Table(
     Column("last_used_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),
     Index("ix_api_keys_project_name", "project_id", "name"),
+)
+
+# Comments and collections (replay_core.collab), one row per record: its merged wire form as JSON. A deleted
+# record keeps its row (`deleted`), so an older version arriving later cannot bring it back; a comment's
+# row goes with its replay (user deletion, retention), leaving the feed's tombstone.
+collab_records = Table(
+    "collab_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("replay_id", String(200), nullable=False, default=""),
+    Column("body", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "kind", "record_id", name="uq_collab_records_project_kind_record"),
+    Index("ix_collab_records_project_replay", "project_id", "replay_id"),
 )
