@@ -7,6 +7,7 @@ import json
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from viewer.storage import keyframes
 from viewer.storage.activity_counts import metadata_values
 from viewer.storage.models import ReplayMetadata
 from viewer.storage.schema import event_chunks, replay_batches, replays, sources
@@ -100,6 +101,7 @@ def drop_events(conn: Connection, replay_ids: list[str], now_ms: int) -> None:
         return
     conn.execute(delete(event_chunks).where(event_chunks.c.replay_id.in_(replay_ids)))
     conn.execute(delete(replay_batches).where(replay_batches.c.replay_id.in_(replay_ids)))
+    keyframes.forget(conn, replay_ids)
     conn.execute(
         replays.update()
         .where(replays.c.id.in_(replay_ids))

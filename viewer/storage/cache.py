@@ -13,10 +13,21 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
-from viewer.storage import activity_counts, analytics, budget, faults, feed, heatmaps, removal, writes
+from viewer.storage import (
+    activity_counts,
+    analytics,
+    budget,
+    faults,
+    feed,
+    heatmaps,
+    keyframes,
+    removal,
+    writes,
+)
 from viewer.storage.chunks import DamagedReplay, decode_chunk
 from viewer.storage.collab import CollabCache
 from viewer.storage.database import MovedAside, open_engine
+from viewer.storage.keyframes import StoredKeyframe
 from viewer.storage.models import (
     CacheUpdate,
     EventCount,
@@ -310,6 +321,17 @@ class ReplayCache(CollabCache):
             return set(conn.execute(stmt).scalars())
 
     # Disk budget: replays whose events are not kept locally
+
+    def stored_keyframes(self, replay_id: str, format_key: str) -> list[StoredKeyframe]:
+        """The player's keyframes of the replay, made by a player of `format_key` (viewer.storage.keyframes)."""
+        with self.reading() as conn:
+            return keyframes.load(conn, replay_id, format_key)
+
+    def keep_keyframe(self, replay_id: str, format_key: str, keyframe: StoredKeyframe) -> None:
+        """Store a keyframe the player made of a cached replay (nothing when the replay is gone meanwhile)."""
+        with self.writing() as conn:
+            if writes.replay_exists(conn, replay_id) and budget.has_events(conn, replay_id):
+                keyframes.keep(conn, replay_id, format_key, keyframe)
 
     def has_events(self, replay_id: str) -> bool:
         with self.reading() as conn:

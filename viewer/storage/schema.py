@@ -91,6 +91,18 @@ event_chunks = Table(
     Column("data", LargeBinary, nullable=False),  # zstandard-compressed JSON array of events
 )
 
+# The player's keyframes of a replay (viewer.storage.keyframes): JSON text compressed with zstandard.
+keyframes = Table(
+    "keyframes",
+    metadata,
+    Column("replay_id", String, ForeignKey("replays.id", ondelete="CASCADE"), primary_key=True),
+    Column("at_ms", Float, primary_key=True),
+    Column("format", String, nullable=False),
+    Column("events_before", Integer, nullable=False),
+    Column("raw_bytes", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,
