@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from replay_core import collab
 from replay_core.collab import COLLECTION, COMMENT, CollabError, Record
-from viewer.storage.schema import replays
+from viewer.storage.schema import replays, sources
 
 # Tables of their own (migration 0006 creates them): `ReplayCache.row_counts` lists the replay data's.
 metadata = MetaData()
@@ -168,12 +168,13 @@ def _write(conn: Connection, record: Record) -> None:
             conn.execute(insert(collection_entries), rows)
 
 
-def queued(conn: Connection, limit: int = 200) -> list[Queued]:
-    """Records waiting to be uploaded, oldest change first."""
+def queued(conn: Connection, source: str | None = None) -> list[Queued]:
+    """Records waiting to be uploaded, oldest change first; for `source`, without the comments on replays
+    synced from another source (they go to theirs). Collections go to the first source that syncs."""
     rows = conn.execute(
-        select(collab_outbox.c.kind, collab_outbox.c.id, collab_outbox.c.rev)
-        .order_by(collab_outbox.c.queued_ms, collab_outbox.c.kind, collab_outbox.c.id)
-        .limit(limit)
+        select(collab_outbox.c.kind, collab_outbox.c.id, collab_outbox.c.rev).order_by(
+            collab_outbox.c.queued_ms, collab_outbox.c.kind, collab_outbox.c.id
+        )
     ).all()
     found: list[Queued] = []
     for kind, record_id, rev in rows:
@@ -181,8 +182,16 @@ def queued(conn: Connection, limit: int = 200) -> list[Queued]:
         if record is None:  # gone with its replay meanwhile
             conn.execute(delete(collab_outbox).where(_queue_entry(kind, record_id)))
             continue
+        if source is not None and kind == COMMENT and _synced_elsewhere(conn, record.replay_id, source):
+            continue
         found.append(Queued(record, int(rev)))
     return found
+
+
+def _synced_elsewhere(conn: Connection, replay_id: str, source: str) -> bool:
+    query = select(sources.c.name, sources.c.kind).join(replays, replays.c.source_id == sources.c.id)
+    found = conn.execute(query.where(replays.c.id == replay_id)).first()
+    return found is not None and found.kind == "sync" and found.name != source
 
 
 def _queue_entry(kind: str, record_id: str) -> Any:
@@ -356,9 +365,10 @@ class CollabCache:
         with self._conn_read() as conn:
             return collection_named(conn, name)
 
-    def collab_outbox(self, limit: int = 200) -> list[Queued]:
+    def collab_outbox(self, source: str | None = None) -> list[Queued]:
+        """What waits to be uploaded (to `source`: see `queued`)."""
         with self._conn_write() as conn:
-            return queued(conn, limit)
+            return queued(conn, source)
 
     def collab_uploaded(self, sent: Queued, answer: Record | None) -> None:
         with self._conn_write() as conn:

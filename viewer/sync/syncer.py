@@ -50,6 +50,8 @@ from viewer.sync.client import (
     ReplayGone,
     ReplayInfo,
 )
+from viewer.sync.collab import KINDS as COLLAB_KINDS
+from viewer.sync.collab import CollabReport, merge_feed, upload_outbox
 from viewer.sync.transport import OfflineError, SyncError
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ class SyncReport:
     offline: bool = False
     seconds: float = 0.0
     key: KeyInfo | None = None  # what the server says of the source's key, when it said it
+    collab: CollabReport = field(default_factory=CollabReport)  # comments and collections up and down
 
     @property
     def ok(self) -> bool:
@@ -131,6 +134,7 @@ class Syncer:
         started = time.monotonic()
         try:
             self._waiting = {f.replay_id: f.next_retry_ms for f in self.cache.replay_faults(self.source)}
+            upload_outbox(self.cache, self.client.transport, self.source, report.collab)
             self._follow_feed(report)
             self._retry_due(report)
             report.replays_evicted = len(self.cache.evict_oldest(self.budget_bytes))
@@ -154,9 +158,13 @@ class Syncer:
                 return
 
     def _apply_page(self, page: ChangePage, report: SyncReport) -> None:
+        for change, reason in merge_feed(self.cache, page.changes, report.collab):
+            ignore(report, change, reason)
         pending = self._new_update()
         for change in page.changes:
             report.changes += 1
+            if change.kind in COLLAB_KINDS:
+                continue
             if change.kind == REPLAY and not change.is_delete and change.data is not None:
                 self._replay_change(pending, change, report)
                 pending.sync_cursor = str(change.seq)
