@@ -141,11 +141,14 @@ def _print_reports(reports: list[SyncReport]) -> int:
         print(
             f"{report.source}: {report.replays_added} replays added, {report.replays_extended} extended, "
             f"{report.replays_metadata_only} metadata only, {report.users} users, {report.events} events, "
-            f"{report.deletions} deletions, {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s"
+            f"{report.deletions} deletions, {report.collab.uploaded} comments and collections sent, "
+            f"{report.collab.merged} received, {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s"
         )
         for fault in report.skipped:
             print(f"replay-viewer: warning: {report.source}: {_skipped(fault)}", file=sys.stderr)
         for line in report.ignored:
+            print(f"replay-viewer: warning: {report.source}: {line}", file=sys.stderr)
+        for line in report.collab.refused:
             print(f"replay-viewer: warning: {report.source}: {line}", file=sys.stderr)
         for error in report.errors:
             print(f"replay-viewer: error: {report.source}: {error}", file=sys.stderr)
