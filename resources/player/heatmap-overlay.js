@@ -29,6 +29,7 @@ const ReplayHeatmap = (function () {
   function hide() {
     if (!state) return;
     document.removeEventListener('wheel', state.onWheel);
+    if (state.observer) state.observer.disconnect();
     state.layer.remove();
     state = null;
   }
@@ -54,7 +55,7 @@ const ReplayHeatmap = (function () {
     const layer = el('div', 'heatmap-layer');
     layer.setAttribute('aria-label', 'Heatmap');
     replayer.wrapper.appendChild(layer);
-    state = { replayer, iframe, data, layer, bridge, onWheel: null };
+    state = { replayer, iframe, data, layer, bridge, onWheel: null, observer: null };
     state.onWheel = (event) => {
       const view = iframe.contentWindow;
       if (!view) return;
@@ -63,10 +64,27 @@ const ReplayHeatmap = (function () {
     };
     document.addEventListener('wheel', state.onWheel, { passive: true });
     if (data.scroll_to_top && iframe.contentWindow) iframe.contentWindow.scrollTo(0, 0);
-    requestAnimationFrame(() => {
+    const mine = state;
+    // Boxes are measured once the page's fonts are in and it has been laid out; a later change of the
+    // page's size (a late stylesheet or image) draws the overlay again.
+    settled(iframe.contentDocument).then(() => afterLayout(() => {
+      if (state !== mine) return;
       const answer = draw();
+      if (typeof ResizeObserver === 'function' && iframe.contentDocument) {
+        mine.observer = new ResizeObserver(() => requestAnimationFrame(() => { if (state === mine) draw(); }));
+        mine.observer.observe(iframe.contentDocument.documentElement);
+      }
       bridge.heatmapShown(JSON.stringify(answer));
-    });
+    }));
+  }
+
+  function settled(doc) {
+    const fonts = doc && doc.fonts && doc.fonts.ready ? doc.fonts.ready : Promise.resolve();
+    return Promise.race([fonts, new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => undefined);
+  }
+
+  function afterLayout(callback) {
+    requestAnimationFrame(() => requestAnimationFrame(callback));
   }
 
   function draw() {
@@ -236,9 +254,8 @@ const ReplayHeatmap = (function () {
       band.setAttribute('y', String(Math.max(0, top)));
       band.setAttribute('width', String(width));
       band.setAttribute('height', String(Math.max(0, Math.min(height, bottom) - Math.max(0, top))));
-      // Reached by everyone: warm; by nobody: cold and darker.
-      const hue = Math.round(240 * (1 - share));
-      band.setAttribute('fill', `hsla(${hue}, 90%, 50%, ${(0.12 + 0.25 * (1 - share)).toFixed(3)})`);
+      // Reached by every visit: left clear; the fewer visits reached a depth, the darker it is veiled.
+      band.setAttribute('fill', `rgba(16, 28, 84, ${(0.55 * (1 - share)).toFixed(3)})`);
       svg.appendChild(band);
     }
     layer.appendChild(svg);
@@ -246,14 +263,16 @@ const ReplayHeatmap = (function () {
       if (percent % 10 !== 0 || percent === 0) continue;
       const y = (percent / 100) * pageHeight - scrollY;
       if (y < 0 || y > height) continue;
-      const mark = el('div', 'heatmap-depth', `${Math.round(share * 100)} % of visits reached ${percent} %`);
+      const mark = el('div', 'heatmap-depth');
+      mark.appendChild(el('span', '', `${Math.round(share * 100)} % of visits reached ${percent} %`));
       mark.style.top = `${y}px`;
       layer.appendChild(mark);
     }
     if (scroll.fold_px) {
       const y = Number(scroll.fold_px) - scrollY;
       if (y >= 0 && y <= height) {
-        const fold = el('div', 'heatmap-fold', `Fold (${Math.round(Number(scroll.fold_px))} px)`);
+        const fold = el('div', 'heatmap-fold');
+        fold.appendChild(el('span', '', `Fold: the median viewport, ${Math.round(Number(scroll.fold_px))} px`));
         fold.style.top = `${y}px`;
         layer.appendChild(fold);
       }

@@ -93,7 +93,6 @@ def render_heatmap_png(view: Any, events: list[Any], caption: str, out: Path, ti
     if problem:
         raise CommandError(problem)
     use_offscreen_platform()
-    from viewer.player.headless import wait_until
     from viewer.player.moment import MomentRenderer
 
     settings = read_settings()
@@ -106,16 +105,34 @@ def render_heatmap_png(view: Any, events: list[Any], caption: str, out: Path, ti
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         renderer.show(recording, timeout_s)
-        renderer.seek(float(view.snapshot.at_offset_ms), timeout_s)
-        renderer.view.show_heatmap(overlay_data(view, caption=caption))
-        wait_until(lambda: bool(drawn), timeout_s, "the heatmap to be drawn")
-        if drawn[0].get("error"):
-            raise CommandError(f"the heatmap could not be drawn: {drawn[0]['error']}")
+        # The visit's moments in turn: the page is drawn where most of the clicked elements are on it.
+        tried: list[tuple[int, int]] = []
+        for moment in view.snapshot.moments or (view.snapshot.at_offset_ms,):
+            answer = _draw_at(renderer, float(moment), overlay_data(view, caption=caption), drawn, timeout_s)
+            tried.append((int(answer.get("found", 0)), -moment))
+            if not answer.get("missing"):
+                break
+        best = -max(tried)[1]
+        if best != -tried[-1][1]:
+            _draw_at(renderer, float(best), overlay_data(view, caption=caption), drawn, timeout_s)
         renderer.save_png(temporary)
         os.replace(temporary, out)
     finally:
         temporary.unlink(missing_ok=True)
         renderer.close()
+
+
+def _draw_at(renderer: Any, at_ms: float, overlay: dict[str, Any], drawn: list[dict[str, Any]],
+             timeout_s: float) -> dict[str, Any]:  # fmt: skip
+    from viewer.player.headless import wait_until
+
+    renderer.seek(at_ms, timeout_s)
+    drawn.clear()
+    renderer.view.show_heatmap(overlay)
+    wait_until(lambda: bool(drawn), timeout_s, "the heatmap to be drawn")
+    if drawn[0].get("error"):
+        raise CommandError(f"the heatmap could not be drawn: {drawn[0]['error']}")
+    return drawn[0]
 
 
 def since_ms(text: str | None) -> int | None:

@@ -51,6 +51,7 @@ from viewer.storage.schema import (
 BACKFILL_BATCH = 20  # replays per transaction, as for the activity figures
 SPOT_PX = 8  # click positions are summed per element in squares of this many page pixels
 SPOT_SAMPLE = 5000  # the heat by position is drawn from at most this many clicks (a sample of a busy page)
+SNAPSHOT_MOMENTS = 4  # moments of the visit tried for the rebuilt page (first click, ..., last click)
 SNAPSHOT_DELAY_MS = 1000  # a visit without clicks is shown this long after it started (or at its end)
 DEPTH_STEP_PERCENT = 5
 # The SDK's analytics events a heatmap reads: page views start visits, `$mp_click` tells page heights.
@@ -148,6 +149,10 @@ class PageSnapshot:
     at_offset_ms: int  # from the replay's first event
     viewport_width: int | None
     viewport_height: int | None
+    # Moments of the visit to try, `at_offset_ms` first: just before its first, middle and last clicks. The
+    # page changes as it is used (a todo added, a panel opened): the view shows the one where most of the
+    # clicked elements are on the page.
+    moments: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -520,13 +525,18 @@ def page_snapshot(conn: Connection, page_ids: Sequence[int], where: HeatmapFilte
         return None
     visit_id, replay_id, page, offset, width, height, duration = found
     c = heatmap_clicks.c
-    first_click = conn.execute(select(func.min(c.offset_ms)).where(c.visit_id == visit_id)).scalar()
+    click_times = list(conn.execute(select(c.offset_ms).where(c.visit_id == visit_id).order_by(c.offset_ms)).scalars())
     next_visit = conn.execute(
         select(func.min(v.offset_ms)).where(v.replay_id == replay_id, v.offset_ms > offset)
     ).scalar()
     end = min(int(duration), int(next_visit) - 1) if next_visit is not None else int(duration)
-    at = int(first_click) - 1 if first_click is not None else offset + SNAPSHOT_DELAY_MS
-    return PageSnapshot(replay_id, page, max(int(offset), min(at, end)), width, height)
+    if click_times:
+        picks = [click_times[round(i * (len(click_times) - 1) / (SNAPSHOT_MOMENTS - 1))] - 1
+                 for i in range(SNAPSHOT_MOMENTS)]  # fmt: skip
+    else:
+        picks = [offset + SNAPSHOT_DELAY_MS]
+    moments = tuple(dict.fromkeys(max(int(offset), min(int(at), end)) for at in picks))
+    return PageSnapshot(replay_id, page, moments[0], width, height, moments)
 
 
 def heatmap_view(conn: Connection, page_or_pattern: str, where: HeatmapFilter) -> HeatmapView:

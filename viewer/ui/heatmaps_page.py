@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -94,6 +93,8 @@ class HeatmapsPage(QWidget):
         self._shown_replay: str | None = None  # the replay the player holds
         self._seek_token = -1
         self._drawn_once = False  # the first drawing of a snapshot scrolls it to the top
+        self._trying: list[int] = []  # moments of the snapshot's visit still to try
+        self._tried: list[tuple[int, int]] = []  # (elements found, moment)
         self._asked = 0  # numbers the page's questions to the cache: a late answer is dropped
         self.last_drawn: dict[str, Any] = {}
         self._build(remote_assets)
@@ -166,27 +167,21 @@ class HeatmapsPage(QWidget):
         stage_layout.setContentsMargins(0, 0, 0, 0)
         stage_layout.addWidget(self.view, 1)
         stage_layout.addWidget(self.status)
-        details = QWidget()
-        details_layout = QHBoxLayout(details)
-        details_layout.setContentsMargins(0, 0, 0, 0)
-        details_layout.addWidget(self.element_list, 3)
         replays = QWidget()
         replays_layout = QVBoxLayout(replays)
         replays_layout.setContentsMargins(0, 0, 0, 0)
         replays_layout.addWidget(self.replay_label)
         replays_layout.addWidget(self.replay_list, 1)
-        details_layout.addWidget(replays, 2)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(stage)
-        right.addWidget(details)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        right.setSizes([560, 200])
+        # The lists on the left, top to bottom as a person goes: a page, its elements, an element's replays.
+        lists = QSplitter(Qt.Orientation.Vertical)
+        for widget in (self.page_list, self.element_list, replays):
+            lists.addWidget(widget)
+        lists.setSizes([220, 300, 220])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.page_list)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(lists)
+        self.splitter.addWidget(stage)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 900])
+        self.splitter.setSizes([380, 820])
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.splitter, 1)
@@ -285,7 +280,9 @@ class HeatmapsPage(QWidget):
             self._shown_replay = snapshot.replay_id
         self.view.show_heatmap(None)
         self._drawn_once = False
-        self._seek_token = self.view.seek(float(snapshot.at_offset_ms), False)
+        self._trying = list(snapshot.moments or (snapshot.at_offset_ms,))
+        self._tried = []
+        self._seek_token = self.view.seek(float(self._trying[0]), False)
         self.status.setText(f"Rebuilding the page from replay {snapshot.replay_id}…")
 
     def _fill_elements(self, view: HeatmapView) -> None:
@@ -325,6 +322,20 @@ class HeatmapsPage(QWidget):
         self.view.show_heatmap(overlay)
 
     def _on_drawn(self, answer: dict[str, Any]) -> None:
+        if self._trying and not answer.get("error"):
+            # Trying the visit's moments: the page shown is the one with most of the clicked elements on it.
+            self._tried.append((int(answer.get("found", 0)), self._trying.pop(0)))
+            if self._trying and answer.get("missing"):
+                self._seek_token = self.view.seek(float(self._trying[0]), False)
+                return
+            self._trying = []
+            best = max(self._tried, key=lambda tried: (tried[0], -tried[1]))[1]
+            if best != self._tried[-1][1]:
+                self._trying = [best]  # shown once more, then drawn for good
+                self._tried = [(-1, best)]
+                self._seek_token = self.view.seek(float(best), False)
+                return
+        self._trying = []
         self.last_drawn = answer
         if answer.get("error") or self.current is None:
             self.status.setText(f"The heatmap could not be drawn: {answer.get('error', 'no page')}")
@@ -333,11 +344,11 @@ class HeatmapsPage(QWidget):
         self.export_button.setEnabled(True)
         snapshot = self.current.snapshot
         found, missing = int(answer.get("found", 0)), int(answer.get("missing", 0))
-        where = f"rebuilt from replay {snapshot.replay_id}" if snapshot else "rebuilt"
-        lines = [f"{self._caption()}. The page is {where}; {found} of {found + missing} clicked elements are on it."]
+        source = f"replay {snapshot.replay_id}" if snapshot else "a replay"
+        lines = [f"Rebuilt from {source}: {found} of {found + missing} clicked elements are on this page."]
         if answer.get("spots_centred"):
-            lines.append(f"{answer['spots_centred']} clicks from other layouts are drawn at their element's centre.")
-        lines.append("Scroll the page with the wheel; click a shaded element to list its replays.")
+            lines.append(f"{answer['spots_centred']} clicks from another layout are drawn at their element's centre.")
+        lines.append("Scroll with the wheel; click a shaded element for its replays.")
         self.status.setText(" ".join(lines))
 
     # the replays behind a hot element -------------------------------------------------------------
