@@ -13,8 +13,8 @@ heat by position and the scroll map over it; written to a temporary name and ren
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import os
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -56,7 +56,9 @@ def run_heatmap(args: argparse.Namespace) -> int:
                 raise CommandError(f"no replay that visited {shown(page)} has its events in the cache "
                                    "to rebuild the page from")  # fmt: skip
             events = cache.events(view.snapshot.replay_id)
-            render_heatmap_png(view, events, _caption(page, view.heatmap, args), Path(png))
+            # By name, as viewer.cli dispatches commands: this module stays Qt-free; only --png loads Qt.
+            render = importlib.import_module("viewer.commands.heatmap_png").render_heatmap_png
+            render(view, events, _caption(page, view.heatmap, args), Path(png))
             print(png)
             return 0
         heatmap = cache.heatmap(page, where)
@@ -80,59 +82,6 @@ def _check_png_target(path: Path) -> None:
 def _caption(page: str, heatmap: Any, args: argparse.Namespace) -> str:
     return (f"{one_line(page, 200)}: {heatmap.visits} visits, {heatmap.clicks} clicks, "
             f"{heatmap.replays} replays{_filters_text(args)}")  # fmt: skip
-
-
-def render_heatmap_png(view: Any, events: list[Any], caption: str, out: Path, timeout_s: float = 60.0) -> None:
-    """Rebuild the page from `view.snapshot` offscreen, draw the overlay, write the PNG (temp name, rename)."""
-    from replay_core import Recording
-    from viewer.player.environment import sandbox_problem, use_offscreen_platform
-    from viewer.settings import read_settings
-    from viewer.storage.heatmaps import overlay_data
-
-    problem = sandbox_problem()
-    if problem:
-        raise CommandError(problem)
-    use_offscreen_platform()
-    from viewer.player.moment import MomentRenderer
-
-    settings = read_settings()
-    if settings.notice:
-        print(f"replay-viewer: warning: {settings.notice}", file=sys.stderr)
-    recording = Recording(events=events, name=view.snapshot.replay_id)
-    renderer = MomentRenderer.start(remote_assets=settings.value.load_remote_assets)
-    drawn: list[dict[str, Any]] = []
-    renderer.view.heatmapDrawn.connect(drawn.append)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        renderer.show(recording, timeout_s)
-        # The visit's moments in turn: the page is drawn where most of the clicked elements are on it.
-        tried: list[tuple[int, int]] = []
-        for moment in view.snapshot.moments or (view.snapshot.at_offset_ms,):
-            answer = _draw_at(renderer, float(moment), overlay_data(view, caption=caption), drawn, timeout_s)
-            tried.append((int(answer.get("found", 0)), -moment))
-            if not answer.get("missing"):
-                break
-        best = -max(tried)[1]
-        if best != -tried[-1][1]:
-            _draw_at(renderer, float(best), overlay_data(view, caption=caption), drawn, timeout_s)
-        renderer.save_png(temporary)
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
-        renderer.close()
-
-
-def _draw_at(renderer: Any, at_ms: float, overlay: dict[str, Any], drawn: list[dict[str, Any]],
-             timeout_s: float) -> dict[str, Any]:  # fmt: skip
-    from viewer.player.headless import wait_until
-
-    renderer.seek(at_ms, timeout_s)
-    drawn.clear()
-    renderer.view.show_heatmap(overlay)
-    wait_until(lambda: bool(drawn), timeout_s, "the heatmap to be drawn")
-    if drawn[0].get("error"):
-        raise CommandError(f"the heatmap could not be drawn: {drawn[0]['error']}")
-    return drawn[0]
 
 
 def since_ms(text: str | None) -> int | None:
