@@ -66,11 +66,9 @@ def page_at(events: Sequence[Any], offset_ms: float) -> str | None:
 
 
 def _short_page(page: str) -> str:
-    """A page as the list shows it: its path first (the whole URL is the row's tooltip)."""
+    """A page as the list shows it: its path, whose end tells pages apart (the whole URL on hover)."""
     split = urlsplit(page)
-    if not split.netloc:
-        return one_line(page, 300)
-    return one_line(f"{split.path or '/'}  —  {split.netloc}", 300)
+    return one_line(split.path or "/" if split.netloc else page, 300)
 
 
 def _fit_columns(tree: QTreeWidget) -> None:
@@ -130,10 +128,11 @@ class HeatmapsPage(QWidget):
             controls.addWidget(widget)
 
         self.page_list = QTreeWidget()
-        self.page_list.setHeaderLabels(["Page", "Visits", "Clicks", "Replays"])
+        self.page_list.setHeaderLabels(["Page", "Visits", "Clicks"])
         self.page_list.setRootIsDecorated(False)
         self.page_list.setUniformRowHeights(True)
         _fit_columns(self.page_list)
+        self.page_list.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a path tells pages apart
         self.page_list.currentItemChanged.connect(self._page_chosen)
 
         self.view = ReplayView(remote_assets=remote_assets)
@@ -148,7 +147,7 @@ class HeatmapsPage(QWidget):
         self.view.heatmapElementClicked.connect(self.choose_element)
 
         self.element_list = QTreeWidget()
-        self.element_list.setHeaderLabels(["Element", "Clicks", "Visits", "Replays", "Rage", "Dead"])
+        self.element_list.setHeaderLabels(["Element", "Clicks", "Replays"])
         self.element_list.setRootIsDecorated(False)
         self.element_list.setUniformRowHeights(True)
         _fit_columns(self.element_list)
@@ -176,12 +175,14 @@ class HeatmapsPage(QWidget):
         lists = QSplitter(Qt.Orientation.Vertical)
         for widget in (self.page_list, self.element_list, replays):
             lists.addWidget(widget)
-        lists.setSizes([220, 300, 220])
+        lists.setSizes([200, 320, 220])
+        lists.setMinimumWidth(240)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(lists)
         self.splitter.addWidget(stage)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 820])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([340, 660])
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.splitter, 1)
@@ -213,11 +214,11 @@ class HeatmapsPage(QWidget):
         self.page_list.clear()
         chosen = None
         for summary in pages:
-            item = QTreeWidgetItem([_short_page(summary.page), str(summary.visits), str(summary.clicks),
-                                    str(summary.replays)])  # fmt: skip
+            item = QTreeWidgetItem([_short_page(summary.page), str(summary.visits), str(summary.clicks)])
             item.setData(0, PAGE_ROLE, summary.page)
-            item.setToolTip(0, summary.page)
-            for column in (1, 2, 3):
+            item.setToolTip(0, f"{summary.page}\n{summary.visits} visits, {summary.clicks} clicks, "
+                               f"{summary.replays} replays")  # fmt: skip
+            for column in (1, 2):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.page_list.addTopLevelItem(item)
             if summary.page == self.page:
@@ -289,12 +290,14 @@ class HeatmapsPage(QWidget):
         self.element_list.blockSignals(True)
         self.element_list.clear()
         for element in view.heatmap.elements:
-            label = element.label if element.label != element.selector else element.selector
-            item = QTreeWidgetItem([one_line(label, 200), *(str(n) for n in (
-                element.clicks, element.visits, element.replays, element.rage, element.dead))])  # fmt: skip
+            # Named elements by their name; others by the last step of their selector (all of it on hover).
+            label = element.label if "“" in element.label else element.label.rsplit(" > ", 1)[-1]
+            marks = "".join(f" · {n} {kind}" for n, kind in ((element.rage, "rage"), (element.dead, "dead")) if n)
+            item = QTreeWidgetItem([one_line(label, 200) + marks, str(element.clicks), str(element.replays)])
             item.setData(0, PAGE_ROLE, element.selector)
-            item.setToolTip(0, element.selector)
-            for column in range(1, 6):
+            item.setToolTip(0, f"{element.selector}\n{element.clicks} clicks in {element.visits} visits and "
+                               f"{element.replays} replays; {element.rage} rage, {element.dead} dead")  # fmt: skip
+            for column in (1, 2):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.element_list.addTopLevelItem(item)
         self.element_list.blockSignals(False)
