@@ -30,6 +30,7 @@ const ReplayHeatmap = (function () {
     if (!state) return;
     document.removeEventListener('wheel', state.onWheel);
     if (state.observer) state.observer.disconnect();
+    state.replayer.wrapper.classList.remove('heatmap-on');
     state.layer.remove();
     state = null;
   }
@@ -55,6 +56,7 @@ const ReplayHeatmap = (function () {
     const layer = el('div', 'heatmap-layer');
     layer.setAttribute('aria-label', 'Heatmap');
     replayer.wrapper.appendChild(layer);
+    replayer.wrapper.classList.add('heatmap-on'); // the recorded pointer is not part of a heatmap
     state = { replayer, iframe, data, layer, bridge, onWheel: null, observer: null };
     state.onWheel = (event) => {
       const view = iframe.contentWindow;
