@@ -26,6 +26,7 @@ class MarkerKind(StrEnum):
     CUSTOM = "custom"
     ERROR = "error"
     FRUSTRATION = "frustration"  # a rage, dead or error click (replay_core.frustration), from the activity timeline
+    COMMENT = "comment"  # a teammate's comment at this moment (replay_core.collab), from the cache
 
 
 @dataclass(frozen=True)

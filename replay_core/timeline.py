@@ -59,6 +59,7 @@ class EntryKind(StrEnum):
     CUSTOM = "custom"  # an rrweb Custom event
     ERROR = "error"  # a Custom event tagged as an error
     FRUSTRATION = "frustration"
+    COMMENT = "comment"  # a comment pinned to the moment (replay_core.collab); the app adds them, not the events
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ CHIPS: list[tuple[str, Filter]] = [
     ("Clicks", lambda e: e.kind == EntryKind.CLICK),
     ("Errors", lambda e: e.is_error),
     ("Frustration", lambda e: e.kind == EntryKind.FRUSTRATION),
+    ("Comments", lambda e: e.kind == EntryKind.COMMENT),
 ]
 # Console level filters: the title, and whether a level belongs to it.
 LEVELS: list[tuple[str, Callable[[str], bool]]] = [

@@ -33,6 +33,7 @@ from viewer.sync.service import SyncStatus
 from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
+from viewer.ui.collab_panel import CollectionsPanel, CommentsOfReplay
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.heatmaps_page import HeatmapsPage, page_at
 from viewer.ui.link_dialog import ask_for_link
@@ -73,7 +74,13 @@ class MainWindow(QMainWindow):
         self.activity.setMinimumWidth(1)  # the window's own minimum stays the pages'; see _fit_panels
         self.activity_dock = self._dock("Activity", "activity", self.activity)
         self.activity_wanted = settings.activity_panel  # the user's choice; a narrow window hides it anyway
-        self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=[self.feed, self.activity_dock])
+        self.collections = CollectionsPanel(session.cache)
+        self.collections_dock = self._dock("Collections", "collections", self.collections)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.collections_dock)
+        self.resizeDocks([self.collections_dock], [230], Qt.Orientation.Horizontal)  # until the user's own
+        self.comments = CommentsOfReplay(self, session, self.player, self.activity)
+        away = [self.feed, self.activity_dock, self.collections_dock]
+        self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=away)
         self._build_status_bar()
         self._build_menus()
         self._connect_widgets()
@@ -127,6 +134,9 @@ class MainWindow(QMainWindow):
         self._add(edit, "&Copy link", ["Ctrl+Shift+C"], lambda: self.copy_link(with_time=True))
         self._add(edit, "Copy link &without time", [], lambda: self.copy_link(with_time=False))
         self._add(edit, "&Find replays", ["Ctrl+F"], self.feed.focus_search)
+        edit.addSeparator()
+        self._add(edit, "Add co&mment at this moment…", ["C"], self.comments.ask_for_comment)
+        self._add(edit, "Add to c&ollection…", ["Ctrl+D"], self.comments.ask_for_collection)
         self._build_playback_menu(self._menu("&Playback"))
         go = self._menu("&Go")
         self._add(go, "&Player", ["Ctrl+1"], lambda: self.pages.setCurrentWidget(self.player))
@@ -139,6 +149,7 @@ class MainWindow(QMainWindow):
         self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
         self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
         self.activity_action = self._add(view, "&Activity panel", ["Ctrl+Shift+A"], self._want_activity, checkable=True)
+        view.addAction(self.collections_dock.toggleViewAction())
         help_menu = self._menu("&Help")
         self._add(help_menu, "&About Replay Viewer", [], self.show_about)
 
@@ -189,7 +200,14 @@ class MainWindow(QMainWindow):
         session.opened.connect(self._opened)
         session.grew.connect(player.extend_replay)
         session.failed.connect(player.show_problem)
-        session.activity.connect(self.activity.set_entries)
+        session.activity.connect(self.comments.set_activity)
+        session.opened.connect(lambda opened: self.comments.load(opened.replay_id))
+        session.replaysChanged.connect(self.collections.refresh)
+        session.replaysChanged.connect(self.comments.reload)
+        self.comments.changed.connect(self.collections.refresh)
+        self.comments.message.connect(self.statusBar().showMessage)
+        self.collections.message.connect(self.statusBar().showMessage)
+        self.collections.playRequested.connect(self.play_queue)
         session.activity.connect(lambda entries: player.add_signal_markers(signal_markers(entries)))
         session.failed.connect(self._highlight_playing)
         # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.

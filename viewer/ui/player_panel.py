@@ -194,6 +194,14 @@ class PlayerPanel(QWidget):
         timeline = self.controls.timeline
         timeline.set_replay(timeline.duration_ms, timeline.start_ts, timeline.spans, merged)
 
+    def set_comment_markers(self, markers: list[Marker]) -> None:
+        """The open replay's comments as markers (timeline and Shift+←/→), replacing those shown before."""
+        kept = [m for m in self.controller.markers if m.kind != MarkerKind.COMMENT]
+        merged = sorted([*kept, *markers], key=lambda m: m.at_ms)
+        self.controller.extend(self.controller.duration_ms, self.controller.inactive_spans, merged)
+        timeline = self.controls.timeline
+        timeline.set_replay(timeline.duration_ms, timeline.start_ts, timeline.spans, merged)
+
     def show_problem(self, problem: ReplayProblem) -> None:
         self.controller.pause()
         self._autoplay = False

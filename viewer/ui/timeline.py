@@ -18,6 +18,7 @@ MARKER_COLORS = {
     MarkerKind.CUSTOM: QColor("#f29900"),
     MarkerKind.ERROR: QColor("#ea4335"),
     MarkerKind.FRUSTRATION: QColor("#f26b1d"),
+    MarkerKind.COMMENT: QColor("#00a3bf"),
 }
 _MARGIN = 8.0
 _MARKER_HIT_PX = 4.0

@@ -1,0 +1,62 @@
+"""Comments and collections in the window: a collection in the sidebar plays in order from its start
+moments, the open replay's comments are timeline markers and activity rows, and C adds one at the
+playhead. The text dialog is answered by the test (a modal dialog waits for a person); the rest is real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QInputDialog
+from pytestqt.qtbot import QtBot
+
+from replay_core.markers import MarkerKind
+from replay_core.timeline import EntryKind
+from tests.paths import RRWEB_FIXTURES
+from tests.ui.conftest import MakeWindow
+from viewer.storage import ReplayCache
+from viewer.storage.importer import import_paths
+
+SMALL = sorted((p for p in RRWEB_FIXTURES if p.stat().st_size < 400_000), key=lambda p: p.name)[:2]
+
+
+def _comment_markers(window: object) -> list[str]:
+    markers = window.player.controller.markers  # type: ignore[attr-defined]
+    return [m.label for m in markers if m.kind == MarkerKind.COMMENT]
+
+
+def test_a_collection_plays_in_order_and_comments_show_and_are_added(
+    qtbot: QtBot, data_dir: Path, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ReplayCache.open() as cache:
+        list(import_paths(cache, SMALL))
+        first, second = sorted(row.id for row in cache.all_replays())
+        cache.add_comment(first, 1_000, "Layout jumps here", "Ana")
+        cache.create_collection("Review", "Ana")
+        cache.add_to_collection("Review", second)
+        cache.add_to_collection("Review", first, 500)
+    window = make_window()
+    panel = window.collections
+    qtbot.waitUntil(lambda: len(panel.shown) == 1, timeout=30000)
+    top = panel.tree.topLevelItem(0)
+    assert top is not None and top.text(0) == "Review  (2)" and top.childCount() == 2
+    opened: list[str] = []
+    window.session.opened.connect(lambda o: opened.append(o.replay_id))
+    panel.tree.setCurrentItem(top)
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: opened == [second], timeout=30000)
+    window.session.replay_ended()  # the first reached its end: the collection goes on
+    qtbot.waitUntil(lambda: opened == [second, first], timeout=30000)
+    qtbot.waitUntil(lambda: _comment_markers(window) == ["Ana: Layout jumps here"], timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            [e.summary for e in window.activity.model.entries if e.kind == EntryKind.COMMENT]
+            == ["Comment — Ana: Layout jumps here"]
+        ),
+        timeout=30000,
+    )
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *args, **kwargs: ("Second look", True))
+    window.comments.ask_for_comment()
+    qtbot.waitUntil(lambda: len(_comment_markers(window)) == 2, timeout=30000)
+    with ReplayCache.open() as cache:
+        assert sorted(c.text for c in cache.comments(first)) == ["Layout jumps here", "Second look"]

@@ -1,0 +1,333 @@
+"""Collections in the sidebar, and comments as the player's markers and activity rows.
+
+The panel lists each collection with its replays in order; double-clicking a collection (or Play) plays it
+from the first replay, a replay plays the collection from there, each replay from its start moment
+(the View replays queue). Remove and move up or down change the collection through the cache worker,
+which queues the change for the next sync. No cache work runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from replay_core.collab import Entry, Record
+from replay_core.markers import Marker, MarkerKind
+from replay_core.plain_text import one_line
+from replay_core.timeline import ActivityEntry, EntryKind
+from viewer.settings import Settings, author_name
+from viewer.storage import ReplayCache, ReplayRow
+from viewer.ui.activity_panel import ActivityPanel
+from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.player_panel import PlayerPanel
+from viewer.ui.replay_loading import QueuedReplay
+from viewer.ui.timeline import format_clock
+
+_COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 1
+_ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def comment_markers(comments: Sequence[Record]) -> list[Marker]:
+    """A comment is a marker on the timeline (its label the author and the start of the text)."""
+    return [Marker(c.at_ms, MarkerKind.COMMENT, one_line(f"{c.author}: {c.text}", 80)) for c in comments]
+
+
+def comment_entries(comments: Sequence[Record]) -> list[ActivityEntry]:
+    """A comment is a row of the activity panel; its details the whole text."""
+    return [
+        ActivityEntry(c.at_ms, EntryKind.COMMENT, one_line(f"Comment — {c.author}: {c.text}"), details=c.text)
+        for c in comments
+    ]
+
+
+def merged_activity(entries: Sequence[ActivityEntry], comments: Sequence[Record]) -> list[ActivityEntry]:
+    """The replay's activity with its comments among the rows, in time order."""
+    kept = [e for e in entries if e.kind != EntryKind.COMMENT]
+    return sorted([*kept, *comment_entries(comments)], key=lambda e: e.at_ms)
+
+
+@dataclass(frozen=True)
+class ShownCollection:
+    record: Record
+    rows: dict[str, ReplayRow]  # the entries' replays the cache has
+
+
+def load_collections(cache: ReplayCache) -> list[ShownCollection]:
+    shown = []
+    for record in cache.collections():
+        ids = [e.replay_id for e in record.entries()]
+        shown.append(ShownCollection(record, {row.id: row for row in cache.rows_by_id(ids)}))
+    return shown
+
+
+def queue_of(shown: ShownCollection, first: int = 0) -> list[QueuedReplay]:
+    """The collection's cached replays from entry `first` on, each from its start moment."""
+    queue = []
+    for entry in shown.record.entries()[first:]:
+        row = shown.rows.get(entry.replay_id)
+        if row is None:
+            continue
+        at = None if entry.start_ms is None else row.start_ms + entry.start_ms
+        queue.append(QueuedReplay(entry.replay_id, at))
+    return queue
+
+
+def entry_label(number: int, entry: Entry, row: ReplayRow | None) -> str:
+    if row is None:
+        return f"{number}. {entry.replay_id} (not in the cache)"
+    who = row.user_name or row.user_email or row.user_id or "Anonymous visitor"
+    started = datetime.fromtimestamp(row.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
+    start = "" if entry.start_ms is None else f" — from {format_clock(entry.start_ms)}"
+    return one_line(f"{number}. {who}, {started}{start}", 120)
+
+
+class CollectionsPanel(QWidget):
+    """The collections and their replays; asks for them to play and for changes to be made."""
+
+    playRequested = Signal(list)  # list[QueuedReplay]
+    message = Signal(str, int)
+
+    def __init__(self, cache: CacheWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self.shown: list[ShownCollection] = []
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Collections")
+        self.tree.itemActivated.connect(self._activated)
+        self.play_button = QPushButton("Play")
+        self.up_button = QPushButton("▲")
+        self.down_button = QPushButton("▼")
+        for button, name in ((self.up_button, "Move up"), (self.down_button, "Move down")):
+            button.setToolTip(name)
+            button.setAccessibleName(name)
+            button.setMaximumWidth(36)
+        self.remove_button = QPushButton("Remove")
+        self.play_button.clicked.connect(lambda: self._play_current())
+        self.up_button.clicked.connect(lambda: self._move(-1))
+        self.down_button.clicked.connect(lambda: self._move(1))
+        self.remove_button.clicked.connect(self._remove)
+        buttons = QHBoxLayout()
+        for button in (self.play_button, self.up_button, self.down_button, self.remove_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tree)
+        layout.addLayout(buttons)
+
+    def refresh(self) -> None:
+        self.cache.call(load_collections, self._show)
+
+    def names(self) -> list[str]:
+        return [s.record.name for s in self.shown]
+
+    def _show(self, shown: list[ShownCollection]) -> None:
+        expanded = {s.record.id for s, i in self._items() if i.isExpanded()}
+        self.shown = shown
+        self.tree.clear()
+        for index, collection in enumerate(shown):
+            entries = collection.record.entries()
+            top = QTreeWidgetItem([f"{collection.record.name}  ({len(entries)})"])
+            top.setData(0, _COLLECTION_ROLE, index)
+            top.setToolTip(0, f"by {collection.record.author}; double-click to play in order")
+            for number, entry in enumerate(entries, start=1):
+                child = QTreeWidgetItem([entry_label(number, entry, collection.rows.get(entry.replay_id))])
+                child.setData(0, _COLLECTION_ROLE, index)
+                child.setData(0, _ENTRY_ROLE, number - 1)
+                top.addChild(child)
+            self.tree.addTopLevelItem(top)
+            top.setExpanded(collection.record.id in expanded or len(shown) <= 3)
+        if not shown:
+            hint = QTreeWidgetItem(["No collections yet: Edit → Add to collection (Ctrl+D)"])
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.tree.addTopLevelItem(hint)
+
+    def _items(self) -> list[tuple[ShownCollection, QTreeWidgetItem]]:
+        found = []
+        for row in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(row)
+            index = item.data(0, _COLLECTION_ROLE) if item is not None else None
+            if item is not None and isinstance(index, int) and index < len(self.shown):
+                found.append((self.shown[index], item))
+        return found
+
+    def _selected(self) -> tuple[ShownCollection, int | None] | None:
+        item = self.tree.currentItem()
+        if item is None or not isinstance(item.data(0, _COLLECTION_ROLE), int):
+            return None
+        entry = item.data(0, _ENTRY_ROLE)
+        return self.shown[item.data(0, _COLLECTION_ROLE)], entry if isinstance(entry, int) else None
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        self.tree.setCurrentItem(item)
+        self._play_current()
+
+    def _play_current(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        shown, entry = selected
+        queue = queue_of(shown, entry or 0)
+        if not queue:
+            self.message.emit(f"None of the replays of {shown.record.name!r} is in the cache", 6000)
+            return
+        self.playRequested.emit(queue)
+
+    def _change(self, work: Callable[[ReplayCache], object]) -> None:
+        def done(_: object) -> None:
+            self.refresh()
+
+        self.cache.call(work, done, lambda problem: self.message.emit(problem, 8000))
+
+    def _move(self, step: int) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        shown, index = selected
+        if index is None:
+            return
+        ids = [e.replay_id for e in shown.record.entries()]
+        target = index + step
+        if not 0 <= target < len(ids):
+            return
+        ids[index], ids[target] = ids[target], ids[index]
+        record_id = shown.record.id
+        self._change(lambda cache: cache.reorder_collection(record_id, ids))
+
+    def _remove(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        shown, index = selected
+        record_id = shown.record.id
+        if index is None:
+            answer = QMessageBox.question(
+                self, "Delete collection", f"Delete the collection {shown.record.name!r} for the whole team?"
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self._change(lambda cache: cache.delete_collection(record_id))
+            return
+        replay_id = shown.record.entries()[index].replay_id
+        self._change(lambda cache: cache.remove_from_collection(record_id, replay_id))
+
+
+class CommentsOfReplay(QObject):
+    """The open replay's comments on the timeline and in the activity panel, and the two actions that
+    write: a comment at the playhead (C) and the open replay added to a collection (Ctrl+D)."""
+
+    changed = Signal()  # a collection changed
+    message = Signal(str, int)
+
+    def __init__(self, window: QWidget, session: Any, player: PlayerPanel, activity: ActivityPanel) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.player = player
+        self.activity = activity
+        self.entries: list[ActivityEntry] = []
+        self.comments: list[Record] = []
+        self.comments_of: str | None = None  # the replay `comments` belong to
+
+    @property
+    def cache(self) -> CacheWorker:
+        worker: CacheWorker = self.session.cache
+        return worker
+
+    def set_activity(self, entries: list[ActivityEntry]) -> None:
+        """The open replay's activity timeline arrived: shown with its comments among the rows."""
+        self.entries = list(entries)
+        self._show_rows()
+
+    def load(self, replay_id: str | None) -> None:
+        if replay_id is None:
+            return
+        self.cache.call(lambda cache: cache.comments(replay_id), lambda found: self._loaded(replay_id, found))
+
+    def reload(self) -> None:
+        self.load(self.session.current_replay_id)
+
+    def _loaded(self, replay_id: str, comments: list[Record]) -> None:
+        if replay_id != self.session.current_replay_id:  # another replay opened meanwhile
+            return
+        self.comments, self.comments_of = comments, replay_id
+        self.player.set_comment_markers(comment_markers(comments))
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        mine = self.comments if self.comments_of == self.session.current_replay_id else []
+        self.activity.set_entries(merged_activity(self.entries, mine))
+
+    def _settings(self) -> Settings:
+        settings: Settings = self.session.settings
+        return settings
+
+    def ask_for_comment(self) -> None:
+        replay_id = self.session.current_replay_id
+        if replay_id is None or self.player.replay_id != replay_id:
+            self.message.emit("Comments are on cached replays: open one from the feed first", 6000)
+            return
+        at_ms = max(0, round(self.player.controller.position_ms))
+        self.player.controller.pause()
+        text, ok = QInputDialog.getMultiLineText(
+            self.window, "Add comment", f"Comment at {format_clock(at_ms)} (shared with your team on sync):"
+        )
+        if not ok or not text.strip():
+            return
+        author = author_name(self._settings())
+
+        def added(record: Record) -> None:
+            self.message.emit(f"Comment added at {format_clock(record.at_ms)}", 5000)
+            self.load(replay_id)
+
+        self.cache.call(
+            lambda cache: cache.add_comment(replay_id, at_ms, text, author),
+            added,
+            lambda problem: self.message.emit(f"Comment not added: {problem}", 8000),
+        )
+
+    def ask_for_collection(self) -> None:
+        replay_id = self.session.current_replay_id
+        if replay_id is None:
+            self.message.emit("Open a cached replay first: it is what gets added", 6000)
+            return
+        at_ms = round(self.player.controller.position_ms) if self.player.replay_id == replay_id else 0
+        self.cache.call(
+            lambda cache: [r.name for r in cache.collections()],
+            lambda names: self._choose(replay_id, at_ms, names),
+        )
+
+    def _choose(self, replay_id: str, at_ms: int, names: list[str]) -> None:
+        name, ok = QInputDialog.getItem(
+            self.window, "Add to collection", "Collection (type a new name to make one):", names, 0, True
+        )
+        name = name.strip()
+        if not ok or not name:
+            return
+        start = at_ms if at_ms >= 1000 else None  # from the playhead, unless that is the very start
+        author = author_name(self._settings())
+
+        def work(cache: ReplayCache) -> Record:
+            if name not in [r.name for r in cache.collections()]:
+                cache.create_collection(name, author)
+            return cache.add_to_collection(name, replay_id, start)
+
+        def done(record: Record) -> None:
+            where = "" if start is None else f", from {format_clock(start)}"
+            self.message.emit(f"Added to {record.name!r} as number {len(record.entries())}{where}", 6000)
+            self.changed.emit()
+
+        self.cache.call(work, done, lambda problem: self.message.emit(f"Not added: {problem}", 8000))
