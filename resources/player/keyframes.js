@@ -259,12 +259,15 @@ const ReplayKeyframes = (function () {
   // Builds keyframes for the events of `source()` (the visible Replayer's sorted event list), a slice
   // at a time in idle callbacks, and tells `onProgress(count, doneUntil, finished)` how far it is.
   class Builder {
-    constructor(source, makeRoot, onProgress, spacing) {
+    constructor(source, makeRoot, onProgress, spacing, onKeep) {
       this.spacing = { ...SPACING, ...spacing };
       this.source = source;
       this.makeRoot = makeRoot;
       this.onProgress = onProgress;
-      this.keyframes = []; // { at, json, loaded } sorted by `at`: time, its events as JSON, page-load ids
+      this.onKeep = onKeep || (() => {}); // told of each keyframe made here (not of those restored)
+      // { at, before, json, loaded } sorted by `at`: time, how many events are at or before it, its events
+      // as JSON, page-load ids
+      this.keyframes = [];
       this.done = -Infinity; // every event up to this timestamp is applied in the hidden Replayer
       this.hidden = null;
       this.state = new PageState(null);
@@ -358,7 +361,7 @@ const ReplayKeyframes = (function () {
       this.done = events[end - 1].timestamp;
       this.hidden.pause(this.done + 1 - this.hiddenOrigin);
       hiddenEvents.splice(1); // applied; the hidden Replayer only ever moves forward
-      if (due) this.keep(capture(this.hidden, this.state, this.done));
+      if (due) this.keep(capture(this.hidden, this.state, this.done), end);
       return end < events.length;
     }
 
@@ -375,11 +378,41 @@ const ReplayKeyframes = (function () {
       return this.sinceKeyframe >= everyEvents || at - this.lastKeyframe >= everyMs;
     }
 
-    keep(events) {
+    keep(events, before) {
       this.sinceKeyframe = 0;
       this.lastKeyframe = this.done;
       if (!events) return;
-      this.keyframes.push({ at: this.done, json: JSON.stringify(events), loaded: this.state.loaded });
+      const keyframe = { at: this.done, before, json: JSON.stringify(events), loaded: this.state.loaded };
+      this.keyframes.push(keyframe);
+      this.onKeep(keyframe);
+    }
+
+    // Take keyframes made earlier of these events (kept by the app): those whose count of events at or
+    // before them still matches, up to the first that does not. Building then goes on after the last one,
+    // with the page state since its page load tracked again (no DOM work). Returns how many were taken.
+    restore(stored) {
+      if (this.handle !== null || this.hidden || this.keyframes.length) return 0;
+      const events = this.source();
+      const kept = [];
+      for (const keyframe of stored) {
+        const previous = kept.length ? kept[kept.length - 1].at : -Infinity;
+        if (!(keyframe.at > previous) || upperBound(events, keyframe.at) !== keyframe.before) break;
+        kept.push({ at: keyframe.at, before: keyframe.before, json: keyframe.json, loaded: new Set(JSON.parse(keyframe.loaded)) });
+      }
+      if (!kept.length) return 0;
+      const last = kept[kept.length - 1];
+      let first = last.before - 1;
+      while (first > 0 && events[first].type !== META) first -= 1;
+      this.state = new PageState(null);
+      for (let index = first; index < last.before; index++) {
+        if (events[index].type === META) this.pageLoad(events[index]);
+        this.state.track(events[index]);
+      }
+      this.keyframes = kept;
+      this.done = last.at;
+      this.sinceKeyframe = 0;
+      this.lastKeyframe = last.at;
+      return kept.length;
     }
 
     // The keyframe a seek to `baseline` should start from, or null for rrweb's own path: none at or

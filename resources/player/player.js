@@ -174,9 +174,27 @@
           bridge.keyframesBuilt(generation, count, doneUntil, finished, keyframes.buildMs);
         },
         keyframeSpacing,
+        (keyframe) => {
+          // The app keeps the keyframes of a cached replay, so that it seeks fast when opened again.
+          if (mine !== load) return;
+          const loaded = JSON.stringify(Array.from(keyframe.loaded));
+          bridge.keyframeKept(generation, keyframe.at, keyframe.before, keyframe.json, loaded);
+        },
       );
     }
-    keyframes.start();
+    const builder = keyframes;
+    // Keyframes the app kept from an earlier opening come first: building goes on after the last of them.
+    const stored = mine.storedKeyframes;
+    mine.storedKeyframes = null;
+    if (stored) mine.restoring = stored.then((list) => { if (builder === keyframes) builder.restore(list); });
+    (mine.restoring || Promise.resolve()).then(() => { if (mine === load && builder === keyframes) builder.start(); });
+  }
+
+  function offerKeyframes(url, generation) {
+    if (!load || load.generation !== generation) return;
+    load.storedKeyframes = fetch(url)
+      .then((response) => (response.ok ? response.json() : []))
+      .catch(() => []);
   }
 
   function runPendingSeek(mine) {
@@ -402,6 +420,7 @@
     bridge.digestRequested.connect(describeFrame);
     bridge.seekModeRequested.connect(setSeekMode);
     bridge.keyframeSpacingRequested.connect(setKeyframeSpacing);
+    bridge.keyframesOffered.connect(offerKeyframes);
     bridge.unloadRequested.connect(unload);
     bridge.appendRequested.connect(appendChunks);
     bridge.exportModeRequested.connect(setExportMode);

@@ -23,6 +23,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -184,3 +185,45 @@ def test_a_long_recording_without_checkouts(
     recording = read_recording(path)
     assert sum(e["type"] == 2 for e in recording.events) == 1, "one page load, no checkouts"
     assert walk(players, recording, "no-checkout") > MOMENTS // 2
+
+
+def test_kept_keyframes_are_taken_back_extended_and_checked(
+    players: tuple[MomentRenderer, MomentRenderer],
+) -> None:
+    """A cached replay opened again gets the keyframes the page made the first time (the app keeps them):
+    the page builds only after the last one (the replay grew by a sync), seeks from them show rrweb's
+    frame, and one whose count of earlier events no longer matches is dropped with those after it."""
+    ours, reference = players
+    whole = read_recording(next(p for p in RRWEB_FIXTURES if "long-mutations" in p.name))
+    half = Recording(events=whole.events[: len(whole.events) // 2], name="first half")
+    ours.view.set_keyframe_spacing(EVERY_MS, 1000)
+    ours.show(half)
+    ours.wait_for_keyframes()
+    kept = list(ours.keyframes_made)
+    assert len(kept) >= 4
+    assert [k.at_ms for k in kept] == sorted(k.at_ms for k in kept)
+
+    ours.show(whole, keyframes=kept)  # opened again after a sync appended the second half
+    progress = ours.wait_for_keyframes()
+    made = ours.keyframes_made
+    assert made and all(k.at_ms > kept[-1].at_ms for k in made), "only the new events get keyframes"
+    assert progress.count == len(kept) + len(made)
+    assert progress.until_ms == pytest.approx(whole.duration_ms)
+
+    ours.view.set_seek_mode("keyframes")
+    at = kept[2].at_ms - whole.start_ts + 300
+    ours.seek(whole.duration_ms)
+    ours.seek(at)  # backward, to just after a taken-back keyframe
+    mine = ours.digest()
+    assert mine.seek == f"keyframe {kept[2].at_ms - whole.start_ts:g}"
+    reference.view.set_seek_mode("fresh")
+    reference.show(whole)
+    reference.seek(at)
+    assert first_difference(mine, reference.digest(), page_scrolled_by_events(whole, at)) is None
+
+    # Events before the third keyframe changed since it was made (a late upload): its count is off.
+    stale = [*kept[:2], replace(kept[2], events_before=kept[2].events_before - 1), *kept[3:]]
+    ours.show(whole, keyframes=stale)
+    ours.wait_for_keyframes()
+    remade = ours.keyframes_made
+    assert remade[0].at_ms > kept[1].at_ms and remade[0].at_ms <= kept[2].at_ms, "built again after the second"

@@ -20,7 +20,9 @@ FORMAT = "rrweb 2.2.2 / builder abc"
 
 
 def _keyframe(at_ms: float, before: int) -> StoredKeyframe:
-    events = f'[{{"type":4,"timestamp":{at_ms},"data":{{"href":"https://shop.test/","width":800,"height":600}}}}]'
+    events = (
+        f'[{{"type":4,"timestamp":{at_ms},"data":{{"href":"https://shop.test/","width":800,"height":600}}}}]'
+    )
     return StoredKeyframe(at_ms, before, events, "[1,2,3]")
 
 
@@ -42,7 +44,10 @@ def test_keyframes_come_back_in_order_for_their_format_only(tmp_path: Path) -> N
             cache.keep_keyframe("r-ann", FORMAT, _keyframe(at, before))
         assert _count(cache) == 1, "a keyframe made earlier in the replay replaces the ones after it"
         cache.keep_keyframe("r-ann", FORMAT, _keyframe(start + 6000, 8))
-        assert cache.stored_keyframes("r-ann", FORMAT) == [_keyframe(start + 3000, 5), _keyframe(start + 6000, 8)]
+        assert cache.stored_keyframes("r-ann", FORMAT) == [
+            _keyframe(start + 3000, 5),
+            _keyframe(start + 6000, 8),
+        ]
         assert cache.stored_keyframes("r-ann", "rrweb 2.3.0 / builder def") == []
         assert cache.stored_keyframes("r-nobody", FORMAT) == []
 

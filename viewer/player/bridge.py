@@ -31,6 +31,7 @@ class PlayerBridge(QObject):
     # ms from start, pointer [x, y, node] or [], ripples [x, y, node, age 0..1, ...], caption, token;
     # answered as seekDone like a seek.
     exportFrameRequested = Signal(float, list, list, str, int)
+    keyframesOffered = Signal(str, int)  # URL of the replay's stored keyframes (JSON), generation
     heatmapRequested = Signal(str)  # the heatmap overlay's data as JSON ("" removes it); heatmap-overlay.js
 
     # page -> Python, re-emitted for the app
@@ -42,6 +43,7 @@ class PlayerBridge(QObject):
     viewportResized = Signal(int, int)
     digestArrived = Signal(int, str)  # request id, one line per node of the replayed document
     keyframeProgress = Signal(int, int, float, bool, float)  # generation, count, built until, done, build ms
+    keyframeMade = Signal(int, float, int, str, str)  # generation, at, events before, events JSON, loaded ids
     doubleClick = Signal()
     pointerMove = Signal()
     heatmapDrawn = Signal(str)  # JSON: elements found and missing on the page, spots drawn in place / centred
@@ -105,6 +107,12 @@ class PlayerBridge(QObject):
         self, generation: int, count: int, until_ms: float, finished: bool, build_ms: float
     ) -> None:
         self.keyframeProgress.emit(generation, count, until_ms, finished, build_ms)
+
+    @Slot(int, float, int, str, str)
+    def keyframeKept(  # noqa: N802
+        self, generation: int, at: float, before: int, events_json: str, loaded_json: str
+    ) -> None:
+        self.keyframeMade.emit(generation, at, before, events_json, loaded_json)
 
     @Slot(int, int)
     def viewportChanged(self, width: int, height: int) -> None:  # noqa: N802

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from viewer.errors import CommandError
 from viewer.player.headless import wait_until
 from viewer.player.scheme import register_player_scheme
 from viewer.player.view import ReplayView
+from viewer.storage.keyframes import StoredKeyframe
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class MomentRenderer:
         view.textReady.connect(self._on_text)
         view.digestReady.connect(self._digests.__setitem__)
         view.keyframesBuilt.connect(self._on_keyframes)
+        self.keyframes_made: list[StoredKeyframe] = []  # made by the page for the replay shown, in order
+        view.keyframeMade.connect(self.keyframes_made.append)
 
     @classmethod
     def start(cls, remote_assets: bool = True) -> MomentRenderer:
@@ -88,14 +92,23 @@ class MomentRenderer:
             raise CommandError(f"the player could not show the replay: {self._failure}")
         return condition
 
-    def show(self, recording: Recording, timeout_s: float = 60.0, wait_for_all: bool = True) -> None:
+    def show(
+        self,
+        recording: Recording,
+        timeout_s: float = 60.0,
+        wait_for_all: bool = True,
+        keyframes: Sequence[StoredKeyframe] = (),
+    ) -> None:
+        """Show a replay; `keyframes` kept from an earlier showing of it are offered to the page."""
         width, height = recording.viewport
         self.view.resize(width, height)
         self.view.show()
         self._first_frame, self._loaded, self._failure = False, (0, 0), None
         self.keyframes = KeyframeProgress()
         started = time.perf_counter()
+        self.keyframes_made.clear()
         self.view.show_events(recording.events)
+        self.view.offer_keyframes(keyframes)
         wait_until(lambda: self._failed_or(self._first_frame), timeout_s, "the first frame")
         self.first_frame_s = time.perf_counter() - started
         if wait_for_all:

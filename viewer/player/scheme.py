@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import secrets
 from pathlib import Path
@@ -26,12 +27,15 @@ _STATIC = {
     "/player.js": "player.js",
     "/player.css": "player.css",
     "/keyframes.js": "keyframes.js",
+    "/heatmap-overlay.js": "heatmap-overlay.js",
+    "/heatmap-overlay.css": "heatmap-overlay.css",
     "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": "node_modules/rrweb-snapshot/dist/rrweb-snapshot.umd.cjs",
     "/vendor/rrweb/rrweb.umd.cjs": "node_modules/rrweb/dist/rrweb.umd.cjs",
     "/vendor/rrweb/style.css": "node_modules/rrweb/dist/style.css",
 }
 _MIME = {".cjs": b"text/javascript", ".js": b"text/javascript", ".css": b"text/css", ".html": b"text/html"}
 _registered = False
+_keyframe_format: str | None = None
 
 
 class PlayerUnavailable(CommandError):
@@ -60,6 +64,19 @@ def static_files() -> dict[str, Path]:
     return {path: player / relative for path, relative in _STATIC.items()}
 
 
+def keyframe_format() -> str:
+    """What keyframes made by this player depend on: the keyframe builder and rrweb's code. Keyframes kept
+    by another (an upgraded rrweb, a changed builder) are made again rather than trusted."""
+    global _keyframe_format
+    if _keyframe_format is None:
+        digest = hashlib.sha256()
+        for path in ("/keyframes.js", "/vendor/rrweb/rrweb.umd.cjs", "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs"):
+            file = static_files()[path]
+            digest.update(file.read_bytes() if file.is_file() else b"")
+        _keyframe_format = f"keyframes-1/{digest.hexdigest()[:24]}"
+    return _keyframe_format
+
+
 def check_player_installed() -> None:
     missing = [str(path) for path in static_files().values() if not path.is_file()]
     if missing:
@@ -75,6 +92,7 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._replays: dict[str, EventChunks] = {}
+        self._keyframes: dict[str, bytes] = {}
 
     def add_replay(self, chunks: EventChunks) -> str:
         """Serve `chunks` under a fresh unguessable URL; returns the base URL the page fetches from."""
@@ -82,8 +100,15 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         self._replays[key] = chunks
         return f"{SCHEME.decode()}://{HOST}/replays/{key}"
 
+    def add_keyframes(self, body: bytes) -> str:
+        """Serve a replay's stored keyframes (a JSON array) once, under a fresh unguessable URL."""
+        key = secrets.token_urlsafe(12)
+        self._keyframes[key] = body
+        return f"{SCHEME.decode()}://{HOST}/keyframes/{key}"
+
     def drop_replays(self) -> None:
         self._replays.clear()
+        self._keyframes.clear()
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
@@ -107,6 +132,9 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         if path == "/qwebchannel.js":
             return _qrc_bytes(":/qtwebchannel/qwebchannel.js"), b"text/javascript"
         parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "keyframes":
+            body = self._keyframes.pop(parts[1], None)  # fetched once, then the page holds them
+            return body, b"application/json"
         if len(parts) == 3 and parts[0] == "replays" and parts[2].isdigit():
             chunks = self._replays.get(parts[1])
             index = int(parts[2])

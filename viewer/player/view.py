@@ -16,6 +16,7 @@ from viewer.player.bridge import PlayerBridge
 from viewer.player.chunks import EventChunks
 from viewer.player.page import LockedPage, make_player_profile
 from viewer.player.scheme import PAGE_URL, check_player_installed
+from viewer.storage.keyframes import StoredKeyframe
 
 
 class ReplayView(QWebEngineView):
@@ -29,6 +30,7 @@ class ReplayView(QWebEngineView):
     eventsAppended = Signal(float)  # the page now holds events up to this time (ms from the start)
     digestReady = Signal(int, str)  # request id, one line per node of the replayed document
     keyframesBuilt = Signal(int, float, bool, float)  # count, built until (ms), all built, build time (ms)
+    keyframeMade = Signal(object)  # a StoredKeyframe the page made of the replay shown (to keep it)
     heatmapDrawn = Signal(dict)  # what the overlay found on the page (elements found / missing, spots)
     heatmapElementClicked = Signal(str)  # a hot element's selector, clicked in the overlay
 
@@ -63,6 +65,7 @@ class ReplayView(QWebEngineView):
         bridge.viewportResized.connect(self._on_viewport)
         bridge.digestArrived.connect(self.digestReady)
         bridge.keyframeProgress.connect(self._on_keyframes)
+        bridge.keyframeMade.connect(self._on_keyframe_made)
         bridge.heatmapDrawn.connect(lambda answer: self.heatmapDrawn.emit(json.loads(answer) or {}))
         bridge.heatmapElement.connect(self.heatmapElementClicked)
 
@@ -93,6 +96,12 @@ class ReplayView(QWebEngineView):
         if generation == self._generation:
             self.keyframesBuilt.emit(count, until_ms, done, build_ms)
 
+    def _on_keyframe_made(
+        self, generation: int, at: float, before: int, events_json: str, loaded: str
+    ) -> None:
+        if generation == self._generation:
+            self.keyframeMade.emit(StoredKeyframe(at, before, events_json, loaded))
+
     def _on_viewport(self, width: int, height: int) -> None:
         self.recorded_viewport = (width, height)
 
@@ -108,6 +117,16 @@ class ReplayView(QWebEngineView):
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation
         self.bridge.when_ready(lambda: self.bridge.loadRequested.emit(url, len(chunks), generation, speed))
+
+    def offer_keyframes(self, stored: Sequence[StoredKeyframe]) -> None:
+        """Keyframes kept from an earlier opening of the replay just shown (same events, same player format):
+        the page takes those that still match its events and builds only after the last one."""
+        if not stored:
+            return
+        body = json.dumps([keyframe.to_page() for keyframe in stored]).encode()
+        url = self.scheme_handler.add_keyframes(body)
+        generation = self._generation
+        self.bridge.when_ready(lambda: self.bridge.keyframesOffered.emit(url, generation))
 
     def append_events(self, events: Sequence[Event]) -> None:
         """Events after the ones shown (the rest of a file, a replay still recording): add them, keep playing."""

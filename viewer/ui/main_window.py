@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.player.doubleClicked.connect(self.chrome.toggle)
         self.player.pointerMoved.connect(self.chrome.reveal)
         self.player.ended.connect(session.replay_ended)
+        self.player.keyframeKept.connect(session.keep_keyframe)
         self.activity.seekRequested.connect(self._seek_to_activity)
         self.player.controller.on_change(self._follow_activity)
         self.profile.playRequested.connect(self.play_queue)

@@ -21,6 +21,7 @@ from replay_core.markers import Marker, MarkerKind
 from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
 from viewer.settings import Settings, save_settings
+from viewer.storage.keyframes import StoredKeyframe
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel
 from viewer.ui.notice import NoticeOverlay
@@ -37,6 +38,7 @@ class PlayerPanel(QWidget):
     doubleClicked = Signal()  # on the replay
     pointerMoved = Signal()  # over the replay
     pageHeatmapRequested = Signal()  # the heatmap of the page shown
+    keyframeKept = Signal(str, object)  # replay id, a StoredKeyframe the page made of that cached replay
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +122,7 @@ class PlayerPanel(QWidget):
         self.controls.fullscreenRequested.connect(self.fullscreenRequested)
         self.view.loadFailed.connect(self._on_player_failed)
         self.view.firstFrameShown.connect(self._on_first_frame)
+        self.view.keyframeMade.connect(self._on_keyframe_made)
         self.view.bridge.doubleClick.connect(self.doubleClicked)
         self.view.bridge.pointerMove.connect(self.pointerMoved)
         self.error_panel.openAnotherRequested.connect(self.openFileRequested)
@@ -150,6 +153,7 @@ class PlayerPanel(QWidget):
         self.pages.setCurrentWidget(self.stage)
         self.controls.setEnabled(True)
         self._show_events(opened.recording, opened.summary)
+        self.view.offer_keyframes(opened.keyframes)
         self.controller.load(opened.summary.duration_ms, opened.summary.inactive_spans, opened.summary.markers)
         if opened.start_at_s is not None:
             self.controller.seek(seconds_to_ms(opened.start_at_s))  # a link's 12.349 s is 12349 ms
@@ -164,6 +168,10 @@ class PlayerPanel(QWidget):
             self.view.append_events(recording.events[len(shown) :])  # the page already has the first page
         else:
             self.view.show_events(recording.events, self.controller.speed)
+
+    def _on_keyframe_made(self, keyframe: StoredKeyframe) -> None:
+        if self.replay_id is not None:  # a file that is not in the cache keeps its keyframes in the page only
+            self.keyframeKept.emit(self.replay_id, keyframe)
 
     def _on_first_frame(self) -> None:
         if self._autoplay:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replay_core import Recording, ReplaySummary, summarize
+from viewer.player.scheme import keyframe_format
 from viewer.storage import ReplayCache, ReplayRow
+from viewer.storage.keyframes import StoredKeyframe
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,7 @@ class CachedReplay:
     recording: Recording
     summary: ReplaySummary
     row: ReplayRow
+    keyframes: tuple[StoredKeyframe, ...] = ()  # the player's, kept from an earlier opening
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class OpenedReplay:
     user: ReplayUser | None = None
     start_at_s: float | None = None
     autoplay: bool = False  # play once the first frame shows (a queue of replays)
+    keyframes: tuple[StoredKeyframe, ...] = ()  # the player's keyframes kept from an earlier opening
 
 
 @dataclass(frozen=True)
@@ -70,15 +74,17 @@ class ReplayProblem:
     message: str
 
 
-def look_up_replay(cache: ReplayCache, replay_id: str) -> CacheLookup:
-    """The replay's events, summary and row, or why they cannot be had from the cache alone."""
+def look_up_replay(cache: ReplayCache, replay_id: str, with_keyframes: bool = False) -> CacheLookup:
+    """The replay's events, summary and row (and the player's keyframes of it, to open it), or why they
+    cannot be had from the cache alone."""
     row = cache.get_replay(replay_id)
     if row is None:
         return NotInCache(replay_id)
     if not cache.has_events(replay_id):
         return EventsNotCached(row)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
-    return CachedReplay(recording, summarize(recording), row)
+    kept = tuple(cache.stored_keyframes(replay_id, keyframe_format())) if with_keyframes else ()
+    return CachedReplay(recording, summarize(recording), row, kept)
 
 
 def import_files(cache: ReplayCache, paths: list[Path]) -> str:

@@ -12,8 +12,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from replay_core import Recording, ReplaySummary
 from replay_core.links import LinkError, format_link, parse_link
 from replay_core.timeline import ActivityEntry, activity_timeline
+from viewer.player.scheme import keyframe_format
 from viewer.settings import Settings, save_settings
 from viewer.storage import MovedAside, Removal, ReplayCache, ReplayRow
+from viewer.storage.keyframes import StoredKeyframe
 from viewer.sync.sources import load_config
 from viewer.sync.syncer import SyncReport
 from viewer.ui.cache_worker import CacheWorker
@@ -195,7 +197,7 @@ class ReplaySession(QObject):
     def _look_up(self, opening: _Opening) -> None:
         self.loading.emit(f"Loading {opening.replay_id}…")
         self.cache.call(
-            lambda cache: look_up_replay(cache, opening.replay_id),
+            lambda cache: look_up_replay(cache, opening.replay_id, with_keyframes=True),
             lambda found: self._looked_up(opening, found),
             lambda text: self._fail(opening.number, "This replay cannot be read from the cache", text),
         )
@@ -216,8 +218,17 @@ class ReplaySession(QObject):
         user = ReplayUser(row.user_id, display_name(row)) if row.user_id else None
         title = f"{display_name(row)} · {absolute_time(row.start_ms)}"
         start_s = opening.start_s(found.recording)
-        self.opened.emit(OpenedReplay(found.recording, found.summary, title, row.id, user, start_s, opening.autoplay))
+        self.opened.emit(
+            OpenedReplay(
+                found.recording, found.summary, title, row.id, user, start_s, opening.autoplay, found.keyframes
+            )
+        )
         self._compute_activity(opening.number, found.recording, row.id)
+
+    def keep_keyframe(self, replay_id: str, keyframe: StoredKeyframe) -> None:
+        """The player made a keyframe of a cached replay: keep it, so the replay seeks fast when opened again."""
+        format_key = keyframe_format()
+        self.cache.call(lambda cache: cache.keep_keyframe(replay_id, format_key, keyframe))
 
     def _compute_activity(self, number: int, recording: Recording, replay_id: str | None) -> None:
         """The open replay's activity timeline, made on the cache thread after its first frame is asked for
