@@ -56,6 +56,9 @@ def test_comments_are_added_at_a_moment_and_listed(
     assert [r["id"] for r in json.loads(run(capsys, "list", "--search", "comment:slow", "--json"))] == [
         second
     ]
+    run(capsys, "comment", "delete", listed[0]["id"])
+    assert json.loads(run(capsys, "comment", "list", first, "--json")) == []
+    assert "no comment" in refused(capsys, "comment", "delete", listed[0]["id"])
 
 
 BAD_INPUT = [
@@ -94,6 +97,10 @@ def test_a_collection_exported_and_imported_elsewhere_keeps_order_start_moments_
         f"  1. {second}  from 2 s",
         f"  2. {first}",
     ]
+    run(capsys, "collection", "remove", "Review", first)
+    assert run(capsys, "collection", "list", "Review").splitlines() == [f"  1. {second}  from 2 s"]
+    assert "is not in 'Review'" in refused(capsys, "collection", "remove", "Review", first)
+    run(capsys, "collection", "add", "Review", first)
     folder = tmp_path / "handed-over"
     run(capsys, "collection", "export", "Review", str(folder))
     index = json.loads((folder / "index.json").read_text())

@@ -1,5 +1,5 @@
 """Comments and collections in the window: a collection in the sidebar plays in order from its start
-moments, the open replay's comments are timeline markers and activity rows, and C adds one at the
+moments (N / P within it), the open replay's comments are timeline markers and activity rows, and C adds one at the
 playhead. The text dialog is answered by the test (a modal dialog waits for a person); the rest is real."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.ui.conftest import MakeWindow
 from viewer.storage import ReplayCache
 from viewer.storage.importer import import_paths
 
-SMALL = sorted((p for p in RRWEB_FIXTURES if p.stat().st_size < 400_000), key=lambda p: p.name)[:2]
+SMALL = sorted((p for p in RRWEB_FIXTURES if p.stat().st_size < 400_000), key=lambda p: p.name)[:3]
 
 
 def _comment_markers(window: object) -> list[str]:
@@ -30,11 +30,11 @@ def test_a_collection_plays_in_order_and_comments_show_and_are_added(
 ) -> None:
     with ReplayCache.open() as cache:
         list(import_paths(cache, SMALL))
-        first, second = sorted(row.id for row in cache.all_replays())
+        first, skipped, last = [row.id for row in cache.all_replays()]  # the feed's order
         cache.add_comment(first, 1_000, "Layout jumps here", "Ana")
         cache.create_collection("Review", "Ana")
-        cache.add_to_collection("Review", second)
         cache.add_to_collection("Review", first, 500)
+        cache.add_to_collection("Review", last)
     window = make_window()
     panel = window.collections
     qtbot.waitUntil(lambda: len(panel.shown) == 1, timeout=30000)
@@ -44,9 +44,16 @@ def test_a_collection_plays_in_order_and_comments_show_and_are_added(
     window.session.opened.connect(lambda o: opened.append(o.replay_id))
     panel.tree.setCurrentItem(top)
     panel.play_button.click()
-    qtbot.waitUntil(lambda: opened == [second], timeout=30000)
+    qtbot.waitUntil(lambda: opened == [first], timeout=30000)
+    assert window.player.controller.skip_inactivity  # a collection plays as a presentation
     window.session.replay_ended()  # the first reached its end: the collection goes on
-    qtbot.waitUntil(lambda: opened == [second, first], timeout=30000)
+    qtbot.waitUntil(lambda: opened == [first, last], timeout=30000)
+    window.step(-1)  # P: the previous replay of the collection
+    qtbot.waitUntil(lambda: opened == [first, last, first], timeout=30000)
+    window.step(1)  # N: the next of the collection, not the feed's next
+    qtbot.waitUntil(lambda: opened == [first, last, first, last], timeout=30000)
+    assert skipped not in opened
+    window.step(-1)
     qtbot.waitUntil(lambda: _comment_markers(window) == ["Ana: Layout jumps here"], timeout=30000)
     qtbot.waitUntil(
         lambda: (

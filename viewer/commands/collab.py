@@ -91,6 +91,29 @@ def run_comment_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_comment_delete(args: argparse.Namespace) -> int:
+    with open_cache() as cache:
+        try:
+            cache.delete_comment(args.comment_id)
+        except CollabError as exc:
+            raise _refused(exc) from None
+    print(f"deleted comment {args.comment_id}")
+    return 0
+
+
+def run_collection_remove(args: argparse.Namespace) -> int:
+    with open_cache() as cache:
+        try:
+            record = cache.collection(args.name)
+            if args.replay_id not in [e.replay_id for e in record.entries()]:
+                raise CollabError(f"{args.replay_id!r} is not in {record.name!r}")
+            cache.remove_from_collection(args.name, args.replay_id)
+        except CollabError as exc:
+            raise _refused(exc) from None
+    print(f"took {args.replay_id} out of {args.name!r}")
+    return 0
+
+
 def run_collection_create(args: argparse.Namespace) -> int:
     with open_cache() as cache:
         if any(c.name == args.name for c in cache.collections()):

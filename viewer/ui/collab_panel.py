@@ -105,6 +105,7 @@ class CollectionsPanel(QWidget):
         super().__init__(parent)
         self.cache = cache
         self.shown: list[ShownCollection] = []
+        self.playing: list[QueuedReplay] = []  # the collection being played (a presentation), whole
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("Collections")
@@ -181,11 +182,22 @@ class CollectionsPanel(QWidget):
         if selected is None:
             return
         shown, entry = selected
+        whole = queue_of(shown)
         queue = queue_of(shown, entry or 0)
         if not queue:
             self.message.emit(f"None of the replays of {shown.record.name!r} is in the cache", 6000)
             return
+        self.playing = whole
         self.playRequested.emit(queue)
+
+    def neighbour(self, replay_id: str | None, step: int) -> list[QueuedReplay] | None:
+        """N / P while a collection plays: the rest of it from the next (or previous) replay, or None when
+        `replay_id` is not in the collection playing (another replay was opened meanwhile) or at its end."""
+        ids = [queued.replay_id for queued in self.playing]
+        if replay_id not in ids:
+            return None
+        target = ids.index(replay_id) + step
+        return self.playing[target:] if 0 <= target < len(ids) else None
 
     def _change(self, work: Callable[[ReplayCache], object]) -> None:
         def done(_: object) -> None:

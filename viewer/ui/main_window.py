@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self.comments.changed.connect(self.collections.refresh)
         self.comments.message.connect(self.statusBar().showMessage)
         self.collections.message.connect(self.statusBar().showMessage)
-        self.collections.playRequested.connect(self.play_queue)
+        self.collections.playRequested.connect(self._present)
         session.activity.connect(lambda entries: player.add_signal_markers(signal_markers(entries)))
         session.failed.connect(self._highlight_playing)
         # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.
@@ -301,6 +301,11 @@ class MainWindow(QMainWindow):
         self.session.play_queue(queue)
         self.player.take_keyboard()
 
+    def _present(self, queue: list[QueuedReplay]) -> None:
+        """A collection plays as a presentation: in order, skipping inactivity, N / P within it."""
+        self.player.controller.set_skip_inactivity(True)
+        self.play_queue(queue)
+
     def ask_for_link(self) -> None:
         text = ask_for_link(self, QGuiApplication.clipboard().text())
         if text:
@@ -310,7 +315,11 @@ class MainWindow(QMainWindow):
         self.session.open_link(QGuiApplication.clipboard().text())
 
     def step(self, step: int) -> None:
-        """N / P: the next or previous replay in the feed's order."""
+        """N / P: the next or previous replay of the collection playing, else in the feed's order."""
+        in_collection = self.collections.neighbour(self.session.current_replay_id, step)
+        if in_collection is not None:
+            self.play_queue(in_collection)
+            return
         target = self.feed.neighbour(self.session.current_replay_id, step)
         if target is not None:
             self.session.open_replay(target)
