@@ -30,6 +30,7 @@ class AboutDialog(QDialog):
         heading.setTextFormat(Qt.TextFormat.PlainText)
         self.details = QPlainTextEdit(about_text(), readOnly=True)
         self.details.setMinimumSize(480, 180)
+        self.details.setAccessibleName("Versions and folders")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

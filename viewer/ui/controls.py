@@ -86,8 +86,21 @@ class ControlsBar(QWidget):
             if widget is not self.timeline:
                 widget.setToolTip(tip)
             layout.addWidget(widget, 1 if widget is self.timeline else 0)
-        for widget in (self.play_button, self.speed_box, self.skip_box, self.fullscreen_button, self.more_button):
-            widget.setFocusPolicy(widget.focusPolicy().NoFocus)
+        for widget, name in (
+            (self.play_button, "Play or pause"),
+            (self.timeline, "Timeline"),
+            (self.time_label, "Elapsed and total time"),
+            (self.speed_box, "Playback speed"),
+            (self.skip_box, "Skip inactivity"),
+            (self.fullscreen_button, "Fullscreen"),
+            (self.more_button, "More playback controls"),
+        ):
+            widget.setAccessibleName(name)
+        # Reached with Tab, never taken by a click: a click on a control leaves the keyboard with the player.
+        for widget in (
+            self.play_button, self.timeline, self.speed_box, self.skip_box, self.fullscreen_button, self.more_button
+        ):
+            widget.setFocusPolicy(widget.focusPolicy().TabFocus)
         self.more_button.hide()
 
     def _connect(self) -> None:

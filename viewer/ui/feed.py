@@ -151,6 +151,13 @@ class ReplayRowDelegate(QStyledItemDelegate):
         return right + 4 if right < line.right() else line.right()
 
 
+# Keys that move through the list while it has the keyboard (the window's shortcuts use Up and Down too).
+_LIST_KEYS = (
+    Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
+    Qt.Key.Key_Return, Qt.Key.Key_Enter,
+)
+
+
 class ReplayFeed(QWidget):
     replayActivated = Signal(str)
     userRequested = Signal(str)  # "Show user profile" on a row
@@ -178,7 +185,13 @@ class ReplayFeed(QWidget):
         self.list.setModel(self.model)
         self.list.setItemDelegate(ReplayRowDelegate(self.list))
         self.list.setMouseTracking(True)
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Reached with Tab (a click plays the row and gives the player the keyboard): the arrows move
+        # through the replays, Enter plays the current one.
+        self.list.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.list.installEventFilter(self)
+        self.search.setAccessibleName("Search replays")
+        self.sort.setAccessibleName("Order of the replays")
+        self.list.setAccessibleName("Replays")
         self.empty = QLabel(self.list)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -234,7 +247,12 @@ class ReplayFeed(QWidget):
             self.replayActivated.emit(ids[position])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        """Esc in the search box is ours (not the window's Leave fullscreen): back to the player."""
+        """Esc in the search box is ours (not the window's Leave fullscreen): back to the player.
+
+        In the list, the arrows and Enter are the list's (not the window's playback shortcuts).
+        """
+        if watched is self.list and isinstance(event, QKeyEvent):
+            return self._list_key(event)
         if watched is self.search and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
             if event.type() == QEvent.Type.ShortcutOverride:
                 event.accept()
@@ -243,6 +261,19 @@ class ReplayFeed(QWidget):
                 self.searchLeft.emit()
                 return True
         return super().eventFilter(watched, event)
+
+    def _list_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if event.type() == QEvent.Type.ShortcutOverride and key in _LIST_KEYS:
+            event.accept()  # the list moves through the replays instead of the window's shortcut acting
+            return True
+        if event.type() == QEvent.Type.KeyPress and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._pick_row(max(0, self.list.currentIndex().row()))
+            return True
+        if event.type() == QEvent.Type.KeyPress and key in _LIST_KEYS and not self.list.currentIndex().isValid():
+            self.list.setCurrentIndex(self.model.index(0))  # the first key lands on the first replay
+            return True
+        return False
 
     def focus_search(self) -> None:
         self.show()

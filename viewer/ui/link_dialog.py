@@ -24,7 +24,9 @@ class LinkDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Link to a replay:"))
+        label = QLabel("&Link to a replay:")
+        label.setBuddy(self.box)  # Alt+L, and the box's name for a screen reader
+        layout.addWidget(label)
         layout.addWidget(self.box)
         layout.addWidget(buttons)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFocusEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -48,6 +48,9 @@ class PlayerPanel(QWidget):
         # The panel takes the keyboard when clicked anywhere in it (the replay, the timeline, the header),
         # so Space, F and the arrows reach the window's playback shortcuts instead of a text box.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Player")
+        self.setAccessibleDescription("Space plays or pauses, the arrows seek and change speed, F is fullscreen")
+        self.view.setAccessibleName("Replay")
         self.controller = PlaybackController(
             self.view, speed=settings.playback_speed, skip_inactivity=settings.skip_inactivity
         )
@@ -96,6 +99,8 @@ class PlayerPanel(QWidget):
         self.header = QWidget()
         self.header.setLayout(header)
         layout.addWidget(self.header)
+        self.focus_line = FocusLine()
+        layout.addWidget(self.focus_line)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.controls)
         self.controls.setEnabled(False)
@@ -244,6 +249,16 @@ class PlayerPanel(QWidget):
     def take_keyboard(self) -> None:
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        # Reached with Tab: a line under the header shows where the keyboard went (a click shows itself).
+        tabbed = event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        self.focus_line.set_shown(tabbed)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self.focus_line.set_shown(False)
+        super().focusOutEvent(event)
+
     def position_s(self) -> float:
         return self.controller.position_ms / 1000
 
@@ -270,6 +285,27 @@ class PlayerPanel(QWidget):
         self._autoplay = False
         self.notice.stop()
         self.view.shutdown()
+
+
+class FocusLine(QWidget):
+    """A thin line in the highlight colour while the player has the keyboard from Tab; room kept when not."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shown = False
+        self.setFixedHeight(3)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def set_shown(self, shown: bool) -> None:
+        if shown != self.shown:
+            self.shown = shown
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        if self.shown:
+            painter = QPainter(self)
+            painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Highlight))
+            painter.end()
 
 
 class ElidingLabel(QLabel):

@@ -55,6 +55,8 @@ class ProfilePage(QWidget):
         self.replays.setItemDelegate(ReplayRowDelegate(self.replays))
         self.replays.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.replays.clicked.connect(self._on_replay_clicked)
+        self.properties.setAccessibleName("User properties")
+        self.replays.setAccessibleName("Replays of this user")
         self._lay_out()
 
     def _lay_out(self) -> None:

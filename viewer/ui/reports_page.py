@@ -74,6 +74,8 @@ class ReportsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._event_tab(), "Events over time")
         self.tabs.addTab(self._funnel_tab(), "Funnel")
+        self.tabs.setAccessibleName("Reports")
+        self.results.setAccessibleName("Replays of the chosen point or step")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 3)
         row = QHBoxLayout()
@@ -117,6 +119,8 @@ class ReportsPage(QWidget):
         self.event_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart_view = QChartView(self.event_chart)
         chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        chart_view.setAccessibleName("Events over time chart")
+        self.bucket_box.setAccessibleName("Bucket size")
         tab = QWidget()
         controls = FlowLayout()  # wraps in a narrow window instead of raising its minimum width
         for label, box in (("Event", self.event_box), ("Range", self.range_box), ("", self.bucket_box)):
@@ -256,9 +260,12 @@ class ReportsPage(QWidget):
         self.funnel_chart.legend().hide()
         view = QChartView(self.funnel_chart)
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setAccessibleName("Funnel chart")
+        self.window_box.setAccessibleName("Funnel window")
         controls = FlowLayout()
         for index, box in enumerate(self.step_boxes):
             controls.addWidget(_labelled(f"{index + 1}.", box))
+            box.setAccessibleName(f"Funnel step {index + 1}")
         controls.addWidget(self.window_box)
         tab = QWidget()
         layout = QVBoxLayout(tab)
@@ -342,7 +349,10 @@ def _labelled(label: str, box: QComboBox) -> QWidget:
     layout = QHBoxLayout(pair)
     layout.setContentsMargins(0, 0, 0, 0)
     if label:
-        layout.addWidget(QLabel(label))
+        shown = QLabel(label)
+        shown.setBuddy(box)
+        layout.addWidget(shown)
+        box.setAccessibleName(label)
     layout.addWidget(box)
     return pair
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from replay_core.activity import InactiveSpan
@@ -111,7 +111,12 @@ class Timeline(QWidget):
             painter.setBrush(palette.color(QPalette.ColorRole.Text))
             painter.drawRect(QRectF(self.x_for(self.hover_ms) - 0.5, track.top() - 4, 1, track.height() + 8))
         painter.setBrush(palette.color(QPalette.ColorRole.Highlight).lighter(130))
-        painter.drawEllipse(QPointF(self.x_for(self.position_ms), track.center().y()), 7, 7)
+        knob = QPointF(self.x_for(self.position_ms), track.center().y())
+        painter.drawEllipse(knob, 7, 7)
+        if self.hasFocus():  # reached with Tab: a ring round the playhead says where the keyboard is
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 2))
+            painter.drawEllipse(knob, 10, 10)
         painter.end()
 
     def _paint_spans(self, painter: QPainter, track: QRectF) -> None:
