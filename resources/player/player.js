@@ -222,7 +222,12 @@
     if (keyframe) ReplayKeyframes.seekFrom(replayer, keyframe, at, play);
     else if (play) replayer.play(at);
     else replayer.pause(at);
-    if (decorate) decorate();
+    if (decorate) {
+      // An exported frame names itself by its strip's colour: answer now, the grab waits for the paint.
+      decorate();
+      bridge.seeked(load.generation, token, replayer.getCurrentTime());
+      return;
+    }
     afterPaint(() => bridge.seeked(load.generation, token, replayer.getCurrentTime()));
   }
 

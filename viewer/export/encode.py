@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +19,7 @@ _VIDEO = {
 
 
 class VideoWriter:
-    """Frames in (RGBA bytes, `width` x `height`), one file out; `close()` finishes it."""
+    """Frames in (BGRA bytes, `width` x `height`), one file out; `close()` finishes it."""
 
     def __init__(self, path: Path, video_format: str, width: int, height: int, fps: float) -> None:
         self.width, self.height = width, height
@@ -45,8 +47,14 @@ class VideoWriter:
         self._index = 0
         self.frames = 0
 
-    def write(self, rgba: bytes) -> None:
-        frame = av.VideoFrame.from_bytes(rgba, self.width, self.height, format="rgba")
+    def write(self, bgra: bytes) -> None:
+        frame = av.VideoFrame(self.width, self.height, "bgra")
+        plane, row = frame.planes[0], self.width * 4
+        if plane.line_size == row:
+            plane.update(bgra)
+        else:
+            padding = bytes(plane.line_size - row)
+            plane.update(b"".join(bgra[y * row : (y + 1) * row] + padding for y in range(self.height)))
         frame.pts = self._index
         frame.time_base = 1 / self.stream.codec_context.framerate
         self._index += 1
@@ -77,7 +85,7 @@ class VideoWriter:
 def _palette_graph(width: int, height: int, rate: Fraction) -> av.filter.Graph:
     """A palette per frame (palettegen in single-frame mode), applied with dithering by paletteuse."""
     graph = av.filter.Graph()
-    source = graph.add_buffer(width=width, height=height, format="rgba", time_base=1 / rate)
+    source = graph.add_buffer(width=width, height=height, format="bgra", time_base=1 / rate)
     split = graph.add("split", "2")
     generate = graph.add("palettegen", "stats_mode=single:max_colors=256")
     use = graph.add("paletteuse", "new=1:dither=bayer:bayer_scale=3")
@@ -89,3 +97,49 @@ def _palette_graph(width: int, height: int, rate: Fraction) -> av.filter.Graph:
     use.link_to(sink)
     graph.configure()
     return graph
+
+
+class BackgroundWriter:
+    """A VideoWriter fed from a queue on a thread of its own: FFmpeg converts and encodes without the GIL
+    while the player draws the next frame. A failure of the encoder is raised by the next write or close."""
+
+    def __init__(self, writer: VideoWriter, depth: int = 4) -> None:
+        self.writer = writer
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="video-encoder", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (bgra := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self.writer.write(bgra)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._failure = exc
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def write(self, bgra: bytes) -> None:
+        self._raise_failure()
+        self._queue.put(bgra)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise_failure()
+        self.writer.close()
+
+    def abandon(self) -> None:
+        self._failure = self._failure or RuntimeError("abandoned")  # the thread skips what is queued
+        while True:
+            try:
+                self._queue.put_nowait(None)
+                break
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get_nowait()
+        self._thread.join(timeout=10)
+        self.writer.abandon()

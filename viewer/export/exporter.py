@@ -10,9 +10,9 @@ from collections.abc import Callable
 from replay_core import Recording
 from replay_core.clip import ClipPlan
 from viewer.errors import CommandError, UsageError
-from viewer.export.encode import VideoWriter
+from viewer.export.encode import BackgroundWriter, VideoWriter
 from viewer.export.options import Output, temporary_path
-from viewer.export.render import FrameSource, Timings, rgba_bytes
+from viewer.export.render import FrameSource, Timings, bgra_bytes
 from viewer.player.controller import format_duration
 
 Progress = Callable[[int, int], None]  # frames done, frames in all
@@ -39,11 +39,11 @@ def export_clip(
         partial.touch(exist_ok=False)
     except OSError as exc:
         raise UsageError(f"cannot write in {output.path.parent}: {exc.strerror or exc}") from None
-    writer: VideoWriter | None = None
+    writer: BackgroundWriter | None = None
     source: FrameSource | None = None
     finished = False
     try:
-        writer = VideoWriter(partial, output.format, size[0], size[1], plan.fps)
+        writer = BackgroundWriter(VideoWriter(partial, output.format, size[0], size[1], plan.fps))
         source = FrameSource(recording, size, cursor=cursor, remote_assets=remote_assets, timeout_s=timeout_s)
         timings = source.timings
         total = len(plan.frames)
@@ -51,7 +51,7 @@ def export_clip(
         for index, planned in enumerate(plan.frames):
             image = source.frame(planned.at_ms, caption_for(planned.skipped_ms))
             started = time.perf_counter()
-            writer.write(rgba_bytes(image))
+            writer.write(bgra_bytes(image))
             timings.encode += time.perf_counter() - started
             now = time.monotonic()
             if progress is not None and (now - last_report > 0.25 or index + 1 == total):

@@ -3,20 +3,22 @@
 The page draws each frame (viewer.player's export mode: the pointer and ripples where the recording has
 them, the caption over skipped inactivity) and paints a 4 px strip under the stage in a colour that
 names the frame; a grab counts only once that strip shows this frame's colour, so a frame is never the
-one painted before it. The strip is cut off before the frame is encoded.
+one painted before it. The strip is cut off before the frame is encoded. Waiting is driven by what
+happens (the page's answer, the view's paint events), not by polling, so no frame waits for a timer.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QImage
 
 from replay_core import Recording
 from replay_core.clip import PointerTrack
 from viewer.errors import CommandError
-from viewer.player.headless import wait_until
 from viewer.player.moment import MomentRenderer
 
 MARK_HEIGHT = 4  # the frame strip under the stage (player.css, #frame-mark)
@@ -28,12 +30,28 @@ MARK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 2
 class Timings:
     """Seconds spent per part of making frames, summed."""
 
-    render: float = 0.0  # the page seeking, drawing and painting until it answers
-    grab: float = 0.0  # grabbing the view until the frame's strip shows, and copying the pixels out
-    encode: float = 0.0  # the encoder
+    render: float = 0.0  # from asking the page for a frame until it has drawn it and been painted
+    grab: float = 0.0  # grabbing the view (again, while the strip still shows an earlier frame) and copying out
+    encode: float = 0.0  # handing the frame to the encoder (it encodes on its own thread) and finishing the file
     load: float = 0.0  # loading the replay into the page before the first frame
     regrabs: int = 0  # grabs that still held an earlier frame
-    extra: dict[str, float] = field(default_factory=dict)
+    answer: float = 0.0  # of render: until the page has drawn the frame (the rest is painting it)
+
+
+class _PaintWatch(QObject):
+    """Counts the paints of the widget that shows the page, and wakes the waiting loop on each."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        super().__init__()
+        self.paints = 0
+        self.grabbing = False  # a grab paints the widget too; those paints bring nothing new
+        self._wake = wake
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and not self.grabbing:
+            self.paints += 1
+            self._wake()
+        return False
 
 
 class FrameSource:
@@ -48,14 +66,15 @@ class FrameSource:
         timeout_s: float = 60.0,
     ) -> None:
         self.size = size
-        self.cursor = cursor
         self.timeout_s = timeout_s
         self.timings = Timings()
         self.track = PointerTrack(recording.events) if cursor else None
         self._answers: dict[int, float] = {}
-        self._renderer = MomentRenderer.start(remote_assets=remote_assets)
+        self._renderer = MomentRenderer.start(remote_assets=remote_assets)  # makes the QApplication
+        self._loop = QEventLoop()
+        self._watch = _PaintWatch(self._loop.quit)
         view = self._renderer.view
-        view.seekFinished.connect(self._answers.__setitem__)
+        view.seekFinished.connect(self._on_answer)
         # Frames go forward in small steps, which rrweb applies incrementally; keyframes would only cost
         # background work while exporting (and a seek from one equals rrweb's: tests/player/test_keyframes).
         view.set_keyframe_spacing(0.0, 0)
@@ -64,13 +83,28 @@ class FrameSource:
         try:
             self._renderer.show(recording, timeout_s)
             view.resize(size[0], size[1] + MARK_HEIGHT)
+            for child in [view, *view.findChildren(QObject)]:
+                if child.isWidgetType():
+                    child.installEventFilter(self._watch)
         except BaseException:
             self.close()
             raise
         self.timings.load = time.perf_counter() - started
 
+    def _on_answer(self, token: int, at_ms: float) -> None:
+        self._answers[token] = at_ms
+        self._loop.quit()
+
+    def _wait(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        while not self._renderer._failed_or(condition()):
+            if time.monotonic() > deadline:
+                raise CommandError(f"timed out after {self.timeout_s:.0f} s waiting for {what}")
+            QTimer.singleShot(50, self._loop.quit)  # a wake-up in case nothing else happens
+            self._loop.exec()
+
     def frame(self, at_ms: float, caption: str = "") -> QImage:
-        """The replay at `at_ms` as an RGBA image of `size`."""
+        """The replay at `at_ms` as a 32-bit RGB image of `size`."""
         pointer: list[float] = []
         ripples: list[float] = []
         if self.track is not None:
@@ -80,43 +114,54 @@ class FrameSource:
             for click, age in self.track.ripples(at_ms):
                 ripples += [click.x, click.y, float(click.node), age]
         started = time.perf_counter()
-        view = self._renderer.view
-        token = view.export_frame(at_ms, pointer, ripples, caption)
-        wait_until(lambda: self._renderer._failed_or(token in self._answers), self.timeout_s, "the frame")
+        painted = self._watch.paints
+        token = self._renderer.view.export_frame(at_ms, pointer, ripples, caption)
+        self._wait(lambda: token in self._answers, "the frame")
         self._answers.pop(token)
-        grabbed = time.perf_counter()
-        self.timings.render += grabbed - started
-        image = self._grab_frame(token)
-        self.timings.grab += time.perf_counter() - grabbed
-        return image
+        self.timings.answer += time.perf_counter() - started
+        # The strip changes colour every frame, so the view always paints again after the page answers.
+        self._wait(lambda: self._watch.paints > painted, "the frame to be painted")
+        self.timings.render += time.perf_counter() - started
+        return self._grab_frame(token)
 
     def _grab_frame(self, token: int) -> QImage:
         width, height = self.size
         want = MARK_COLOURS[token % len(MARK_COLOURS)]
-        deadline = time.monotonic() + self.timeout_s
         view = self._renderer.view
         while True:
-            image = view.grab().toImage()
+            painted = self._watch.paints
+            started = time.perf_counter()
+            self._watch.grabbing = True
+            try:
+                image = view.grab().toImage()
+            finally:
+                self._watch.grabbing = False
+            self.timings.grab += time.perf_counter() - started
             if image.width() >= width and image.height() >= height + MARK_HEIGHT:
                 mark = image.pixelColor(width // 2, height + MARK_HEIGHT // 2)
                 got = (mark.red(), mark.green(), mark.blue())
                 if all(abs(a - b) < 60 for a, b in zip(got, want, strict=True)):
-                    return image.copy(0, 0, width, height).convertToFormat(QImage.Format.Format_RGBA8888)
-            if time.monotonic() > deadline:
-                raise CommandError(f"timed out after {self.timeout_s:.0f} s waiting for the frame to be painted")
+                    started = time.perf_counter()
+                    frame = image.copy(0, 0, width, height)
+                    if frame.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32_Premultiplied):
+                        frame = frame.convertToFormat(QImage.Format.Format_RGB32)
+                    self.timings.grab += time.perf_counter() - started
+                    return frame
             self.timings.regrabs += 1
-            pause = time.monotonic() + 0.004
-            wait_until(lambda: time.monotonic() > pause, 1.0, "the view to paint")  # noqa: B023
+            # Not painted yet: grab again after the view's next paint.
+            waited = time.perf_counter()
+            self._wait(lambda: self._watch.paints > painted, "the frame to be painted")  # noqa: B023
+            self.timings.render += time.perf_counter() - waited
 
     def close(self) -> None:
         self._renderer.close()
 
 
-def rgba_bytes(image: QImage) -> bytes:
-    """The pixels of an RGBA8888 image, row after row with no padding."""
-    width, height = image.width(), image.height()
-    row = width * 4
-    data = bytes(image.constBits())[: image.bytesPerLine() * height]
+def bgra_bytes(image: QImage) -> bytes:
+    """The pixels of a 32-bit RGB image (blue, green, red, 255 in memory), row after row with no padding."""
+    row = image.width() * 4
+    data = bytes(image.constBits())[: image.bytesPerLine() * image.height()]
     if image.bytesPerLine() == row:
         return data
-    return b"".join(data[y * image.bytesPerLine() : y * image.bytesPerLine() + row] for y in range(height))
+    stride = image.bytesPerLine()
+    return b"".join(data[y * stride : y * stride + row] for y in range(image.height()))

@@ -34,6 +34,7 @@ from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.collab_panel import CollectionsPanel, CommentsOfReplay
+from viewer.ui.export_dialog import ExportDialog
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.heatmaps_page import HeatmapsPage, page_at
 from viewer.ui.link_dialog import ask_for_link
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self._add(file, "Paste link", ["Ctrl+V"], self.paste_link)
         self._add(file, "&Import recordings…", ["Ctrl+I"], self.choose_import)
         self._add(file, "Load &demo replays", [], self.session.load_demo)
+        self._add(file, "&Export clip…", ["Ctrl+E"], self.export_clip)
         file.addSeparator()
         self._add(file, "&Settings…", ["Ctrl+,"], self.open_settings)
         self._add(file, "&Quit", ["Ctrl+Q"], self.close)
@@ -372,6 +374,19 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(heatmaps)
 
     # import, settings -------------------------------------------------------------------------
+    def export_clip(self) -> None:
+        player = self.player
+        if player.recording is None:
+            self.statusBar().showMessage("Open a replay to export a clip of it", 4000)
+            return
+        c = player.controller
+        dialog = ExportDialog(
+            player.recording, player.replay_id, player.title.text(), c.markers, c.position_ms, c.skip_inactivity, self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.session.stopping.connect(dialog.stop)  # the export process ends with the app, leaving no file
+        dialog.show()
+
     def choose_import(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import recordings", self.settings.last_open_folder, RECORDING_FILTER

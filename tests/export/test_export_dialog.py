@@ -1,0 +1,52 @@
+"""Export clip… in the app: the form's range becomes the command's arguments, and an export runs in a
+process of its own (the real command), with progress, to a file the dialog then offers to show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import pytest
+from pytestqt.qtbot import QtBot
+
+from replay_core import markers_for, read_recording
+from tests.paths import RRWEB_FIXTURES
+from viewer.ui.export_dialog import ExportDialog
+
+pytestmark = pytest.mark.webengine
+VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
+
+
+def test_marker_to_marker_range_and_an_export_to_its_end(qtbot: QtBot, tmp_path: Path) -> None:
+    recording = read_recording(VUE)
+    markers = markers_for(recording.events)
+    dialog = ExportDialog(recording, None, VUE.name, markers, 0.0, skip_inactivity=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    dialog.between.setChecked(True)
+    dialog.from_marker.setCurrentIndex(1)  # the first marker (index 0 is the start of the replay)
+    dialog.to_marker.setCurrentIndex(2)
+    start, end = markers[0].at_ms, markers[1].at_ms
+    arguments = dialog.arguments()
+    assert arguments[arguments.index("--from") + 1] == f"{start / 1000:.3f}"
+    assert arguments[arguments.index("--to") + 1] == f"{end / 1000:.3f}"
+    dialog.to_marker.setCurrentIndex(0)  # an end before the start cannot be exported
+    assert not dialog.export.isEnabled()
+
+    dialog.custom.setChecked(True)
+    dialog.from_s.setValue(3.0)
+    dialog.to_s.setValue(5.0)
+    dialog.fps.setCurrentIndex(dialog.fps.findData(5.0))
+    dialog.frame_size.setCurrentIndex(dialog.frame_size.findData("320x200"))
+    out = tmp_path / "clip.mp4"
+    dialog.path.setText(str(out))
+    dialog.start()
+    assert dialog.process is not None and not dialog.export.isEnabled()
+    qtbot.waitUntil(lambda: dialog.process is None, timeout=90_000)
+    assert dialog.status.text().startswith("Saved clip.mp4"), dialog.status.text()
+    assert dialog.show_folder.isVisible() and dialog.progress.value() == dialog.progress.maximum() == 10
+    with av.open(str(out)) as container:
+        frames = list(container.decode(video=0))
+    assert len(frames) == 10 and (frames[0].width, frames[0].height) == (320, 200)
+    assert dialog._scratch is None  # the copy of the file's events is gone
