@@ -60,6 +60,7 @@ comments = Table(
     Column("record", Text, nullable=False),  # the merged wire form (replay_core.collab.to_json)
 )
 Index("ix_comments_replay", comments.c.replay_id, comments.c.at_ms)
+Index("ix_comments_search", comments.c.deleted, comments.c.text, comments.c.replay_id)
 collections = Table(
     "collections",
     metadata,

@@ -96,9 +96,11 @@ def filters_for(conn: Connection, query: ReplayQuery, tz: tzinfo | None = None) 
     if terms.anonymous:
         found.append(_anonymous_or_named(conn, terms.words))
     elif terms.words:
-        commented = replays.c.id.in_(comment_matches(terms.words))
-        found.append(or_(_replays_of(_matching_user_ids(conn, terms.words)), commented))
-    found += [replays.c.id.in_(comment_matches([word])) for word in terms.comments]
+        named = _replays_of(_matching_user_ids(conn, terms.words))
+        # Looked up first, like the users: a search no comment matches keeps the users' fast plan.
+        commented = sorted(set(conn.execute(comment_matches(terms.words)).scalars()))
+        found.append(or_(named, replays.c.id.in_(commented)) if commented else named)
+    found += [replays.c.id.in_(sorted(set(conn.execute(comment_matches([w])).scalars()))) for w in terms.comments]
     found += [_HAS_COLUMNS[name] > 0 for name in terms.has]
     if terms.ranges:
         found.append(or_(*(and_(replays.c.start_ms >= a, replays.c.start_ms < b) for a, b in terms.ranges)))
