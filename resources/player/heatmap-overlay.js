@@ -37,21 +37,24 @@ const ReplayHeatmap = (function () {
 
   // `json`: {elements: [{selector, label, clicks, visits, replays, rage, dead}], spots: [[element index,
   // page x, page y, clicks]], scroll: {page_height_px, fold_px, visits, depths: [[percent, share]]},
-  // modes: {clicks, heat, scroll}, caption, scroll_to_top}
+  // modes: {clicks, heat, scroll}, caption, scroll_to_top, token}. The answer carries the token back.
   function show(replayer, json, bridge) {
     hide();
-    if (!replayer || !replayer.iframe || !replayer.iframe.contentDocument) {
-      bridge.heatmapShown(JSON.stringify({ error: 'no page is shown' }));
-      return;
-    }
-    let data;
+    let data = null;
     try {
       data = JSON.parse(json);
     } catch (err) {
-      bridge.heatmapShown(JSON.stringify({ error: 'the heatmap could not be read' }));
+      data = null;
+    }
+    if (!data || typeof data !== 'object') {
+      bridge.heatmapShown(JSON.stringify({ error: 'the heatmap could not be read', token: null }));
       return;
     }
-    if (!data || typeof data !== 'object') return;
+    const token = data.token === undefined ? null : data.token;
+    if (!replayer || !replayer.iframe || !replayer.iframe.contentDocument) {
+      bridge.heatmapShown(JSON.stringify({ error: 'no page is shown', token }));
+      return;
+    }
     const iframe = replayer.iframe;
     const layer = el('div', 'heatmap-layer');
     layer.setAttribute('aria-label', 'Heatmap');
@@ -72,6 +75,7 @@ const ReplayHeatmap = (function () {
     settled(iframe.contentDocument).then(() => afterLayout(() => {
       if (state !== mine) return;
       const answer = draw();
+      answer.token = token;
       if (typeof ResizeObserver === 'function' && iframe.contentDocument) {
         mine.observer = new ResizeObserver(() => requestAnimationFrame(() => { if (state === mine) draw(); }));
         mine.observer.observe(iframe.contentDocument.documentElement);

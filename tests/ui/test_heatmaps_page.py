@@ -33,9 +33,10 @@ def test_the_page_list_a_hot_element_s_replays_and_opening_one_at_its_click(
     qtbot: QtBot, imported: None, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     window = make_window()
+    heatmaps = window.heatmaps_page()
+    heatmaps.range_box.setCurrentIndex(heatmaps.range_box.findData(None))  # all time: the fixtures' dates are fixed
     window.reports.heatmapsRequested.emit()  # the Reports page's Heatmaps button
-    heatmaps = window.heatmaps
-    assert heatmaps is not None and window.pages.currentWidget() is heatmaps
+    assert window.heatmaps is heatmaps and window.pages.currentWidget() is heatmaps
     qtbot.waitUntil(lambda: len(heatmaps.pages_listed()) == 2, timeout=30000)
     assert {p.split("8780", 1)[1] for p in heatmaps.pages_listed()} == {
         VANILLA_PATH, "/todomvc/examples/preact/dist/index.html"

@@ -91,6 +91,7 @@ class HeatmapsPage(QWidget):
         self._shown_replay: str | None = None  # the replay the player holds
         self._seek_token = -1
         self._drawn_once = False  # the first drawing of a snapshot scrolls it to the top
+        self._drawing = 0  # numbers the overlays sent to the page
         self._trying: list[int] = []  # moments of the snapshot's visit still to try
         self._tried: list[tuple[int, int]] = []  # (elements found, moment)
         self._asked = 0  # numbers the page's questions to the cache: a late answer is dropped
@@ -322,9 +323,13 @@ class HeatmapsPage(QWidget):
         modes = {key: box.isChecked() for key, box in self.mode_boxes.items()}
         overlay = overlay_data(self.current, caption=self._caption(), **modes)
         overlay["scroll_to_top"] = scroll_to_top or not self._drawn_once
+        self._drawing += 1
+        overlay["token"] = self._drawing  # the page's answer names the drawing it is about
         self.view.show_heatmap(overlay)
 
     def _on_drawn(self, answer: dict[str, Any]) -> None:
+        if answer.get("token") != self._drawing and answer.get("token") is not None:
+            return  # about an earlier drawing (another page, or a moment tried before)
         if self._trying and not answer.get("error"):
             # Trying the visit's moments: the page shown is the one with most of the clicked elements on it.
             self._tried.append((int(answer.get("found", 0)), self._trying.pop(0)))
