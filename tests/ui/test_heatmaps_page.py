@@ -14,6 +14,7 @@ from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
 from tests.ui.conftest import MakeWindow
 from viewer.storage import ReplayCache
 from viewer.storage.importer import import_paths
+from viewer.ui.heatmaps_page import HeatmapsPage
 from viewer.ui.replay_loading import OpenedReplay
 
 pytestmark = pytest.mark.webengine
@@ -49,6 +50,10 @@ def test_the_page_list_a_hot_element_s_replays_and_opening_one_at_its_click(
     assert heatmaps.last_drawn["found"] >= 5 and heatmaps.last_drawn["spots_in_place"] > 0
     assert heatmaps.export_button.isEnabled()
 
+    # The unmasked page's own words are in the rebuilt page and in the overlay's hover texts (the control
+    # for the masked page below).
+    assert "todos" in page_and_overlay_text(qtbot, heatmaps)
+
     # A person clicks the hottest element on the rebuilt page: the overlay names it, its replays are listed.
     hottest = heatmaps.current.heatmap.elements[0] if heatmaps.current else None
     assert hottest is not None
@@ -79,3 +84,34 @@ def test_the_page_list_a_hot_element_s_replays_and_opening_one_at_its_click(
     out = tmp_path / "export" / "page.png"
     out.parent.mkdir()
     assert heatmaps.export_png(out) and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # The mixpanel capture masked the page's text: rebuilt, it stays masked, and no hover text of the
+    # overlay says what the masking hid.
+    preact = next(i for i, p in enumerate(heatmaps.pages_listed()) if p.endswith("/preact/dist/index.html"))
+    heatmaps.last_drawn = {}
+    preact_item = heatmaps.page_list.topLevelItem(preact)
+    assert preact_item is not None
+    heatmaps.page_list.setCurrentItem(preact_item)
+    qtbot.waitUntil(lambda: bool(heatmaps.last_drawn), timeout=30000)
+    assert heatmaps.last_drawn["found"] >= 5
+    masked = page_and_overlay_text(qtbot, heatmaps)
+    assert "*****" in masked
+    assert "todos" not in masked and "what needs to be done" not in masked
+
+
+# The rebuilt page's text, then every hot element's hover text (each element hovered in turn), lower case.
+TEXTS = """(function () {
+  const out = [document.querySelector('.replayer-wrapper iframe').contentDocument.body.innerText];
+  for (const element of document.querySelectorAll('.heatmap-element')) {
+    element.dispatchEvent(new MouseEvent('mouseenter'));
+    out.push(document.querySelector('.heatmap-tip').textContent);
+  }
+  return out.join('\\n').toLowerCase();
+})()"""
+
+
+def page_and_overlay_text(qtbot: QtBot, heatmaps: HeatmapsPage) -> str:
+    found: list[str] = []
+    heatmaps.view.page().runJavaScript(TEXTS, 0, found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=10000)
+    return str(found[0])
