@@ -13,7 +13,7 @@ import av.filter
 
 # One setting per format, chosen for screen content: sharp text, few colours, little motion.
 _VIDEO = {
-    "mp4": ("libx264", {"crf": "20", "preset": "veryfast", "tune": "stillimage"}),
+    "mp4": ("libx264", {"crf": "20", "preset": "superfast", "tune": "stillimage"}),
     "webm": ("libvpx-vp9", {"crf": "32", "b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}),
 }
 
