@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 
 from replay_core.events import Event, EventType
 from replay_core.reader import Recording, RecordingError, event_problem, prepare_events, validate_events
@@ -39,6 +40,15 @@ def read_preview(raw: bytes, name: str = "", extra: int = PREVIEW_EXTRA_EVENTS) 
         return prepare_events(events, name=name)
     except RecordingError:
         return None
+
+
+def first_page(events: Sequence[Event], extra: int = PREVIEW_EXTRA_EVENTS) -> list[Event] | None:
+    """Of events already read and ordered (a cached replay's first chunk): those up to the first
+    FullSnapshot and `extra` more, the same first page `read_preview` decodes from a file; None without one."""
+    for index, event in enumerate(events):
+        if event.get("type") == EventType.FULL_SNAPSHOT:
+            return list(events[: index + 1 + extra])
+    return None
 
 
 def _events_in(text: str, extra: int) -> list[Event] | None:

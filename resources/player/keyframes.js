@@ -276,6 +276,7 @@ const ReplayKeyframes = (function () {
       this.handle = null;
       this.stopped = false;
       this.buildMs = 0;
+      this.resumeAfter = -Infinity; // keyframes up to here are kept already (a build run again)
     }
 
     start() {
@@ -319,29 +320,39 @@ const ReplayKeyframes = (function () {
       else this.dropHidden(); // its DOM is a second copy of the page: keep it only while building
     }
 
-    ensureHidden(first) {
-      if (this.hidden) return;
-      this.root = this.makeRoot();
-      // Resume from the last keyframe if there is one (appended events), else from the first event.
+    // A new hidden Replayer starts from the first event: events an earlier one applied (it is dropped when
+    // done; a first page is shown ahead of the rest) are applied again, and keyframes are made only after
+    // the last one kept. (Resuming a hidden Replayer from a keyframe lost rules added through the CSSOM.)
+    rewind() {
       const last = this.keyframes[this.keyframes.length - 1];
+      this.resumeAfter = last ? last.at : -Infinity;
+      this.state = new PageState(null);
+      this.sinceKeyframe = 0;
+      this.lastKeyframe = -Infinity;
+      this.done = -Infinity;
+    }
+
+    ensureHidden(events) {
+      if (this.hidden) return;
+      this.rewind();
+      this.root = this.makeRoot();
       // A custom event carries the first timestamp (rrweb counts time from its first event) and does nothing.
-      const origin = { type: 5, timestamp: first.timestamp, data: { tag: 'keyframes', payload: null } };
-      const seed = last ? JSON.parse(last.json).filter(changesDocument) : [origin, copy(origin)];
+      const origin = { type: 5, timestamp: events[0].timestamp, data: { tag: 'keyframes', payload: null } };
+      const seed = [origin, copy(origin)];
       this.hidden = new rrweb.Replayer(seed, {
         root: this.root, speed: 1, skipInactive: false, showWarning: false, mouseTail: false,
         triggerFocus: false, UNSAFE_replayCanvas: false, pauseAnimation: true, loadTimeout: 0,
       });
       this.hiddenOrigin = seed[0].timestamp;
-      if (last) this.hidden.pause(last.at + 1 - this.hiddenOrigin);
     }
 
     // Apply the next slice in the hidden Replayer, up to where a keyframe is due if one is; returns
     // whether events remain. A slice ends between two timestamps, never inside a group of equal ones.
     step() {
       const events = this.source();
+      if (upperBound(events, this.done) >= events.length) return false;
+      this.ensureHidden(events);
       const start = upperBound(events, this.done);
-      if (start >= events.length) return false;
-      this.ensureHidden(events[0]);
       const hiddenEvents = this.hidden.service.state.context.events;
       let end = start;
       let due = false;
@@ -361,7 +372,8 @@ const ReplayKeyframes = (function () {
       this.done = events[end - 1].timestamp;
       this.hidden.pause(this.done + 1 - this.hiddenOrigin);
       hiddenEvents.splice(1); // applied; the hidden Replayer only ever moves forward
-      if (due) this.keep(capture(this.hidden, this.state, this.done), end);
+      if (due && this.done <= this.resumeAfter) this.keep(null, end); // kept already: only move on
+      else if (due) this.keep(capture(this.hidden, this.state, this.done), end);
       return end < events.length;
     }
 
@@ -382,14 +394,16 @@ const ReplayKeyframes = (function () {
       this.sinceKeyframe = 0;
       this.lastKeyframe = this.done;
       if (!events) return;
-      const keyframe = { at: this.done, before, json: JSON.stringify(events), loaded: this.state.loaded };
+      // `total`: the events there were when it was made; opened again with as many, nothing is left to build.
+      const total = this.source().length;
+      const keyframe = { at: this.done, before, total, json: JSON.stringify(events), loaded: this.state.loaded };
       this.keyframes.push(keyframe);
       this.onKeep(keyframe);
     }
 
     // Take keyframes made earlier of these events (kept by the app): those whose count of events at or
-    // before them still matches, up to the first that does not. Building then goes on after the last one,
-    // with the page state since its page load tracked again (no DOM work). Returns how many were taken.
+    // before them still matches, up to the first that does not. Building then goes on after the last one.
+    // Returns how many were taken.
     restore(stored) {
       if (this.handle !== null || this.hidden || this.keyframes.length) return 0;
       const events = this.source();
@@ -397,21 +411,18 @@ const ReplayKeyframes = (function () {
       for (const keyframe of stored) {
         const previous = kept.length ? kept[kept.length - 1].at : -Infinity;
         if (!(keyframe.at > previous) || upperBound(events, keyframe.at) !== keyframe.before) break;
-        kept.push({ at: keyframe.at, before: keyframe.before, json: keyframe.json, loaded: new Set(JSON.parse(keyframe.loaded)) });
+        kept.push({
+          at: keyframe.at, before: keyframe.before, total: keyframe.total, json: keyframe.json,
+          loaded: new Set(JSON.parse(keyframe.loaded)),
+        });
       }
       if (!kept.length) return 0;
-      const last = kept[kept.length - 1];
-      let first = last.before - 1;
-      while (first > 0 && events[first].type !== META) first -= 1;
-      this.state = new PageState(null);
-      for (let index = first; index < last.before; index++) {
-        if (events[index].type === META) this.pageLoad(events[index]);
-        this.state.track(events[index]);
-      }
       this.keyframes = kept;
-      this.done = last.at;
-      this.sinceKeyframe = 0;
-      this.lastKeyframe = last.at;
+      // The replay has not grown since the last one was made (and every one was taken): the build that made
+      // them went to the end, and nothing is left to do. Otherwise it runs again, making only new ones.
+      const last = kept[kept.length - 1];
+      if (kept.length === stored.length && last.total === events.length) this.done = events[events.length - 1].timestamp;
+      this.resumeAfter = last.at;
       return kept.length;
     }
 

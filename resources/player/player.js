@@ -178,7 +178,7 @@
           // The app keeps the keyframes of a cached replay, so that it seeks fast when opened again.
           if (mine !== load) return;
           const loaded = JSON.stringify(Array.from(keyframe.loaded));
-          bridge.keyframeKept(generation, keyframe.at, keyframe.before, keyframe.json, loaded);
+          bridge.keyframeKept(generation, keyframe.at, keyframe.before, keyframe.total, keyframe.json, loaded);
         },
       );
     }

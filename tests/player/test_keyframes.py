@@ -35,6 +35,7 @@ from replay_core.events import Event
 from replay_core.ingest import parse_captured_request, parse_record_batch
 from replay_core.reader import prepare_events
 from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
+from viewer.player.headless import wait_until
 from viewer.player.moment import FrameDigest, MomentRenderer
 
 pytestmark = pytest.mark.webengine
@@ -226,4 +227,47 @@ def test_kept_keyframes_are_taken_back_extended_and_checked(
     ours.show(whole, keyframes=stale)
     ours.wait_for_keyframes()
     remade = ours.keyframes_made
-    assert remade[0].at_ms > kept[1].at_ms and remade[0].at_ms <= kept[2].at_ms, "built again after the second"
+    assert remade[0].at_ms > kept[1].at_ms and remade[0].at_ms <= kept[2].at_ms, (
+        "built again after the second"
+    )
+
+
+def test_keyframes_of_a_replay_shown_in_parts_match_rrweb(
+    players: tuple[MomentRenderer, MomentRenderer],
+) -> None:
+    """The app shows a replay in parts: its first page ahead of the rest, then events a sync appends.
+    Keyframes made across those parts must hold what rrweb shows (before the fix, a builder that had
+    finished a part skipped that part's events when it went on, and made no keyframe, or wrong ones)."""
+    ours, reference = players
+    whole = read_recording(next(p for p in RRWEB_FIXTURES if "long-mutations" in p.name))
+    events = whole.events
+    first_page, half = 60, len(events) // 2
+    ours.view.set_keyframe_spacing(EVERY_MS, 1000)
+    ours.show(Recording(events=events[:first_page], name="first page"))
+    wait_until(lambda: ours.keyframes.done, 60, "the first page's keyframes")
+    ours.view.append_events(events[first_page:half])
+    wait_until(
+        lambda: (
+            ours.keyframes.done and ours.keyframes.until_ms >= events[half - 1]["timestamp"] - whole.start_ts
+        ),
+        120,
+        "keyframes",
+    )
+    built_first = ours.keyframes.count
+    assert built_first >= 4
+    ours.view.append_events(events[half:])
+    wait_until(lambda: ours.keyframes.done and ours.keyframes.until_ms >= whole.duration_ms, 120, "keyframes")
+    assert ours.keyframes.count > built_first
+
+    ours.view.set_seek_mode("keyframes")
+    reference.view.set_seek_mode("fresh")
+    reference.show(whole)
+    for share in (0.3, 0.8):  # after a keyframe of the first part, and of the appended one
+        at = whole.duration_ms * share
+        ours.seek(whole.duration_ms)
+        ours.seek(at)
+        mine = ours.digest()
+        assert mine.seek.startswith("keyframe "), mine.seek
+        reference.seek(at)
+        difference = first_difference(mine, reference.digest(), page_scrolled_by_events(whole, at))
+        assert difference is None, f"at {at:.0f} ms ({mine.seek}): {difference}"

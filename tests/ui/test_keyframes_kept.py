@@ -22,7 +22,14 @@ def _open_and_wait_for_keyframes(
     view = window.player.view
     view.keyframeMade.connect(made.append)
     done: list[int] = []
-    view.keyframesBuilt.connect(lambda count, _until, finished, _ms: done.append(count) if finished else None)
+    duration = next(r.duration_ms for r in ReplayCache.open().all_replays() if r.id == replay_id)
+
+    def built(count: int, until_ms: float, finished: bool, _ms: float) -> None:
+        # The first page shown ahead of the rest gets its (no) keyframes first: wait for the whole replay's.
+        if finished and until_ms >= duration - 1:
+            done.append(count)
+
+    view.keyframesBuilt.connect(built)
     try:
         with qtbot.waitSignal(view.firstFrameShown, timeout=30000):
             window.session.open_replay(replay_id)
@@ -53,3 +60,26 @@ def test_a_replay_opened_again_takes_back_its_keyframes(
     controller = window.player.controller
     with qtbot.waitSignal(window.player.view.seekFinished, timeout=30000):
         controller.seek(controller.duration_ms * 0.9)
+
+
+def test_a_cached_replay_shows_its_first_page_from_its_first_chunk(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    """Opened from the cache, a long replay's first page is shown from its first chunk before the whole
+    replay is read and summarized; the page does not start over when the rest arrives."""
+    row = max(cached_rows, key=lambda r: r.event_count)
+    order: list[str] = []
+    previews: list[int] = []
+    session, view = window.session, window.player.view
+    session.previewed.connect(lambda preview: (order.append("preview"), previews.append(len(preview.events))))
+    session.opened.connect(lambda *_: order.append("whole"))
+    view.firstFrameShown.connect(lambda: order.append("first frame"))
+    session.open_replay(row.id)
+    qtbot.waitUntil(lambda: "whole" in order and "first frame" in order, timeout=30000)
+    assert order.index("preview") < order.index("whole")
+    assert 0 < previews[0] < row.event_count
+    assert order.count("first frame") == 1  # the whole replay did not make the page start over
+    controller = window.player.controller
+    with qtbot.waitSignal(view.seekFinished, timeout=30000):
+        controller.seek(controller.duration_ms)  # the rest of the replay is there to seek to
+    assert controller.duration_ms == pytest.approx(row.duration_ms, abs=1)

@@ -43,7 +43,7 @@ class PlayerBridge(QObject):
     viewportResized = Signal(int, int)
     digestArrived = Signal(int, str)  # request id, one line per node of the replayed document
     keyframeProgress = Signal(int, int, float, bool, float)  # generation, count, built until, done, build ms
-    keyframeMade = Signal(int, float, int, str, str)  # generation, at, events before, events JSON, loaded ids
+    keyframeMade = Signal(int, float, int, int, str, str)  # generation, at, events before, events, JSON, ids
     doubleClick = Signal()
     pointerMove = Signal()
     heatmapDrawn = Signal(str)  # JSON: elements found and missing on the page, spots drawn in place / centred
@@ -108,11 +108,11 @@ class PlayerBridge(QObject):
     ) -> None:
         self.keyframeProgress.emit(generation, count, until_ms, finished, build_ms)
 
-    @Slot(int, float, int, str, str)
+    @Slot(int, float, int, int, str, str)
     def keyframeKept(  # noqa: N802
-        self, generation: int, at: float, before: int, events_json: str, loaded_json: str
+        self, generation: int, at: float, before: int, total: int, events_json: str, loaded_json: str
     ) -> None:
-        self.keyframeMade.emit(generation, at, before, events_json, loaded_json)
+        self.keyframeMade.emit(generation, at, before, total, events_json, loaded_json)
 
     @Slot(int, int)
     def viewportChanged(self, width: int, height: int) -> None:  # noqa: N802

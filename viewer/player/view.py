@@ -97,10 +97,10 @@ class ReplayView(QWebEngineView):
             self.keyframesBuilt.emit(count, until_ms, done, build_ms)
 
     def _on_keyframe_made(
-        self, generation: int, at: float, before: int, events_json: str, loaded: str
+        self, generation: int, at: float, before: int, total: int, events_json: str, loaded: str
     ) -> None:
         if generation == self._generation:
-            self.keyframeMade.emit(StoredKeyframe(at, before, events_json, loaded))
+            self.keyframeMade.emit(StoredKeyframe(at, before, events_json, loaded, total))
 
     def _on_viewport(self, width: int, height: int) -> None:
         self.recorded_viewport = (width, height)

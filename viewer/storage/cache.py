@@ -138,7 +138,9 @@ class ReplayCache(CollabCache):
             seen = 0
             for index, data in conn.execute(stmt):
                 if index != seen:
-                    raise DamagedReplay(f"replay {replay_id} is damaged in the cache: chunk {seen} is missing")
+                    raise DamagedReplay(
+                        f"replay {replay_id} is damaged in the cache: chunk {seen} is missing"
+                    )
                 try:
                     yield decode_chunk(data)
                 except DamagedReplay as exc:
@@ -150,6 +152,19 @@ class ReplayCache(CollabCache):
 
     def events(self, replay_id: str) -> list[Event]:
         return [event for chunk in self.iter_event_chunks(replay_id) for event in chunk]
+
+    def first_events(self, replay_id: str) -> list[Event]:
+        """The replay's first chunk of events (its first page, for most replays): what the player shows
+        while the rest is read. Empty when the replay has no events here or its first chunk is damaged."""
+        stmt = select(event_chunks.c.data).where(
+            (event_chunks.c.replay_id == replay_id) & (event_chunks.c.idx == 0)
+        )
+        with self.reading() as conn:
+            data = conn.execute(stmt).scalar()
+        try:
+            return decode_chunk(data) if data is not None else []
+        except DamagedReplay:
+            return []  # the whole read names the damage
 
     def replay_analytics(self, replay_id: str) -> list[dict[str, Any]]:
         """The replay's analytics events for its activity timeline: `{"name", "time_ms", "properties"}`."""
@@ -198,7 +213,9 @@ class ReplayCache(CollabCache):
         """The heatmap of a page (a URL, a path on any host, or a pattern): per element selector its
         clicks, visits and replays; per depth the share of visits that reached it."""
         with self.reading() as conn:
-            return heatmaps.page_heatmap(conn, heatmaps.pages_of(conn, page), where or heatmaps.HeatmapFilter())
+            return heatmaps.page_heatmap(
+                conn, heatmaps.pages_of(conn, page), where or heatmaps.HeatmapFilter()
+            )
 
     def heatmap_clicks(
         self, page: str, selector: str, where: heatmaps.HeatmapFilter | None = None, limit: int = 200
@@ -250,7 +267,9 @@ class ReplayCache(CollabCache):
             if row is None:
                 return None
             count = conn.execute(select(func.count()).where(replays.c.user_id == user_id)).scalar() or 0
-        return UserProfile(row.id, row.name, row.email, feed.json_or(row.properties, {}, f"user {user_id}"), int(count))
+        return UserProfile(
+            row.id, row.name, row.email, feed.json_or(row.properties, {}, f"user {user_id}"), int(count)
+        )
 
     def user_replays(self, user_id: str, cursor: str | None = None, limit: int = 50) -> ReplayPage:
         return self.list_replays(ReplayQuery(user_id=user_id, limit=limit), cursor)

@@ -25,11 +25,13 @@ class StoredKeyframe:
     events_before: int  # the replay's events with a timestamp at or before `at_ms`, when it was made
     events_json: str  # its events (Meta, FullSnapshot, incrementals) as a JSON array
     loaded_json: str  # the node ids of the page load's snapshot, as a JSON array
+    events_total: int = 0  # the replay's events when it was made (as many now: nothing is left to build)
 
     def to_page(self) -> dict[str, object]:
         return {
             "at": self.at_ms,
             "before": self.events_before,
+            "total": self.events_total,
             "json": self.events_json,
             "loaded": self.loaded_json,
         }
@@ -47,8 +49,9 @@ def load(conn: Connection, replay_id: str, format_key: str) -> list[StoredKeyfra
     for row in rows:
         try:
             body = orjson.loads(decompressor.decompress(row.data))
-            found.append(StoredKeyframe(row.at_ms, row.events_before, body["events"], body["loaded"]))
-        except (zstandard.ZstdError, orjson.JSONDecodeError, KeyError, TypeError):
+            total = int(body.get("total", 0))
+            found.append(StoredKeyframe(row.at_ms, row.events_before, body["events"], body["loaded"], total))
+        except (zstandard.ZstdError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             break  # a damaged row: the page builds again from the last good keyframe
     return found
 
@@ -62,7 +65,9 @@ def keep(conn: Connection, replay_id: str, format_key: str, keyframe: StoredKeyf
             & or_(keyframes.c.format != format_key, keyframes.c.at_ms >= keyframe.at_ms)
         )
     )
-    body = orjson.dumps({"events": keyframe.events_json, "loaded": keyframe.loaded_json})
+    body = orjson.dumps(
+        {"events": keyframe.events_json, "loaded": keyframe.loaded_json, "total": keyframe.events_total}
+    )
     conn.execute(
         insert(keyframes).values(
             replay_id=replay_id,

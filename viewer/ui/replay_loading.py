@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replay_core import Recording, ReplaySummary, summarize
+from replay_core.preview import first_page
 from viewer.player.scheme import keyframe_format
 from viewer.storage import ReplayCache, ReplayRow
 from viewer.storage.keyframes import StoredKeyframe
@@ -85,6 +86,12 @@ def look_up_replay(cache: ReplayCache, replay_id: str, with_keyframes: bool = Fa
     recording = Recording(events=cache.events(replay_id), name=replay_id)
     kept = tuple(cache.stored_keyframes(replay_id, keyframe_format())) if with_keyframes else ()
     return CachedReplay(recording, summarize(recording), row, kept)
+
+
+def preview_cached(cache: ReplayCache, replay_id: str) -> Recording | None:
+    """A cached replay's first page from its first chunk alone, shown while the whole replay is read."""
+    events = first_page(cache.first_events(replay_id))
+    return Recording(events=events, name=replay_id) if events else None
 
 
 def import_files(cache: ReplayCache, paths: list[Path]) -> str:

@@ -32,6 +32,7 @@ from viewer.ui.replay_loading import (
     ReplayUser,
     import_files,
     look_up_replay,
+    preview_cached,
 )
 from viewer.ui.sync_runner import SyncRunner
 
@@ -196,11 +197,20 @@ class ReplaySession(QObject):
 
     def _look_up(self, opening: _Opening) -> None:
         self.loading.emit(f"Loading {opening.replay_id}…")
+        # Its first page from its first chunk, as a file's from its head; the cache thread reads the whole next.
+        self.cache.call(
+            lambda cache: preview_cached(cache, opening.replay_id),
+            lambda preview: self._cached_previewed(opening, preview),
+        )
         self.cache.call(
             lambda cache: look_up_replay(cache, opening.replay_id, with_keyframes=True),
             lambda found: self._looked_up(opening, found),
             lambda text: self._fail(opening.number, "This replay cannot be read from the cache", text),
         )
+
+    def _cached_previewed(self, opening: _Opening, preview: Recording | None) -> None:
+        if preview is not None and opening.number == self._number:
+            self.previewed.emit(preview)
 
     def _looked_up(self, opening: _Opening, found: CacheLookup) -> None:
         if opening.number != self._number:
