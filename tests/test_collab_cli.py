@@ -56,6 +56,8 @@ def test_comments_are_added_at_a_moment_and_listed(
     assert [r["id"] for r in json.loads(run(capsys, "list", "--search", "comment:slow", "--json"))] == [
         second
     ]
+    lines = run(capsys, "activity", first, "--kind", "comment").splitlines()
+    assert lines == ["00:01.500  comment      Ana QA: Cart total is wrong"]
     run(capsys, "comment", "delete", listed[0]["id"])
     assert json.loads(run(capsys, "comment", "list", first, "--json")) == []
     assert "no comment" in refused(capsys, "comment", "delete", listed[0]["id"])

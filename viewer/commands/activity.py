@@ -11,7 +11,7 @@ import json
 import sys
 
 from replay_core.timeline import ActivityEntry, EntryKind, activity_timeline, counts_of
-from viewer.commands.targets import recording_for, shown
+from viewer.commands.targets import looks_like_a_file, recording_for, shown
 from viewer.errors import CommandError
 
 KINDS = [kind.value for kind in EntryKind]
@@ -21,6 +21,8 @@ def run_activity(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
     recording, analytics = recording_for(args.target, analytics=True)
     entries = activity_timeline(recording.events, analytics)
+    if not looks_like_a_file(args.target):  # a cached replay: its comments join the timeline
+        entries = _with_comments(entries, args.target)
     listed = [e for e in entries if kinds is None or e.kind in kinds]
     if args.json:
         counts = counts_of(entries)
@@ -30,6 +32,16 @@ def run_activity(args: argparse.Namespace) -> int:
     else:
         sys.stdout.writelines(text_line(entry) + "\n" for entry in listed)
     return 0
+
+
+def _with_comments(entries: list[ActivityEntry], replay_id: str) -> list[ActivityEntry]:
+    from replay_core.plain_text import one_line
+    from viewer.commands.cache import open_cache
+
+    with open_cache() as cache:
+        comments = cache.comments(replay_id)
+    found = [ActivityEntry(c.at_ms, EntryKind.COMMENT, one_line(f"{c.author}: {c.text}"), c.text) for c in comments]
+    return sorted([*entries, *found], key=lambda entry: entry.at_ms)
 
 
 def parse_kinds(text: str | None) -> set[EntryKind] | None:
