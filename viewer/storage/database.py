@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 from viewer.files import name_aside
 
 # Every schema revision in order; a new migration appends its id here.
-REVISIONS = ("0001", "0002", "0003", "0004_activity", "0005_heatmaps", "0006_collab", "0007_keyframes")
+REVISIONS = (
+    "0001", "0002", "0003", "0004_activity", "0005_heatmaps", "0006_collab", "0007_keyframes", "0008_assets",
+)
 HEAD_REVISION = REVISIONS[-1]
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
