@@ -32,7 +32,7 @@ $(STAMPS)/sdk-page: tests/e2e/sdk-page/package.json tests/e2e/sdk-page/package-l
 	cd tests/e2e/sdk-page && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/desktop: scripts/install-desktop-entry
+$(STAMPS)/desktop: scripts/install-desktop-entry $(VENV)/.installed
 	./scripts/install-desktop-entry
 	@mkdir -p $(STAMPS) && touch $@
 
