@@ -136,3 +136,15 @@ def regular_file_problem(path: Path, info: os.stat_result, max_bytes: int = MAX_
     if info.st_size > max_bytes:
         return f"{path}: is {info.st_size:,} bytes, larger than the {max_bytes:,}-byte limit for a recording file"
     return None
+
+# The asset cache (replay_core.assets, issue 18): the app fetches what recordings reference into its cache.
+# One image, stylesheet or font larger than this is refused (read streaming: the fetch stops at the cap).
+MAX_ASSET_BYTES = 10 << 20
+# The assets of one replay, together; what comes after the cap is left unfetched (and said so).
+MAX_REPLAY_ASSET_BYTES = 50 << 20
+# Every asset kept, together; past it the least recently fetched go, except those of replays in a collection.
+MAX_ASSET_CACHE_BYTES = 1 << 30
+# URLs looked at per replay (a page with 10,000 distinct images gets its first 500).
+MAX_ASSETS_PER_REPLAY = 500
+# @imports followed from a fetched stylesheet, in depth.
+MAX_CSS_IMPORT_DEPTH = 3
