@@ -13,9 +13,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
+from replay_core.limits import MAX_ASSET_CACHE_BYTES
 from viewer.storage import (
     activity_counts,
     analytics,
+    assets,
     budget,
     faults,
     feed,
@@ -55,6 +57,7 @@ class ReplayCache(CollabCache):
         self.clock = clock
         self.moved_aside = moved_aside
         self.tz: tzinfo | None = None  # days of date searches: local time unless set
+        self.asset_cap_bytes = MAX_ASSET_CACHE_BYTES  # every asset kept, together (viewer.storage.assets)
 
     @classmethod
     def open(cls, path: Path | None = None, clock: Clock = time.time) -> ReplayCache:
@@ -351,6 +354,40 @@ class ReplayCache(CollabCache):
         with self.writing() as conn:
             if writes.replay_exists(conn, replay_id) and budget.has_events(conn, replay_id):
                 keyframes.keep(conn, replay_id, format_key, keyframe)
+
+    # The asset cache (viewer.storage.assets, issue 18)
+
+    def keep_assets(
+        self, replay_id: str, fetched: list[tuple[str, assets.Content]], missing: list[tuple[str, str]]
+    ) -> None:
+        """Store what fetching a replay's assets gave, then evict past the total cap (nothing when the
+        replay is gone meanwhile)."""
+        with self.writing() as conn:
+            if writes.replay_exists(conn, replay_id):
+                assets.keep(conn, replay_id, fetched, missing, self.now_ms())
+                assets.evict(conn, self.asset_cap_bytes)
+
+    def replay_assets(self, replay_id: str) -> tuple[dict[str, str], dict[str, assets.Content]]:
+        """The replay's URLs → content hashes, and those contents (for the player to serve)."""
+        with self.reading() as conn:
+            mapped = assets.url_map(conn, replay_id)
+            return mapped, assets.contents(conn, mapped.values())
+
+    def reusable_asset(self, url: str, not_before_ms: int) -> assets.Content | None:
+        with self.reading() as conn:
+            return assets.reusable(conn, url, not_before_ms)
+
+    def asset_status(self, replay_id: str) -> assets.AssetStatus:
+        with self.reading() as conn:
+            return assets.status(conn, replay_id)
+
+    def assets_bytes(self) -> int:
+        with self.reading() as conn:
+            return assets.total_bytes(conn)
+
+    def clear_assets(self) -> int:
+        with self.writing() as conn:
+            return assets.clear(conn)
 
     def has_events(self, replay_id: str) -> bool:
         with self.reading() as conn:
