@@ -34,7 +34,11 @@ def test_the_page_list_a_hot_element_s_replays_and_opening_one_at_its_click(
     qtbot: QtBot, imported: None, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     window = make_window()
+    smallest = window.pages.minimumSizeHint()
     heatmaps = window.heatmaps_page()
+    # The page does not raise the window's minimum size (a small window keeps every page whole).
+    grown = window.pages.minimumSizeHint()
+    assert grown.width() <= smallest.width() and grown.height() <= smallest.height()
     heatmaps.range_box.setCurrentIndex(heatmaps.range_box.findData(None))  # all time: the fixtures' dates are fixed
     window.reports.heatmapsRequested.emit()  # the Reports page's Heatmaps button
     assert window.heatmaps is heatmaps and window.pages.currentWidget() is heatmaps

@@ -65,10 +65,17 @@ def page_at(events: Sequence[Any], offset_ms: float) -> str | None:
     return page_of(str(href)) if isinstance(href, str) and href else None
 
 
-def _short_page(page: str) -> str:
-    """A page as the list shows it: its path, whose end tells pages apart (the whole URL on hover)."""
-    split = urlsplit(page)
-    return one_line(split.path or "/" if split.netloc else page, 300)
+def short_pages(pages: Sequence[str]) -> list[str]:
+    """The pages as the list shows them: paths without the folders they all share (`/todomvc/examples/`),
+    so the part that tells them apart comes first; the whole URL is each row's tooltip."""
+    paths = [urlsplit(p).path or "/" if urlsplit(p).netloc else p for p in pages]
+    split = [p.split("/") for p in paths]
+    shared = 0
+    if len(split) > 1:
+        while all(len(parts) > shared + 1 and parts[shared] == split[0][shared] for parts in split):
+            shared += 1
+    return [one_line(("…/" if shared > 1 else "") + "/".join(parts[shared:]) if shared > 1 else path, 300)
+            for parts, path in zip(split, paths, strict=True)]  # fmt: skip
 
 
 def _fit_columns(tree: QTreeWidget) -> None:
@@ -110,7 +117,7 @@ class HeatmapsPage(QWidget):
         self.patterns = QLineEdit()
         self.patterns.setPlaceholderText("Group URLs, e.g. /orders/*, /users/*/settings")
         self.patterns.setClearButtonEnabled(True)
-        self.patterns.setMinimumWidth(220)
+        self.patterns.setMinimumWidth(160)
         for box in (self.range_box, self.viewport_box):
             box.activated.connect(self.refresh)
         self.patterns.editingFinished.connect(self.refresh)
@@ -133,12 +140,11 @@ class HeatmapsPage(QWidget):
         self.page_list.setRootIsDecorated(False)
         self.page_list.setUniformRowHeights(True)
         _fit_columns(self.page_list)
-        self.page_list.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a path tells pages apart
         self.page_list.currentItemChanged.connect(self._page_chosen)
 
         self.view = ReplayView(remote_assets=remote_assets)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.view.setMinimumSize(320, 240)
+        self.view.setMinimumSize(140, 100)  # a small window keeps its minimum: the page scales down
         self.view.seekFinished.connect(self._on_seeked)
         self.status = QLabel("Choose a page to see where its visitors click and how far they scroll.")
         self.status.setWordWrap(True)
@@ -177,13 +183,15 @@ class HeatmapsPage(QWidget):
         for widget in (self.page_list, self.element_list, replays):
             lists.addWidget(widget)
         lists.setSizes([200, 320, 220])
-        lists.setMinimumWidth(240)
+        lists.setMinimumWidth(140)
+        for widget in (self.page_list, self.element_list, self.replay_list):
+            widget.setMinimumHeight(48)  # a short window keeps its minimum: the lists scroll
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(lists)
         self.splitter.addWidget(stage)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([340, 660])
+        self.splitter.setSizes([420, 580])
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.splitter, 1)
@@ -214,8 +222,8 @@ class HeatmapsPage(QWidget):
         self.page_list.blockSignals(True)
         self.page_list.clear()
         chosen = None
-        for summary in pages:
-            item = QTreeWidgetItem([_short_page(summary.page), str(summary.visits), str(summary.clicks)])
+        for summary, shown in zip(pages, short_pages([p.page for p in pages]), strict=True):
+            item = QTreeWidgetItem([shown, str(summary.visits), str(summary.clicks)])
             item.setData(0, PAGE_ROLE, summary.page)
             item.setToolTip(0, f"{summary.page}\n{summary.visits} visits, {summary.clicks} clicks, "
                                f"{summary.replays} replays")  # fmt: skip
