@@ -21,23 +21,63 @@ PAGE = "http://shop.test/app/index.html"
 
 
 def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {"type": 2, "id": node_id, "tagName": tag, "attributes": attributes or {}, "childNodes": children or []}
+    return {
+        "type": 2,
+        "id": node_id,
+        "tagName": tag,
+        "attributes": attributes or {},
+        "childNodes": children or [],
+    }
 
 
 def page_events() -> list[dict]:
-    head = el(3, "head", {}, [
-        el(4, "link", {"rel": "stylesheet", "href": "css/site.css"}),
-        el(5, "link", {"rel": "stylesheet", "href": "css/inlined.css",
-                       "_cssText": ".a{background:url(img/a.png)}@import url('more.css');"}),
-        el(6, "link", {"rel": "shortcut icon", "href": "/favicon.ico"}),
-        el(7, "style", {}, [{"type": 3, "id": 8, "textContent": "@font-face{src:url(/f/x.woff2)}", "isStyle": True}]),
-        el(9, "script", {"src": "app.js"}),
-    ])
-    body = el(10, "body", {"style": "background-image: url('bg.jpg')"}, [
-        el(11, "img", {"src": "https://cdn.test/logo.svg#icon", "srcset": "logo-1x.png 1x, logo-2x.png 2x"}),
-        el(12, "picture", {}, [el(13, "source", {"srcset": "hero.webp 800w"}), el(14, "img", {"src": "data:image/png;base64,AA"})]),
-        el(15, "a", {"href": "/elsewhere"}),
-    ])
+    head = el(
+        3,
+        "head",
+        {},
+        [
+            el(4, "link", {"rel": "stylesheet", "href": "css/site.css"}),
+            el(
+                5,
+                "link",
+                {
+                    "rel": "stylesheet",
+                    "href": "css/inlined.css",
+                    "_cssText": ".a{background:url(img/a.png)}@import url('more.css');",
+                },
+            ),
+            el(6, "link", {"rel": "shortcut icon", "href": "/favicon.ico"}),
+            el(
+                7,
+                "style",
+                {},
+                [{"type": 3, "id": 8, "textContent": "@font-face{src:url(/f/x.woff2)}", "isStyle": True}],
+            ),
+            el(9, "script", {"src": "app.js"}),
+        ],
+    )
+    body = el(
+        10,
+        "body",
+        {"style": "background-image: url('bg.jpg')"},
+        [
+            el(
+                11,
+                "img",
+                {"src": "https://cdn.test/logo.svg#icon", "srcset": "logo-1x.png 1x, logo-2x.png 2x"},
+            ),
+            el(
+                12,
+                "picture",
+                {},
+                [
+                    el(13, "source", {"srcset": "hero.webp 800w"}),
+                    el(14, "img", {"src": "data:image/png;base64,AA"}),
+                ],
+            ),
+            el(15, "a", {"href": "/elsewhere"}),
+        ],
+    )
     snapshot = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [head, body])]}
     return [
         {"type": 4, "timestamp": 1, "data": {"href": PAGE, "width": 800, "height": 600}},
@@ -110,7 +150,9 @@ def test_the_real_fixtures_reference_a_font_made_by_script_and_a_favicon() -> No
     assert everything.pop("todomvc-svelte_media-canvas-font-drag") == [
         "http://127.0.0.1:8780/fonts/truetype/dejavu/DejaVuSerif.ttf"
     ]
-    assert everything.pop("todomvc-vue_idle-gap") == ["http://127.0.0.1:8780/todomvc/examples/vue/dist/favicon.ico"]
+    assert everything.pop("todomvc-vue_idle-gap") == [
+        "http://127.0.0.1:8780/todomvc/examples/vue/dist/favicon.ico"
+    ]
     assert all(urls == [] for urls in everything.values()), everything
 
 
@@ -118,7 +160,11 @@ def test_a_page_with_thousands_of_images_gives_the_first_ones_only() -> None:
     body = el(3, "body", {}, [el(10 + i, "img", {"src": f"/i/{i}.png"}) for i in range(2000)])
     events = [
         {"type": 4, "timestamp": 1, "data": {"href": PAGE, "width": 8, "height": 6}},
-        {"type": 2, "timestamp": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [body])]}}},
+        {
+            "type": 2,
+            "timestamp": 2,
+            "data": {"node": {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [body])]}},
+        },
     ]
     found = asset_urls(events, limit=50)
     assert [ref.url for ref in found] == [f"http://shop.test/i/{i}.png" for i in range(50)]

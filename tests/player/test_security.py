@@ -143,37 +143,42 @@ def settle(seconds: float) -> None:
     wait_until(lambda: __import__("time").monotonic() > end, seconds + 5, "settling")
 
 
-@pytest.mark.parametrize("remote_assets", [False, True], ids=["remote-off", "remote-on"])
-def test_hostile_recording_runs_no_script_and_reaches_only_allowed_assets(
-    qapp: QApplication, hostile_server: str, remote_assets: bool
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["nothing-cached", "assets-cached"])
+def test_hostile_recording_runs_no_script_and_makes_no_network_request(
+    qapp: QApplication, hostile_server: str, cached: bool
 ) -> None:
-    renderer = MomentRenderer.start(remote_assets=remote_assets)
+    """The page never reaches the network (issue 18): with the replay's assets in the cache they are served
+    by our scheme instead, and the recorded site, up and answering, sees no request at all."""
+    renderer = MomentRenderer.start()
+    assets = (
+        ({hostile_server + "/pixel.gif": "a" * 64, hostile_server + "/style.css": "b" * 64},
+         {"a" * 64: ("image/gif", GIF), "b" * 64: ("text/css", b"body{color:red}")})
+        if cached else None
+    )  # fmt: skip
     try:
         recording = prepare_events(hostile_events(hostile_server))
-        renderer.show(recording)
+        renderer.show(recording, assets=assets)
         renderer.seek(recording.duration_ms, play=False)
         renderer.seek(0, play=True)  # play through every event, including the late script and the click
         settle(3.0)
         assert "HOSTILE PAGE LOADED" in renderer.text().visible
         assert evaluate(renderer, SENTINEL_PROBE) == "undefined,undefined"
         assert renderer.view.page().url() == PAGE_URL
-        log = renderer.view.interceptor.log
-        allowed_remote = [r for r in log.records() if r.allowed and r.url.startswith(hostile_server)]
-        assert all(r.kind in ("image", "stylesheet", "font") and r.method == "GET" for r in allowed_remote)
-        hits = list(Hits.seen)
-        forbidden = [
-            h
-            for h in hits
-            if not (
-                h.startswith("GET ") and h.split()[1] in ("/pixel.gif", "/style.css", "/broken-on-purpose")
-            )
-        ]
-        assert forbidden == [], f"requests that left for forbidden URLs: {forbidden}"
-        if remote_assets:
-            assert "GET /pixel.gif" in hits  # the server was reachable: the silence above is the policy's
+        records = renderer.view.interceptor.log.records()
+        assert Hits.seen == [], f"requests that reached the recorded site: {Hits.seen}"
+        assert any(r.url.startswith(hostile_server) and not r.allowed for r in records)  # tried, and blocked
+        assert not any(r.allowed and not r.redirected_to for r in records if r.url.startswith(hostile_server))
+        redirected = {r.url.removeprefix(hostile_server) for r in records if r.redirected_to}
+        if cached:
+            assert "/pixel.gif" in redirected  # the cached copy stood in for it
+            width = evaluate(renderer, "String(document.querySelector('iframe').contentDocument"
+                                       ".querySelector('img[src$=\"pixel.gif\"]').naturalWidth)")  # fmt: skip
+            assert width == "1"
         else:
-            assert hits == []
-            assert any(r.url.startswith(hostile_server) and not r.allowed for r in log.records())
+            assert redirected == set()
     finally:
         renderer.close()
 
@@ -183,7 +188,7 @@ def test_the_heatmap_overlay_on_a_hostile_recording_runs_no_script_and_adds_no_r
 ) -> None:
     """The overlay (resources/player/heatmap-overlay.js) reads the rebuilt page and draws over it; recorded
     text in selectors, labels and the caption reaches the player page as text, never as markup."""
-    renderer = MomentRenderer.start(remote_assets=True)
+    renderer = MomentRenderer.start()
     drawn: list[dict] = []
     renderer.view.heatmapDrawn.connect(drawn.append)
     chosen: list[str] = []
@@ -211,12 +216,21 @@ def test_the_heatmap_overlay_on_a_hostile_recording_runs_no_script_and_adds_no_r
         wait_until(lambda: bool(drawn), 10, "the overlay to be drawn")
         assert drawn[0]["found"] >= 2 and drawn[0]["missing"] >= 1  # on the page; the broken selector skipped
         # Hovering and choosing the hottest element, as a person would.
-        evaluate(renderer, "(function(){const e=document.querySelector('.heatmap-element');"
-                           "e.dispatchEvent(new MouseEvent('mouseenter'));return e.click(), 'ok';})()")
+        evaluate(
+            renderer,
+            "(function(){const e=document.querySelector('.heatmap-element');"
+            "e.dispatchEvent(new MouseEvent('mouseenter'));return e.click(), 'ok';})()",
+        )
         settle(1.5)
         assert chosen == ["a#js-link"]  # the hottest element, clicked, names itself to the app
         assert int(float(evaluate(renderer, "document.querySelectorAll('.heatmap-layer *').length"))) > 3
-        assert evaluate(renderer, "String(document.querySelectorAll('.heatmap-layer img, .heatmap-layer script').length)") == "0"
+        assert (
+            evaluate(
+                renderer,
+                "String(document.querySelectorAll('.heatmap-layer img, .heatmap-layer script').length)",
+            )
+            == "0"
+        )
         assert markup in evaluate(renderer, "document.querySelector('.heatmap-caption').textContent")
         assert evaluate(renderer, SENTINEL_PROBE) == "undefined,undefined"
         assert renderer.view.page().url() == PAGE_URL

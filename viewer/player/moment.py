@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,11 +63,12 @@ class MomentRenderer:
         view.keyframeMade.connect(self.keyframes_made.append)
 
     @classmethod
-    def start(cls, remote_assets: bool = True) -> MomentRenderer:
+    def start(cls, remote_assets: bool = False) -> MomentRenderer:
+        """`remote_assets` is no longer used (issue 18): assets come from the cache, given to `show`."""
         register_player_scheme()
         if QApplication.instance() is None:
             QApplication([])
-        return cls(ReplayView(remote_assets=remote_assets))
+        return cls(ReplayView())
 
     def _on_seek(self, token: int, at_ms: float) -> None:
         self._seeks[token] = at_ms
@@ -98,8 +99,10 @@ class MomentRenderer:
         timeout_s: float = 60.0,
         wait_for_all: bool = True,
         keyframes: Sequence[StoredKeyframe] = (),
+        assets: tuple[Mapping[str, str], Mapping[str, tuple[str, bytes]]] | None = None,
     ) -> None:
-        """Show a replay; `keyframes` kept from an earlier showing of it are offered to the page."""
+        """Show a replay; `keyframes` kept from an earlier showing of it are offered to the page; `assets`:
+        its recorded assets from the cache (URL → sha256, sha256 → content type and body)."""
         width, height = recording.viewport
         self.view.resize(width, height)
         self.view.show()
@@ -107,7 +110,7 @@ class MomentRenderer:
         self.keyframes = KeyframeProgress()
         started = time.perf_counter()
         self.keyframes_made.clear()
-        self.view.show_events(recording.events)
+        self.view.show_events(recording.events, assets=assets)
         self.view.offer_keyframes(keyframes)
         wait_until(lambda: self._failed_or(self._first_frame), timeout_s, "the first frame")
         self.first_frame_s = time.perf_counter() - started

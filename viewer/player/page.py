@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import (
@@ -14,8 +15,8 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
-from viewer.player.policy import RequestLog, RequestRecord, request_allowed
-from viewer.player.scheme import PAGE_URL, SCHEME, PlayerSchemeHandler
+from viewer.player.policy import RequestLog, RequestRecord, cached_asset_path, request_allowed
+from viewer.player.scheme import HOST, PAGE_URL, SCHEME, PlayerSchemeHandler
 
 log = logging.getLogger(__name__)
 _RT = QWebEngineUrlRequestInfo.ResourceType
@@ -34,21 +35,31 @@ _SUBFRAME_DOCUMENTS = {"about:blank", "about:srcdoc"}
 
 
 class AssetInterceptor(QWebEngineUrlRequestInterceptor):
-    """Blocks every request the asset policy does not allow, and logs each decision."""
+    """Our scheme only: a recorded asset the open replay's asset map has is redirected to its cached copy,
+    every other request that is not our scheme or inline data is blocked; each decision is logged.
 
-    def __init__(self, remote_assets: bool, parent: QObject | None = None) -> None:
+    `interceptRequest` runs on Qt WebEngine's IO thread: the map is replaced whole, never changed in place."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.remote_assets = remote_assets
+        self.asset_map: Mapping[str, str] = {}  # recorded URL (replay_core.assets.key) → sha256
         self.log = RequestLog()
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
         url = info.requestUrl()
         kind = _KINDS.get(info.resourceType(), "other")
         method = bytes(info.requestMethod().data()).decode("ascii", "replace")
-        allowed = request_allowed(url.scheme(), method, kind, self.remote_assets)
-        self.log.add(RequestRecord(url.toString(), method, kind, allowed))
-        if not allowed:
-            info.block(True)
+        if request_allowed(url.scheme(), kind):
+            self.log.add(RequestRecord(url.toString(), method, kind, True))
+            return
+        cached = cached_asset_path(url.toString(), method, kind, self.asset_map)
+        if cached is not None:
+            target = QUrl(f"{SCHEME.decode()}://{HOST}{cached}")
+            self.log.add(RequestRecord(url.toString(), method, kind, True, target.toString()))
+            info.redirect(target)
+            return
+        self.log.add(RequestRecord(url.toString(), method, kind, False))
+        info.block(True)
 
 
 class LockedPage(QWebEnginePage):
@@ -102,10 +113,9 @@ def _lock_settings(settings: QWebEngineSettings) -> None:
         settings.setAttribute(name, value)
 
 
-def make_player_profile(
-    remote_assets: bool,
-) -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
-    """An off-the-record profile of our own: nothing is stored, every request goes through the policy.
+def make_player_profile() -> tuple[QWebEngineProfile, PlayerSchemeHandler, AssetInterceptor]:
+    """An off-the-record profile of our own: nothing is stored, every request goes through the policy (our
+    scheme only: recorded assets come from the asset cache, viewer.storage.assets).
 
     It has no Qt parent on purpose: a parent would delete it before the page that uses it.
     """
@@ -115,7 +125,7 @@ def make_player_profile(
     profile.setSpellCheckEnabled(False)
     handler = PlayerSchemeHandler(profile)
     profile.installUrlSchemeHandler(SCHEME, handler)
-    interceptor = AssetInterceptor(remote_assets, profile)
+    interceptor = AssetInterceptor(profile)
     profile.setUrlRequestInterceptor(interceptor)
     profile.downloadRequested.connect(_refuse_download)
     return profile, handler, interceptor

@@ -1,13 +1,23 @@
-"""The asset policy: which requests a replay may make, decided without Qt and logged for tests."""
+"""The request policy of the player page: our scheme only. Decided without Qt and logged for tests.
+
+The page never reaches the network (issue 18). A recorded asset (an image, stylesheet or font of the
+recorded site) that the open replay's asset map has is redirected to the copy the app fetched into its
+cache, served by our scheme at `/assets/<sha256>`; every other request that is not our scheme or inline
+data is blocked.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from replay_core.assets import key
+
 PLAYER_SCHEME = "replay-player"
-REMOTE_ASSET_KINDS = frozenset({"image", "stylesheet", "font"})
+ASSETS_PATH = "/assets/"
+ASSET_KINDS = frozenset({"image", "stylesheet", "font", "favicon", "other"})
 _INLINE_SCHEMES = frozenset({"data", "blob"})
 KEEP_REQUESTS = 1000  # the latest decisions; a page open for hours must not grow the log for ever
 
@@ -18,17 +28,25 @@ class RequestRecord:
     method: str
     kind: str
     allowed: bool
+    redirected_to: str = ""  # the cached copy served instead, when there is one
 
 
-def request_allowed(scheme: str, method: str, kind: str, remote_assets: bool) -> bool:
-    """Our own scheme always; remote GETs of images, stylesheets and fonts when the user allows them."""
+def request_allowed(scheme: str, kind: str) -> bool:
+    """Our own scheme always; inline data and blobs (never as a frame); nothing else."""
     if scheme == PLAYER_SCHEME:
         return True
     if kind in ("main-frame", "sub-frame"):
         return False
-    if scheme in _INLINE_SCHEMES:
-        return True
-    return remote_assets and method == "GET" and scheme in ("http", "https") and kind in REMOTE_ASSET_KINDS
+    return scheme in _INLINE_SCHEMES
+
+
+def cached_asset_path(url: str, method: str, kind: str, asset_map: Mapping[str, str]) -> str | None:
+    """The path under our scheme of the cached copy of a recorded asset, if the open replay has one."""
+    if method != "GET" or kind not in ASSET_KINDS:
+        return None
+    found = key(url)
+    digest = asset_map.get(found) if found is not None else None
+    return ASSETS_PATH + digest if digest else None
 
 
 class RequestLog:

@@ -93,6 +93,7 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         super().__init__(parent)
         self._replays: dict[str, EventChunks] = {}
         self._keyframes: dict[str, bytes] = {}
+        self._assets: dict[str, tuple[bytes, bytes]] = {}  # sha256 → (content type, body), the open replay's
 
     def add_replay(self, chunks: EventChunks) -> str:
         """Serve `chunks` under a fresh unguessable URL; returns the base URL the page fetches from."""
@@ -105,6 +106,10 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         key = secrets.token_urlsafe(12)
         self._keyframes[key] = body
         return f"{SCHEME.decode()}://{HOST}/keyframes/{key}"
+
+    def set_assets(self, contents: dict[str, tuple[bytes, bytes]]) -> None:
+        """The cached assets of the replay shown (sha256 → content type, body), served at /assets/<sha256>."""
+        self._assets = contents
 
     def drop_replays(self) -> None:
         self._replays.clear()
@@ -119,6 +124,8 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         if body is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        if url.path().startswith("/assets/"):  # fonts are fetched in CORS mode by the recorded document
+            job.setAdditionalResponseHeaders({QByteArray(b"Access-Control-Allow-Origin"): QByteArray(b"*")})
         buffer = QBuffer(job)
         buffer.setData(QByteArray(body))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -132,6 +139,9 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
         if path == "/qwebchannel.js":
             return _qrc_bytes(":/qtwebchannel/qwebchannel.js"), b"text/javascript"
         parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "assets" and parts[1] in self._assets:
+            content_type, content = self._assets[parts[1]]
+            return content, content_type
         if len(parts) == 2 and parts[0] == "keyframes":
             body = self._keyframes.pop(parts[1], None)  # fetched once, then the page holds them
             return body, b"application/json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,10 +34,12 @@ class ReplayView(QWebEngineView):
     heatmapDrawn = Signal(dict)  # what the overlay found on the page (elements found / missing, spots)
     heatmapElementClicked = Signal(str)  # a hot element's selector, clicked in the overlay
 
-    def __init__(self, remote_assets: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(self, remote_assets: bool = False, parent: QWidget | None = None) -> None:
+        """`remote_assets` is no longer used (issue 18): the page never reaches the network; a replay's
+        recorded assets come from the asset cache, given with `show_events` or `set_assets`."""
         check_player_installed()
         super().__init__(parent)
-        self._profile, self.scheme_handler, self.interceptor = make_player_profile(remote_assets)
+        self._profile, self.scheme_handler, self.interceptor = make_player_profile()
         self.locked_page = LockedPage(self._profile, self)
         self.setPage(self.locked_page)
         self.bridge = PlayerBridge(self)
@@ -106,12 +108,26 @@ class ReplayView(QWebEngineView):
         self.recorded_viewport = (width, height)
 
     def set_remote_assets(self, allowed: bool) -> None:
-        self.interceptor.remote_assets = allowed
+        """No longer used (issue 18): the page never reaches the network."""
 
-    def show_events(self, events: Sequence[Event], speed: float = 1.0) -> None:
-        """Start showing a replay: the page fetches its chunks and shows the first frame at once."""
+    def set_assets(self, asset_map: Mapping[str, str], contents: Mapping[str, tuple[str, bytes]]) -> None:
+        """The recorded assets the replay shown may use: its URL → sha256 map and the contents (content
+        type, body) by sha256, from the asset cache. Requests already refused are not made again: set them
+        before `show_events` (or show the replay again)."""
+        self.scheme_handler.set_assets({h: (t.encode(), body) for h, (t, body) in contents.items()})
+        self.interceptor.asset_map = dict(asset_map)
+
+    def show_events(
+        self,
+        events: Sequence[Event],
+        speed: float = 1.0,
+        assets: tuple[Mapping[str, str], Mapping[str, tuple[str, bytes]]] | None = None,
+    ) -> None:
+        """Start showing a replay: the page fetches its chunks and shows the first frame at once. `assets`:
+        as `set_assets`; without them the replay's recorded images, stylesheets and fonts are not shown."""
         self._generation += 1
         self.scheme_handler.drop_replays()
+        self.set_assets(*(assets or ({}, {})))
         chunks = EventChunks(events)
         self._chunk_count = len(chunks)
         url = self.scheme_handler.add_replay(chunks)
