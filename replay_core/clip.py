@@ -201,3 +201,16 @@ def _sample(at_ms: float, data: dict[str, object]) -> PointerSample | None:
     if not (math.isfinite(x) and math.isfinite(y)):
         return None
     return PointerSample(at_ms, float(x), float(y), node)
+
+
+class EventTimes:
+    """When a recording has events, to tell whether anything happens between two frames."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        origin = float(events[0]["timestamp"]) if events else 0.0
+        self._times = [float(event["timestamp"]) - origin for event in events]
+
+    def any_between(self, from_ms: float, until_ms: float) -> bool:
+        """Whether an event falls in [from_ms, until_ms): if not, the player paused at either moment shows
+        the same (a paused seek to a moment applies the events before it, not one at that very moment)."""
+        return bisect.bisect_left(self._times, until_ms) > bisect.bisect_left(self._times, from_ms)

@@ -6,7 +6,7 @@ import pytest
 
 from replay_core import inactive_spans, read_recording
 from replay_core.activity import InactiveSpan, active_ms
-from replay_core.clip import CAPTION_MS, RIPPLE_MS, ClipError, PointerTrack, plan_clip
+from replay_core.clip import CAPTION_MS, RIPPLE_MS, ClipError, EventTimes, PointerTrack, plan_clip
 from tests.paths import RRWEB_FIXTURES
 
 VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
@@ -111,3 +111,13 @@ def test_the_pointer_is_at_its_last_recorded_position_not_at_the_end_of_its_batc
     assert [round(age, 2) for _, age in track.ripples(700)] == [0.0]
     assert [round(age, 2) for _, age in track.ripples(950)] == [0.5]
     assert track.ripples(700 + RIPPLE_MS + 1) == []
+
+
+def test_a_frame_needs_drawing_only_when_an_event_falls_before_it_since_the_last() -> None:
+    events = [{"type": 4, "timestamp": 1000, "data": {}}, {"type": 3, "timestamp": 1500, "data": {"source": 0}}]
+    times = EventTimes(events)
+    assert not times.any_between(100, 400)
+    assert times.any_between(400, 600)  # the mutation at 500 ms is applied by a seek to 600
+    assert not times.any_between(300, 500)  # ... but not by a seek to 500 itself
+    assert times.any_between(500, 600)
+    assert not times.any_between(600, 900)

@@ -10,8 +10,8 @@ import argparse
 import math
 import signal
 import sys
+import threading
 import time
-from types import FrameType
 
 from replay_core import inactive_spans
 from replay_core.clip import ClipError, plan_clip
@@ -50,8 +50,11 @@ def run_export(args: argparse.Namespace) -> int:
     settings = read_settings()
     if settings.notice:
         print(f"replay-viewer: warning: {settings.notice}", file=sys.stderr)
-    # The app's Cancel stops the export with SIGTERM: end as on Ctrl+C, removing the temporary file.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # The app's Cancel stops the export with SIGTERM, a terminal with Ctrl+C: both only raise a flag that
+    # the export reads between frames (an exception raised by the handler itself could land in a Qt
+    # callback, which swallows it), then it ends as interrupted and removes its temporary file.
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda _s, _f: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     started = time.perf_counter()
     try:
         export_clip(
@@ -63,9 +66,11 @@ def run_export(args: argparse.Namespace) -> int:
             remote_assets=settings.value.load_remote_assets,
             progress=_machine_progress if args.progress else _terminal_progress,
             timeout_s=args.timeout,
+            stop=stop,
         )
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     if sys.stderr.isatty() and not args.progress:
         sys.stderr.write("\n")
     took = time.perf_counter() - started
@@ -78,10 +83,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _ms(seconds: float) -> float:
     return seconds * 1000.0
-
-
-def _interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _machine_progress(done: int, total: int) -> None:

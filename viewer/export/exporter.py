@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -31,8 +32,10 @@ def export_clip(
     remote_assets: bool = True,
     progress: Progress | None = None,
     timeout_s: float = 60.0,
+    stop: threading.Event | None = None,
 ) -> Timings:
-    """Write `plan`'s frames to `output.path`; on any failure or interrupt nothing is left under either name."""
+    """Write `plan`'s frames to `output.path`; on any failure or interrupt nothing is left under either name.
+    `stop`, once set, ends the export before its next frame with KeyboardInterrupt."""
     partial = temporary_path(output.path)
     try:
         # Claim the temporary name first: a folder we cannot write in fails here, before any rendering.
@@ -49,6 +52,8 @@ def export_clip(
         total = len(plan.frames)
         last_report = 0.0
         for index, planned in enumerate(plan.frames):
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
             image = source.frame(planned.at_ms, caption_for(planned.skipped_ms))
             started = time.perf_counter()
             writer.write(bgra_bytes(image))

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QImage
 
 from replay_core import Recording
-from replay_core.clip import PointerTrack
+from replay_core.clip import EventTimes, PointerTrack
 from viewer.errors import CommandError
 from viewer.player.moment import MomentRenderer
 
@@ -35,6 +35,7 @@ class Timings:
     encode: float = 0.0  # handing the frame to the encoder (it encodes on its own thread) and finishing the file
     load: float = 0.0  # loading the replay into the page before the first frame
     regrabs: int = 0  # grabs that still held an earlier frame
+    reused: int = 0  # frames the same as the one before (no event between them, same pointer and caption)
     answer: float = 0.0  # of render: until the page has drawn the frame (the rest is painting it)
 
 
@@ -69,6 +70,8 @@ class FrameSource:
         self.timeout_s = timeout_s
         self.timings = Timings()
         self.track = PointerTrack(recording.events) if cursor else None
+        self.events = EventTimes(recording.events)
+        self._last: tuple[float, tuple[object, ...], QImage] | None = None  # time, what was drawn, the frame
         self._answers: dict[int, float] = {}
         self._renderer = MomentRenderer.start(remote_assets=remote_assets)  # makes the QApplication
         self._loop = QEventLoop()
@@ -113,6 +116,14 @@ class FrameSource:
                 pointer = [sample.x, sample.y, float(sample.node)]
             for click, age in self.track.ripples(at_ms):
                 ripples += [click.x, click.y, float(click.node), age]
+        drawn = (tuple(pointer), tuple(ripples), caption)
+        if self._last is not None:
+            # Nothing recorded happens between the two moments and the overlays are the same: the page
+            # would draw the same frame again (transitions and the caret are stopped while exporting).
+            last_ms, last_drawn, last_image = self._last
+            if last_drawn == drawn and last_ms <= at_ms and not self.events.any_between(last_ms, at_ms):
+                self.timings.reused += 1
+                return last_image
         started = time.perf_counter()
         painted = self._watch.paints
         token = self._renderer.view.export_frame(at_ms, pointer, ripples, caption)
@@ -122,7 +133,9 @@ class FrameSource:
         # The strip changes colour every frame, so the view always paints again after the page answers.
         self._wait(lambda: self._watch.paints > painted, "the frame to be painted")
         self.timings.render += time.perf_counter() - started
-        return self._grab_frame(token)
+        image = self._grab_frame(token)
+        self._last = (at_ms, drawn, image)
+        return image
 
     def _grab_frame(self, token: int) -> QImage:
         width, height = self.size
