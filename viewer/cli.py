@@ -87,7 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
     _cache_commands(commands)
     _sync_commands(commands)
     _collab_commands(commands)
+    _assets_commands(commands)
     return parser
+
+
+def _assets_commands(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser("assets", help="the asset cache: a replay's images, stylesheets and fonts")
+    actions = group.add_subparsers(dest="assets_command", required=True, metavar="COMMAND")
+    fetch = _command(actions, "fetch", "assets:run_assets_fetch", "fetch a cached replay's assets into the cache")
+    fetch.add_argument("replay_id", metavar="ID")
+    fetch.add_argument("--allow-host", action="append", metavar="HOST", help="fetch from HOST even on a private "
+                       "or loopback address (besides the hosts allowed in the settings)")  # fmt: skip
+    status = _command(actions, "status", "assets:run_assets_status", "what the cache has of a replay's assets")
+    status.add_argument("replay_id", metavar="ID")
+    status.add_argument("--json", action="store_true")
 
 
 def _export_command(commands: argparse._SubParsersAction) -> None:

@@ -36,7 +36,7 @@ def test_one_copy_per_content_and_each_replay_maps_its_urls(tmp_path: Path) -> N
     )
     assert cache.assets_bytes() == len(b"wOF2 font") + len(b"png")
     mapped, bodies = cache.replay_assets("r1")
-    assert mapped == {FONT: font.hash} and bodies[font.hash].body == b"wOF2 font"
+    assert mapped == {FONT: font.hash} and bodies[font.hash] == ("font/woff2", b"wOF2 font")
     status = cache.asset_status("r1")
     assert (status.found, status.missing, status.missing_hosts) == (
         1, {"https://cdn.test/x.png": "cdn.test is a private address"}, ["cdn.test"],

@@ -42,7 +42,7 @@ def test_a_version_1_settings_file_is_upgraded_without_the_inactivity_threshold(
     assert loaded.value == Settings(
         playback_speed=2.0,
         skip_inactivity=False,
-        load_remote_assets=False,
+        fetch_assets="never",  # version 3: "load remote assets" off
         retention_days=90,
         last_open_folder="/home/ana/recordings",
         window_geometry="AdnQywADAAAAAAAAAAAAAAAAA5kAAAKjAAAAAAAAABQAAAOZAAACow==",
@@ -51,16 +51,23 @@ def test_a_version_1_settings_file_is_upgraded_without_the_inactivity_threshold(
     )
     save_settings(loaded.value)
     written = json.loads((config_dir / "settings.json").read_text())
-    assert written["version"] == 2
-    assert "inactivity_threshold_s" not in written["values"]
+    assert written["version"] == 3
+    assert "inactivity_threshold_s" not in written["values"] and "load_remote_assets" not in written["values"]
     assert written["values"]["retention_days"] == 90
 
 
 def test_the_settings_upgrade_step_from_version_1() -> None:
     v1 = json.loads((WRITTEN_BY_OLDER_APPS / "settings-v1.json").read_text())
-    v2 = stored.upgraded(SETTINGS_FILE, v1, 1)
-    assert v2["version"] == 2
+    v2 = SETTINGS_FILE.upgrades[1](v1)
     assert set(v2["values"]) == set(v1["values"]) - {"inactivity_threshold_s"}
+
+
+def test_the_settings_upgrade_step_from_version_2_fetches_assets_when_remote_assets_were_on() -> None:
+    """Version 3 (issue 18): the page never reaches the network; remote assets on → fetched into the cache
+    when a replay is opened, off → never."""
+    for remote, fetch in ((True, "when-opened"), (False, "never")):
+        v2 = {"version": 2, "values": {"load_remote_assets": remote, "retention_days": 7}}
+        assert stored.upgraded(SETTINGS_FILE, v2, 2)["values"] == {"fetch_assets": fetch, "retention_days": 7}
 
 
 def test_a_version_1_sync_file_is_current(config_dir: Path) -> None:
@@ -184,7 +191,7 @@ def test_a_newer_settings_file_is_kept_aside_and_its_known_options_used(config_d
     assert aside.read_text() == text  # untouched, for the newer app
     assert loaded.notice and "newer" in loaded.notice and "version 99" in loaded.notice and aside.name in loaded.notice
     assert read_settings() == stored.Loaded(loaded.value)  # written back as this version: no second notice
-    assert json.loads((config_dir / "settings.json").read_text())["version"] == 2
+    assert json.loads((config_dir / "settings.json").read_text())["version"] == SETTINGS_FILE.version
 
 
 def test_a_newer_sync_file_keeps_its_sources(config_dir: Path) -> None:

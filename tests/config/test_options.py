@@ -20,7 +20,11 @@ GEOMETRY = "AdnQywADAAAAAAAAAAAAAAAAA5kAAAKjAAAAAAAAABQAAAOZ"
 SETTINGS_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "playback_speed": ([0.5, 16.0, (4, 4.0)], [3.0, 0.0, 32.0, "2", True, None, math.nan]),
     "skip_inactivity": ([False, True], [0, 1, "false", None]),
-    "load_remote_assets": ([False, True], [0, "no", []]),
+    "fetch_assets": (["never", "when-opened", "prefetch"], [True, False, "always", "", None, 1]),
+    "asset_hosts_allowed": (
+        [["staging.lan", "127.0.0.1"], ([" Staging.LAN ", 5, "a b", "x/y", ""], ["staging.lan"])],
+        ["staging.lan", None, 5, {"h": 1}],
+    ),
     "retention_days": ([1, 3650, 90], [0, -1, 3651, 30.5, "30", True, None]),
     "last_open_folder": (["/home/ana", ""], [5, None, ["/home"]]),
     "window_geometry": ([GEOMETRY], [1, {"x": 1}]),

@@ -11,7 +11,8 @@ import math
 import sys
 from pathlib import Path
 
-from viewer.commands.targets import recording_for, shown
+from viewer.commands.assets import cached_assets
+from viewer.commands.targets import looks_like_a_file, recording_for, shown
 from viewer.errors import CommandError
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
 from viewer.settings import read_settings
@@ -54,6 +55,7 @@ def render_frames(
     if problem:
         raise CommandError(problem)
     recording, _ = recording_for(target)
+    assets = None if looks_like_a_file(target) else cached_assets(target)  # a cached replay's, from the cache
     for at_s in moments_s:
         if at_s * 1000.0 > recording.duration_ms + 0.5:
             raise CommandError(
@@ -71,7 +73,7 @@ def render_frames(
     renderer = MomentRenderer.start(remote_assets=settings.value.load_remote_assets)
     several = len(moments_s) > 1
     try:
-        renderer.show(recording, timeout_s)
+        renderer.show(recording, timeout_s, assets=assets)
         if several:
             # Every moment then seeks as the app does once a replay is open a while: from keyframes.
             renderer.wait_for_keyframes(max(timeout_s, 120.0))

@@ -367,11 +367,13 @@ class ReplayCache(CollabCache):
                 assets.keep(conn, replay_id, fetched, missing, self.now_ms())
                 assets.evict(conn, self.asset_cap_bytes)
 
-    def replay_assets(self, replay_id: str) -> tuple[dict[str, str], dict[str, assets.Content]]:
-        """The replay's URLs → content hashes, and those contents (for the player to serve)."""
+    def replay_assets(self, replay_id: str) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+        """The replay's URLs → content hashes, and those contents as content type and body: what the
+        player serves (ReplayView.show_events)."""
         with self.reading() as conn:
             mapped = assets.url_map(conn, replay_id)
-            return mapped, assets.contents(conn, mapped.values())
+            found = assets.contents(conn, mapped.values())
+        return mapped, {digest: (item.content_type, item.body) for digest, item in found.items()}
 
     def reusable_asset(self, url: str, not_before_ms: int) -> assets.Content | None:
         with self.reading() as conn:

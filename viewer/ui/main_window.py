@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
         AboutDialog(self).exec()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, self.session.cache)
         if dialog.exec():
             dialog.apply()
             save_settings(self.settings)

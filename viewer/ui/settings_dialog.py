@@ -1,11 +1,11 @@
-"""The settings dialog: retention, remote assets, default speed, sources."""
+"""The settings dialog: retention, fetching assets into the cache (and its size, with Clear), default speed,
+sources."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,16 +25,33 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.config.options import declared
+from viewer.config.settings_json import host_entry
 from viewer.settings import Settings
 from viewer.sync.service import verify_key
 from viewer.sync.sources import SourceError, add_source, check_source, list_sources, remove_source
+from viewer.ui.cache_worker import CacheWorker
 
-_FORM_OPTIONS = ("retention_days", "load_remote_assets", "playback_speed", "appearance")
+
+def _size_text(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes" if size else "empty"
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+
+
+_FORM_OPTIONS = ("retention_days", "fetch_assets", "playback_speed", "appearance")
+_FETCH_LABELS = {
+    "never": "Never (recorded images, stylesheets and fonts are not shown)",
+    "when-opened": "When a replay is opened",
+    "prefetch": "When a replay is opened and after each sync",
+}
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, cache: CacheWorker | None = None
+    ) -> None:
         super().__init__(parent)
+        self._cache = cache
         self.setWindowTitle("Settings")
         self.settings = settings
         # titles, ranges and choices come from the options' declarations (viewer.config.settings_json)
@@ -42,15 +60,28 @@ class SettingsDialog(QDialog):
         self.retention.setRange(int(retention.minimum or 1), int(retention.maximum or 3650))
         self.retention.setSuffix(" days")
         self.retention.setValue(settings.retention_days)
-        self.remote_assets = QCheckBox("Load images, stylesheets and fonts from the recorded sites")
-        self.remote_assets.setChecked(settings.load_remote_assets)
+        self.fetch_assets = QComboBox()
+        for choice in remote.choices or (settings.fetch_assets,):
+            self.fetch_assets.addItem(_FETCH_LABELS.get(str(choice), str(choice)), choice)
+        self.fetch_assets.setCurrentIndex(max(0, self.fetch_assets.findData(settings.fetch_assets)))
+        self.fetch_assets.setToolTip(
+            "The player never reaches the recorded sites: their images, stylesheets and fonts are fetched into "
+            "the cache by the app and shown from there, also offline and after the site has changed."
+        )
+        self.allowedhost_entrys = QLineEdit(", ".join(settings.assethost_entrys_allowed))
+        self.allowedhost_entrys.setPlaceholderText("none (e.g. staging.lan, 127.0.0.1)")
+        self.allowedhost_entrys.setToolTip(
+            "Hosts whose assets may be fetched from loopback or private addresses"
+        )
         self.speed = QComboBox()
         for choice in speed.choices or (settings.playback_speed,):
             self.speed.addItem(f"{choice:g}×", choice)
         self.speed.setCurrentIndex(max(0, self.speed.findData(settings.playback_speed)))
         form = QFormLayout()
         form.addRow(retention.title, self.retention)
-        form.addRow(remote.title, self.remote_assets)
+        form.addRow(remote.title, self.fetch_assets)
+        form.addRow(declared(Settings, "assethost_entrys_allowed").title, self.allowedhost_entrys)
+        form.addRow("Asset cache", self._asset_cache_row())
         form.addRow(speed.title, self.speed)
         self.appearance = QComboBox()
         for choice in appearance.choices or ("system",):
@@ -67,6 +98,31 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._sources_box())
         layout.addWidget(buttons)
         self.sources_changed = False
+
+    def _asset_cache_row(self) -> QWidget:
+        row = QWidget()
+        self.asset_size = QLabel("…" if self._cache is not None else "not open")
+        self.clear_assets = QPushButton("Clear")
+        self.clear_assets.setEnabled(self._cache is not None)
+        self.clear_assets.clicked.connect(self._clear_assets)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.asset_size)
+        layout.addWidget(self.clear_assets)
+        layout.addStretch(1)
+        if self._cache is not None:
+            self._cache.call(lambda cache: cache.assets_bytes(), self._show_asset_size)
+        return row
+
+    def _show_asset_size(self, size: int) -> None:
+        self.asset_size.setText(_size_text(size))
+        self.clear_assets.setEnabled(size > 0)
+
+    def _clear_assets(self) -> None:
+        if self._cache is None:
+            return
+        self.clear_assets.setEnabled(False)
+        self._cache.call(lambda cache: cache.clear_assets(), lambda _removed: self._show_asset_size(0))
 
     def _sources_box(self) -> QGroupBox:
         box = QGroupBox("Replay API sources (synced every minute; keys live in the system keychain)")
@@ -137,6 +193,8 @@ class SettingsDialog(QDialog):
     def apply(self) -> None:
         """Copy the dialog's values into the settings (the caller saves and applies them)."""
         self.settings.retention_days = self.retention.value()
-        self.settings.load_remote_assets = self.remote_assets.isChecked()
+        self.settings.fetch_assets = str(self.fetch_assets.currentData())
+        hosts = (host_entry(part) for part in self.allowedhost_entrys.text().replace(",", " ").split())
+        self.settings.assethost_entrys_allowed = [host for host in hosts if host]
         self.settings.playback_speed = float(self.speed.currentData())
         self.settings.appearance = str(self.appearance.currentData())
