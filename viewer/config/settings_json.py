@@ -29,7 +29,7 @@ class Settings:
     # itself never reaches the network): never, when the replay is opened, or after each sync (issue 18).
     fetch_assets: str = option("when-opened", "Fetch assets into the cache", choices=FETCH_ASSETS)
     # Hosts whose assets may be fetched from loopback or private addresses (a staging site on the LAN).
-    assethost_entrys_allowed: list[str] = list_option(host_entry, "Hosts allowed on private addresses")
+    asset_hosts_allowed: list[str] = list_option(host_entry, "Hosts allowed on private addresses")
     retention_days: int = option(30, "Keep replays for", minimum=1, maximum=3650)
     last_open_folder: str = option("", "Last folder a recording was opened from")
     window_geometry: str = option("", "Window geometry")  # Qt's saveGeometry(), base64

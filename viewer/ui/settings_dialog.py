@@ -68,9 +68,9 @@ class SettingsDialog(QDialog):
             "The player never reaches the recorded sites: their images, stylesheets and fonts are fetched into "
             "the cache by the app and shown from there, also offline and after the site has changed."
         )
-        self.allowedhost_entrys = QLineEdit(", ".join(settings.assethost_entrys_allowed))
-        self.allowedhost_entrys.setPlaceholderText("none (e.g. staging.lan, 127.0.0.1)")
-        self.allowedhost_entrys.setToolTip(
+        self.allowed_hosts = QLineEdit(", ".join(settings.asset_hosts_allowed))
+        self.allowed_hosts.setPlaceholderText("none (e.g. staging.lan, 127.0.0.1)")
+        self.allowed_hosts.setToolTip(
             "Hosts whose assets may be fetched from loopback or private addresses"
         )
         self.speed = QComboBox()
@@ -80,7 +80,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow(retention.title, self.retention)
         form.addRow(remote.title, self.fetch_assets)
-        form.addRow(declared(Settings, "assethost_entrys_allowed").title, self.allowedhost_entrys)
+        form.addRow(declared(Settings, "asset_hosts_allowed").title, self.allowed_hosts)
         form.addRow("Asset cache", self._asset_cache_row())
         form.addRow(speed.title, self.speed)
         self.appearance = QComboBox()
@@ -194,7 +194,7 @@ class SettingsDialog(QDialog):
         """Copy the dialog's values into the settings (the caller saves and applies them)."""
         self.settings.retention_days = self.retention.value()
         self.settings.fetch_assets = str(self.fetch_assets.currentData())
-        hosts = (host_entry(part) for part in self.allowedhost_entrys.text().replace(",", " ").split())
-        self.settings.assethost_entrys_allowed = [host for host in hosts if host]
+        hosts = (host_entry(part) for part in self.allowed_hosts.text().replace(",", " ").split())
+        self.settings.asset_hosts_allowed = [host for host in hosts if host]
         self.settings.playback_speed = float(self.speed.currentData())
         self.settings.appearance = str(self.appearance.currentData())

@@ -1,0 +1,141 @@
+"""End to end (issue 18): a small site on 127.0.0.1 with a stylesheet that is not inlined, a web font, an
+image and a CSS background; a recording of it in the cache (rrweb events written here as rrweb records such
+a page: the stylesheet is a link without `_cssText`, as when it is cross-origin); its assets fetched into the
+cache by the real command; then the site changes its image and stops. The replay renders the same PNG as
+with the site up, with the recorded image, the font and the background, and the page asked the site for
+nothing."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from replay_core.reader import prepare_events
+from tests.assets.site import Site
+from tests.storage.helpers import run_cli
+from viewer.commands.assets import cached_assets
+from viewer.player.headless import wait_until
+from viewer.player.moment import MomentRenderer
+from viewer.storage import ReplayBatch, ReplayCache
+
+pytestmark = pytest.mark.webengine
+FONT = Path("/usr/share/fonts/opentype/urw-base35/URWBookman-LightItalic.otf")
+RED, GREEN, BLUE = (220, 20, 20), (20, 200, 20), (20, 20, 220)
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A solid PNG, written by hand (no imaging library needed)."""
+    rows = b"".join(b"\0" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+CSS = (
+    b"@font-face{font-family:Probe;src:url(../fonts/probe.otf) format('opentype')}"
+    b"h1{font-family:Probe,monospace;font-size:48px;margin:0;height:80px}"
+    b".hero{background:url(../img/bg.png);width:300px;height:100px}"
+    b"img{display:block;width:100px;height:100px}body{margin:0;background:#fff}"
+)
+
+
+def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
+    return {"type": 2, "id": node_id, "tagName": tag, "attributes": attributes or {}, "childNodes": children or []}
+
+
+def recording(origin: str, start_ms: int) -> list[dict]:
+    head = el(3, "head", {}, [el(4, "link", {"rel": "stylesheet", "href": origin + "/css/site.css"})])
+    body = el(5, "body", {}, [
+        el(6, "h1", {}, [{"type": 3, "id": 7, "textContent": "Quick fox"}]),
+        el(8, "img", {"src": origin + "/img/logo.png", "alt": ""}),
+        el(9, "div", {"class": "hero"}),
+    ])  # fmt: skip
+    document = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [head, body])]}
+    return [
+        {"type": 4, "timestamp": start_ms, "data": {"href": origin + "/index.html", "width": 400, "height": 300}},
+        {"type": 2, "timestamp": start_ms + 5, "data": {"node": document, "initialOffset": {"top": 0, "left": 0}}},
+        {"type": 3, "timestamp": start_ms + 1000,
+         "data": {"source": 1, "positions": [{"x": 390, "y": 290, "id": 5, "timeOffset": 0}]}},
+    ]  # fmt: skip
+
+
+@pytest.fixture()
+def site() -> Iterator[Site]:
+    served = Site()
+    served.file("/css/site.css", "text/css", CSS)
+    served.file("/fonts/probe.otf", "font/otf", FONT.read_bytes())
+    served.file("/img/logo.png", "image/png", png(100, 100, RED))
+    served.file("/img/bg.png", "image/png", png(20, 20, BLUE))
+    yield served
+    served.stop()
+
+
+def render(replay_id: str, events: list[dict], out: Path, with_assets: bool = True) -> tuple[QImage, bool]:
+    """The replay's last moment as the frame command renders it, and whether the web font was used."""
+    renderer = MomentRenderer.start()
+    try:
+        shown = prepare_events(events)
+        renderer.show(shown, assets=cached_assets(replay_id) if with_assets else None)
+        renderer.seek(shown.duration_ms)
+        probe: list[bool] = []
+        script = ("[...document.querySelector('iframe').contentDocument.fonts]"
+                  ".some(f => f.family.includes('Probe') && f.status === 'loaded')")  # fmt: skip
+        deadline = time.monotonic() + 5
+        while not (probe and probe[-1]) and time.monotonic() < deadline:  # fonts load after the first paint
+            renderer.view.page().runJavaScript(script, 0, probe.append)
+            count = len(probe)
+            wait_until(lambda: len(probe) > count or time.monotonic() > deadline, 10, "the page to answer")  # noqa: B023
+        renderer.save_png(out)
+        return QImage(str(out)), bool(probe and probe[-1])
+    finally:
+        renderer.close()
+
+
+def color(image: QImage, x: int, y: int) -> tuple[int, int, int]:
+    pixel = image.pixelColor(x, y)
+    return pixel.red(), pixel.green(), pixel.blue()
+
+
+def test_a_replay_shows_its_cached_assets_with_the_site_changed_and_stopped(
+    qapp: QApplication, site: Site, data_dir: Path, tmp_path: Path
+) -> None:
+    events = recording(site.origin, int(time.time() * 1000) - 60_000)
+    with ReplayCache.open() as cache:
+        cache.add_batch(ReplayBatch("shop-1", "seq:0", events))
+
+    # 127.0.0.1 is loopback: refused unless allowed, and said why.
+    refused = run_cli("assets", "fetch", "shop-1", data_dir=data_dir)
+    assert refused.returncode == 0, refused.stderr
+    assert "0 assets in the cache" in refused.stdout and "is a loopback address" in refused.stdout
+    fetched = run_cli("assets", "fetch", "shop-1", "--allow-host", "127.0.0.1", data_dir=data_dir)
+    assert "shop-1: 4 assets in the cache (4 fetched now" in fetched.stdout, fetched.stdout + fetched.stderr
+    status = json.loads(run_cli("assets", "status", "shop-1", "--json", data_dir=data_dir).stdout)
+    assert (status["found"], status["missing"]) == (4, 0)
+
+    hits_before = len(site.hits)
+    up, font_up = render("shop-1", events, tmp_path / "up.png")
+    assert len(site.hits) == hits_before  # the player page asked the site for nothing
+
+    # The site deploys a new image, and the replay is fetched for again: the copy fetched since the replay
+    # was recorded stands; then the site goes away.
+    site.file("/img/logo.png", "image/png", png(100, 100, GREEN))
+    again = run_cli("assets", "fetch", "shop-1", "--allow-host", "127.0.0.1", data_dir=data_dir)
+    assert "(0 fetched now, 0 bytes; 4 kept from before), 0 missing" in again.stdout, again.stdout
+    site.stop()
+    down, font_down = render("shop-1", events, tmp_path / "down.png")
+    assert up == down and font_up and font_down
+    assert color(down, 50, 130) == RED  # the recorded image, not the new one
+    assert color(down, 150, 230) == BLUE  # the stylesheet's background image
+    bare, font_bare = render("shop-1", events, tmp_path / "bare.png", with_assets=False)
+    assert bare != down and not font_bare and color(bare, 150, 230) == (255, 255, 255)
