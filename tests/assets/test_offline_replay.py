@@ -39,7 +39,12 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 CSS = (
@@ -51,7 +56,13 @@ CSS = (
 
 
 def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {"type": 2, "id": node_id, "tagName": tag, "attributes": attributes or {}, "childNodes": children or []}
+    return {
+        "type": 2,
+        "id": node_id,
+        "tagName": tag,
+        "attributes": attributes or {},
+        "childNodes": children or [],
+    }
 
 
 def recording(origin: str, start_ms: int) -> list[dict]:
