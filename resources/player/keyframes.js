@@ -6,7 +6,11 @@
 const ReplayKeyframes = (function () {
   // A keyframe at least every `everyMs` of recording time or `everyEvents` events since the last one,
   // whichever comes first; none in the first `everyEvents / 8` events of a page (the page load is one).
-  const SPACING = { everyMs: 60 * 1000, everyEvents: 1500, sliceEvents: 300 };
+  // Events applied per background slice: few while the replay plays (a slice holds the page up), more
+  // while it is paused. Each slice is one rrweb seek of the hidden Replayer, whose fixed cost (it rebuilds
+  // its virtual DOM from the page and writes the page back) is most of the build time with small slices:
+  // on a 2-hour recording 300-event slices took twice the time of 1,500-event ones.
+  const SPACING = { everyMs: 60 * 1000, everyEvents: 1500, sliceEvents: 300, pausedSliceEvents: 1500 };
   const NEVER = /(?!)/; // a class pattern nothing matches: the recording was masked when it was made
   const FRESH_ID = 2 ** 30; // ids for nodes rrweb built without one; recorders count up from 1
   const META = 4;
@@ -259,12 +263,13 @@ const ReplayKeyframes = (function () {
   // Builds keyframes for the events of `source()` (the visible Replayer's sorted event list), a slice
   // at a time in idle callbacks, and tells `onProgress(count, doneUntil, finished)` how far it is.
   class Builder {
-    constructor(source, makeRoot, onProgress, spacing, onKeep) {
+    constructor(source, makeRoot, onProgress, spacing, onKeep, playing) {
       this.spacing = { ...SPACING, ...spacing };
       this.source = source;
       this.makeRoot = makeRoot;
       this.onProgress = onProgress;
       this.onKeep = onKeep || (() => {}); // told of each keyframe made here (not of those restored)
+      this.playing = playing || (() => false); // whether the visible replay is playing
       // { at, before, json, loaded } sorted by `at`: time, how many events are at or before it, its events
       // as JSON, page-load ids
       this.keyframes = [];
@@ -354,6 +359,8 @@ const ReplayKeyframes = (function () {
       this.ensureHidden(events);
       const start = upperBound(events, this.done);
       const hiddenEvents = this.hidden.service.state.context.events;
+      const { sliceEvents, pausedSliceEvents } = this.spacing;
+      const limit = this.playing() ? sliceEvents : Math.max(sliceEvents, pausedSliceEvents);
       let end = start;
       let due = false;
       while (end < events.length) {
@@ -367,7 +374,7 @@ const ReplayKeyframes = (function () {
         end += 1;
         if (end < events.length && events[end].timestamp === event.timestamp) continue;
         due = this.due(event.timestamp);
-        if (due || end - start >= this.spacing.sliceEvents) break;
+        if (due || end - start >= limit) break;
       }
       this.done = events[end - 1].timestamp;
       this.hidden.pause(this.done + 1 - this.hiddenOrigin);

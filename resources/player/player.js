@@ -180,6 +180,7 @@
           const loaded = JSON.stringify(Array.from(keyframe.loaded));
           bridge.keyframeKept(generation, keyframe.at, keyframe.before, keyframe.total, keyframe.json, loaded);
         },
+        () => built.service.state.matches('playing'),
       );
     }
     const builder = keyframes;
@@ -390,7 +391,7 @@
 
   function setKeyframeSpacing(everyMs, everyEvents, sliceEvents) {
     keyframeSpacing = { everyMs, everyEvents }; // for the next replay loaded
-    if (sliceEvents > 0) keyframeSpacing.sliceEvents = sliceEvents;
+    if (sliceEvents > 0) keyframeSpacing.sliceEvents = keyframeSpacing.pausedSliceEvents = sliceEvents;
   }
 
   function setSpeed(speed) {
