@@ -66,6 +66,8 @@ def test_every_control_of_every_page_and_dialog_has_a_name(
     assert unnamed_controls(window.reports) == [], unnamed_controls(window.reports)
     window.show_profile(next(r.user_id for r in cached_rows if r.user_id))
     assert unnamed_controls(window.profile) == [], unnamed_controls(window.profile)
+    window.show_heatmaps()
+    assert unnamed_controls(window.heatmaps_page()) == [], unnamed_controls(window.heatmaps_page())
     for dialog in (SettingsDialog(window.settings, window), LinkDialog("", window), AboutDialog(window)):
         dialog.show()
         assert unnamed_controls(dialog) == [], type(dialog).__name__

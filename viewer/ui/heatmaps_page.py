@@ -111,6 +111,7 @@ class HeatmapsPage(QWidget):
         for label, days in RANGES:
             self.range_box.addItem(label, days)
         self.range_box.setCurrentIndex(1)
+        self.range_box.setAccessibleName("Date range")
         self.viewport_box = QComboBox()
         for label, viewport in VIEWPORTS:
             self.viewport_box.addItem(label, viewport)
@@ -118,6 +119,8 @@ class HeatmapsPage(QWidget):
         self.patterns.setPlaceholderText("Group URLs, e.g. /orders/*, /users/*/settings")
         self.patterns.setClearButtonEnabled(True)
         self.patterns.setMinimumWidth(160)
+        self.patterns.setAccessibleName("URL patterns")
+        self.viewport_box.setAccessibleName("Viewport class")
         for box in (self.range_box, self.viewport_box):
             box.activated.connect(self.refresh)
         self.patterns.editingFinished.connect(self.refresh)
@@ -137,6 +140,7 @@ class HeatmapsPage(QWidget):
 
         self.page_list = QTreeWidget()
         self.page_list.setHeaderLabels(["Page", "Visits", "Clicks"])
+        self.page_list.setAccessibleName("Pages")
         self.page_list.setRootIsDecorated(False)
         self.page_list.setUniformRowHeights(True)
         _fit_columns(self.page_list)
@@ -155,6 +159,7 @@ class HeatmapsPage(QWidget):
 
         self.element_list = QTreeWidget()
         self.element_list.setHeaderLabels(["Element", "Clicks", "Replays"])
+        self.element_list.setAccessibleName("Clicked elements")
         self.element_list.setRootIsDecorated(False)
         self.element_list.setUniformRowHeights(True)
         _fit_columns(self.element_list)
@@ -165,6 +170,7 @@ class HeatmapsPage(QWidget):
         self.replay_label.setWordWrap(True)
         self.replay_label.setTextFormat(Qt.TextFormat.PlainText)
         self.replay_list = QListWidget()
+        self.replay_list.setAccessibleName("Replays that clicked the element")
         self.replay_list.itemActivated.connect(self._open_click)
         self.replay_list.itemClicked.connect(self._open_click)
 
