@@ -110,7 +110,7 @@ class MomentRenderer:
         self.keyframes = KeyframeProgress()
         started = time.perf_counter()
         self.keyframes_made.clear()
-        self.view.show_events(recording.events, assets=assets)
+        self.view.show_events(recording.events, assets=assets or ({}, {}))
         self.view.offer_keyframes(keyframes)
         wait_until(lambda: self._failed_or(self._first_frame), timeout_s, "the first frame")
         self.first_frame_s = time.perf_counter() - started

@@ -124,10 +124,12 @@ class ReplayView(QWebEngineView):
         assets: tuple[Mapping[str, str], Mapping[str, tuple[str, bytes]]] | None = None,
     ) -> None:
         """Start showing a replay: the page fetches its chunks and shows the first frame at once. `assets`:
-        as `set_assets`; without them the replay's recorded images, stylesheets and fonts are not shown."""
+        as `set_assets`; None keeps those set before (empty unless set: the replay's recorded images,
+        stylesheets and fonts are then not shown)."""
         self._generation += 1
         self.scheme_handler.drop_replays()
-        self.set_assets(*(assets or ({}, {})))
+        if assets is not None:
+            self.set_assets(*assets)
         chunks = EventChunks(events)
         self._chunk_count = len(chunks)
         url = self.scheme_handler.add_replay(chunks)

@@ -163,6 +163,18 @@ def status(conn: Connection, replay_id: str) -> AssetStatus:
     )
 
 
+def replays_without_assets(conn: Connection, limit: int) -> list[str]:
+    """The newest replays with events whose assets were never looked for (none of their URLs is mapped)."""
+    from viewer.storage.schema import event_chunks, replays
+
+    has_events = select(event_chunks.c.replay_id).where(event_chunks.c.replay_id == replays.c.id).exists()
+    looked = select(replay_assets.c.replay_id).where(replay_assets.c.replay_id == replays.c.id).exists()
+    rows = conn.execute(
+        select(replays.c.id).where(has_events & ~looked).order_by(replays.c.start_ms.desc()).limit(limit)
+    )
+    return [row.id for row in rows]
+
+
 def total_bytes(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.sum(assets.c.size), 0))).scalar() or 0)
 

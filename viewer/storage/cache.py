@@ -379,6 +379,10 @@ class ReplayCache(CollabCache):
         with self.reading() as conn:
             return assets.reusable(conn, url, not_before_ms)
 
+    def replays_without_assets(self, limit: int) -> list[str]:
+        with self.reading() as conn:
+            return assets.replays_without_assets(conn, limit)
+
     def asset_status(self, replay_id: str) -> assets.AssetStatus:
         with self.reading() as conn:
             return assets.status(conn, replay_id)

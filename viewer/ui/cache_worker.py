@@ -67,6 +67,11 @@ class CacheWorker(QObject):
             callback(value)
 
     @property
+    def path(self) -> Path | None:
+        """The cache file (None: the app's default), for threads that open their own connection."""
+        return self._path
+
+    @property
     def closed(self) -> bool:
         return self._closed
 

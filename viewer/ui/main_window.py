@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         session.loading.connect(player.begin_loading)
         session.previewed.connect(player.show_preview)
         session.opened.connect(self._opened)
+        session.assetsReady.connect(self.player.show_assets)
         session.grew.connect(player.extend_replay)
         session.failed.connect(player.show_problem)
         session.activity.connect(self.comments.set_activity)

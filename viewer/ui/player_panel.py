@@ -22,6 +22,7 @@ from viewer.player.controller import PlaybackController
 from viewer.player.view import ReplayView
 from viewer.settings import Settings, save_settings
 from viewer.storage.keyframes import StoredKeyframe
+from viewer.ui.asset_fetch import PlayerAssets
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel
 from viewer.ui.notice import NoticeOverlay
@@ -43,7 +44,7 @@ class PlayerPanel(QWidget):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.view = ReplayView(remote_assets=settings.load_remote_assets)
+        self.view = ReplayView()
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # The panel takes the keyboard when clicked anywhere in it (the replay, the timeline, the header),
         # so Space, F and the arrows reach the window's playback shortcuts instead of a text box.
@@ -139,12 +140,24 @@ class PlayerPanel(QWidget):
         self._previewed = None
         self._autoplay = False
         self.title.setText(text)
+        self.view.set_assets({}, {})  # a cached replay's come with `show_assets` (a file has none)
 
     def show_preview(self, preview: Recording) -> None:
         """The first page of a file, decoded from its head: shown while the rest is read."""
         self.pages.setCurrentWidget(self.stage)
         self.view.show_events(preview.events, self.controller.speed)
         self._previewed = preview.events
+
+    def show_assets(self, assets: PlayerAssets) -> None:
+        """A cached replay's recorded assets from the asset cache (issue 18): given before its first page, or
+        fetched since it was shown (then it is shown again where it is), and a notice of what is missing."""
+        self.view.set_assets(assets.url_map, assets.contents)
+        if assets.reload and self.recording is not None and self.replay_id == assets.replay_id:
+            position = self.controller.position_ms
+            self.view.show_events(self.recording.events, self.controller.speed)
+            self.controller.seek(position)
+        if assets.notice() and (assets.after_fetch or self.settings.fetch_assets == "never"):
+            self.notice.show_notice(assets.notice())
 
     def _on_player_failed(self, message: str) -> None:
         self.show_problem(ReplayProblem("The player could not show this replay", message))
@@ -263,12 +276,11 @@ class PlayerPanel(QWidget):
         return self.controller.position_ms / 1000
 
     def apply_settings(self) -> None:
-        """The settings changed (the dialog): remote assets and the speed take effect now.
+        """The settings changed (the dialog): the speed and skipping take effect now.
 
         The speed in the settings is the one the player remembers, so the player takes it over
         instead of writing its own back at the next play or pause.
         """
-        self.view.set_remote_assets(self.settings.load_remote_assets)
         self.controller.set_speed(self.settings.playback_speed)
         self.controller.set_skip_inactivity(self.settings.skip_inactivity)
 

@@ -16,8 +16,10 @@ from viewer.player.scheme import keyframe_format
 from viewer.settings import Settings, save_settings
 from viewer.storage import MovedAside, Removal, ReplayCache, ReplayRow
 from viewer.storage.keyframes import StoredKeyframe
+from viewer.sync.assets import CacheFetch
 from viewer.sync.sources import load_config
 from viewer.sync.syncer import SyncReport
+from viewer.ui.asset_fetch import AssetFetchRunner, player_assets
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed_model import absolute_time, display_name
 from viewer.ui.loader import RecordingLoader
@@ -42,6 +44,7 @@ DAY_MS = 86_400_000
 # step holds the cache thread briefly, so a user's click waits at most one step.
 BACKFILL_STEP = 3
 BACKFILL_PAUSE_MS = 250
+PREFETCH_REPLAYS = 20  # after a sync, the newest replays whose assets were never fetched
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class ReplaySession(QObject):
     synced = Signal(list)  # list[SyncReport], after each sync
     stopping = Signal()  # the window closes: every widget stops its timers now
     activity = Signal(list)  # list[ActivityEntry] of the open replay (empty while none is open)
+    assetsReady = Signal(object)  # PlayerAssets of the replay being opened or shown (viewer.ui.asset_fetch)
 
     def __init__(
         self,
@@ -114,6 +118,7 @@ class ReplaySession(QObject):
         self._backfill.setInterval(BACKFILL_PAUSE_MS)
         self._backfill.timeout.connect(self._backfill_step)
         self._backfilled = 0
+        self._assets = AssetFetchRunner(cache.path, self)  # the network, on a thread of its own (issue 18)
         self._connect()
 
     def _connect(self) -> None:
@@ -123,6 +128,8 @@ class ReplaySession(QObject):
         self._loader.previewed.connect(self._file_previewed)
         self._loader.loaded.connect(self._file_loaded)
         self._loader.failed.connect(self._file_failed)
+        self._assets.fetched.connect(self._assets_fetched)
+        self._assets.failed.connect(lambda _replay, text: self.message.emit(text, 10000))
 
     # start-up --------------------------------------------------------------------------------
     def start(self, notices: Sequence[str] = ()) -> None:
@@ -197,6 +204,10 @@ class ReplaySession(QObject):
 
     def _look_up(self, opening: _Opening) -> None:
         self.loading.emit(f"Loading {opening.replay_id}…")
+        self.cache.call(  # before its first page: the page asks for the assets as it builds the document
+            lambda cache: player_assets(cache, opening.replay_id),
+            lambda found: self.assetsReady.emit(found) if opening.number == self._number else None,
+        )
         # Its first page from its first chunk, as a file's from its head; the cache thread reads the whole next.
         self.cache.call(
             lambda cache: preview_cached(cache, opening.replay_id),
@@ -234,6 +245,29 @@ class ReplaySession(QObject):
             )
         )
         self._compute_activity(opening.number, found.recording, row.id)
+        if self.settings.fetch_assets != "never":
+            self._assets.fetch(row.id, self.settings.asset_hosts_allowed)
+
+    def _assets_fetched(self, replay_id: str, done: CacheFetch) -> None:
+        """A fetch ended: the replay shown gets its new assets (shown again where it is) and its notice."""
+        row = self.current_row
+        if row is None or row.id != replay_id or not (done.fetched or done.missing):
+            return
+        number = self._number
+        self.cache.call(
+            lambda cache: player_assets(cache, replay_id, reload=done.fetched > 0, after_fetch=True),
+            lambda found: self.assetsReady.emit(found) if number == self._number else None,
+        )
+
+    def _prefetch(self) -> None:
+        """After a sync, with "prefetch": the assets of the newest replays not fetched for yet."""
+        hosts = self.settings.asset_hosts_allowed
+
+        def fetch_all(replay_ids: list[str]) -> None:
+            for replay_id in replay_ids:
+                self._assets.fetch(replay_id, hosts)
+
+        self.cache.call(lambda cache: cache.replays_without_assets(PREFETCH_REPLAYS), fetch_all)
 
     def keep_keyframe(self, replay_id: str, keyframe: StoredKeyframe) -> None:
         """The player made a keyframe of a cached replay: keep it, so the replay seeks fast when opened again."""
@@ -379,6 +413,8 @@ class ReplaySession(QObject):
         if any(r.replays_added or r.replays_extended or r.replays_deleted or r.users_deleted for r in reports):
             self.replaysChanged.emit()
         self._grow_open_replay(reports)
+        if self.settings.fetch_assets == "prefetch" and any(r.replays_added or r.replays_extended for r in reports):
+            self._prefetch()
         self.synced.emit(reports)
 
     def _grow_open_replay(self, reports: list[SyncReport]) -> None:
@@ -415,4 +451,5 @@ class ReplaySession(QObject):
             log.warning("the sync thread did not end in time; its work is left to the exit")
         if not self._loader.shutdown():
             log.warning("a recording file was still being read at exit")
+        self._assets.shutdown()
         self.cache.shutdown()

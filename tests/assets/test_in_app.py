@@ -1,0 +1,66 @@
+"""The app fetches a replay's assets when it is opened (issue 18), on a thread of its own: the replay shows at
+once, then again where it was with the fetched image, font and background; what could not be fetched is
+said in a notice over the player (how many, which hosts)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.assets.site import Site
+from tests.assets.test_offline_replay import BLUE, CSS, FONT, RED, png, recording
+from tests.ui.conftest import MakeWindow, make_window  # noqa: F401 (the fixture)
+from viewer.settings import Settings, save_settings
+from viewer.storage import ReplayBatch, ReplayCache
+
+pytestmark = pytest.mark.webengine
+LOGO_WIDTH = (
+    "String((document.querySelector('iframe').contentDocument || document)"
+    ".querySelector('img[src$=\"logo.png\"]')?.naturalWidth || 0)"
+)
+
+
+@pytest.fixture()
+def site() -> Iterator[Site]:
+    served = Site()
+    served.file("/css/site.css", "text/css", CSS)
+    served.file("/fonts/probe.otf", "font/otf", FONT.read_bytes())
+    served.file("/img/logo.png", "image/png", png(100, 100, RED))
+    served.file("/img/bg.png", "image/png", png(20, 20, BLUE))
+    yield served
+    served.stop()
+
+
+def test_opening_a_replay_fetches_its_assets_and_says_what_is_missing(
+    qtbot: QtBot, make_window: MakeWindow, site: Site, data_dir: Path  # noqa: F811
+) -> None:
+    events = recording(site.origin, int(time.time() * 1000) - 60_000)
+    # One more image, on a private address nobody allowed: refused without a connection.
+    events.append({"type": 3, "timestamp": events[-1]["timestamp"] + 10, "data": {
+        "source": 0, "texts": [], "removes": [], "attributes": [],
+        "adds": [{"parentId": 5, "nextId": None, "node": {"type": 2, "id": 40, "tagName": "img",
+                  "attributes": {"src": "http://10.9.9.9/missing.png"}, "childNodes": []}}]}})  # fmt: skip
+    with ReplayCache.open() as cache:
+        cache.add_batch(ReplayBatch("shop-1", "seq:0", events))
+    save_settings(Settings(demo_offered=True, fetch_assets="when-opened", asset_hosts_allowed=["127.0.0.1"]))
+    window = make_window()
+    window.session.open_replay("shop-1", at_s=0.5)
+    answers: list[str] = []
+
+    def logo_width() -> str:
+        window.player.view.page().runJavaScript(LOGO_WIDTH, 0, answers.append)
+        qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+        return answers.pop()
+
+    # Shown at once without the site's image; shown again with it once fetched into the cache.
+    qtbot.waitUntil(lambda: logo_width() == "100", timeout=30_000)
+    assert sorted(h for h in site.hits if h.startswith("GET")) == [
+        "GET /css/site.css", "GET /fonts/probe.otf", "GET /img/bg.png", "GET /img/logo.png",
+    ]  # fmt: skip
+    notice = window.player.notice
+    qtbot.waitUntil(lambda: notice.isVisible() and "missing" in notice.text(), timeout=10_000)
+    assert notice.text() == "1 recorded asset is missing (from 10.9.9.9)"
