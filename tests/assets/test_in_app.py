@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.assets.site import Site
@@ -16,6 +17,8 @@ from tests.assets.test_offline_replay import BLUE, CSS, FONT, RED, png, recordin
 from tests.ui.conftest import MakeWindow, make_window  # noqa: F401 (the fixture)
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplayBatch, ReplayCache
+from viewer.sync.syncer import SyncReport
+from viewer.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.webengine
 LOGO_WIDTH = (
@@ -64,3 +67,27 @@ def test_opening_a_replay_fetches_its_assets_and_says_what_is_missing(
     notice = window.player.notice
     qtbot.waitUntil(lambda: notice.isVisible() and "missing" in notice.text(), timeout=10_000)
     assert notice.text() == "1 recorded asset is missing (from 10.9.9.9)"
+
+
+def test_after_a_sync_prefetch_fetches_the_new_replays_assets_and_settings_clear_them(
+    qtbot: QtBot, make_window: MakeWindow, site: Site, data_dir: Path  # noqa: F811
+) -> None:
+    with ReplayCache.open() as cache:
+        cache.add_batch(ReplayBatch("shop-2", "seq:0", recording(site.origin, int(time.time() * 1000) - 60_000)))
+    save_settings(Settings(demo_offered=True, fetch_assets="prefetch", asset_hosts_allowed=["127.0.0.1"]))
+    window = make_window()
+    # The sync runner reports a replay added (as after a sync of a real server; none is needed here).
+    window.session._sync.synced.emit([SyncReport("local", replays_added=1)])
+    qtbot.waitUntil(lambda: len(site.hits) == 4, timeout=20_000)
+    cache = ReplayCache.open()
+    try:
+        qtbot.waitUntil(lambda: cache.asset_status("shop-2").found == 4, timeout=10_000)
+        dialog = SettingsDialog(window.settings, window, window.session.cache)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.asset_size.text().endswith("kB"), timeout=5_000)
+        assert dialog.asset_size.text() == f"{cache.assets_bytes() / 1e3:.0f} kB"
+        qtbot.mouseClick(dialog.clear_assets, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.asset_size.text() == "empty", timeout=5_000)
+        assert cache.assets_bytes() == 0 and not dialog.clear_assets.isEnabled()
+    finally:
+        cache.close()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from replay_core.reader import prepare_events
 from tests.assets.site import Site
+from tests.paths import FIXTURES
 from tests.storage.helpers import run_cli
 from viewer.commands.assets import cached_assets
 from viewer.player.headless import wait_until
@@ -150,3 +151,30 @@ def test_a_replay_shows_its_cached_assets_with_the_site_changed_and_stopped(
     assert color(down, 150, 230) == BLUE  # the stylesheet's background image
     bare, font_bare = render("shop-1", events, tmp_path / "bare.png", with_assets=False)
     assert bare != down and not font_bare and color(bare, 150, 230) == (255, 255, 255)
+
+
+def test_a_font_a_script_made_from_a_relative_url_comes_from_the_cache(qapp: QApplication, tmp_path: Path) -> None:
+    """The svelte fixture's page made a FontFace from `url(/fonts/…/DejaVuSerif.ttf)`: rrweb replays it relative
+    to the player page, and the player finds the cached copy by its path (the recorded site is long gone)."""
+    events = json.loads((FIXTURES / "rrweb" / "todomvc-svelte_media-canvas-font-drag.json").read_bytes())
+    font_at = next(e["timestamp"] for e in events if e["type"] == 3 and e["data"].get("source") == 10)
+    body = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").read_bytes()
+    assets = ({"http://127.0.0.1:8780/fonts/truetype/dejavu/DejaVuSerif.ttf": "f" * 64}, {"f" * 64: ("font/ttf", body)})
+    renderer = MomentRenderer.start()
+    try:
+        shown = prepare_events(events)
+        renderer.show(shown, assets=assets)
+        renderer.seek(font_at - shown.start_ts + 500)
+        script = ("[...document.querySelector('iframe').contentDocument.fonts]"
+                  ".map(f => f.family + ':' + f.status).join(',')")  # fmt: skip
+        answers: list[str] = []
+        deadline = time.monotonic() + 10
+        while "CorpusSerif:loaded" not in "".join(answers[-1:]) and time.monotonic() < deadline:
+            renderer.view.page().runJavaScript(script, 0, answers.append)
+            count = len(answers)
+            wait_until(lambda: len(answers) > count, 10, "the page to answer")  # noqa: B023
+        assert "CorpusSerif:loaded" in answers[-1], answers[-1]
+        redirected = [r.redirected_to for r in renderer.view.interceptor.log.records() if r.redirected_to]
+        assert set(redirected) == {"replay-player://local/assets/" + "f" * 64}  # the page and its keyframe builder
+    finally:
+        renderer.close()

@@ -15,8 +15,14 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
-from viewer.player.policy import RequestLog, RequestRecord, cached_asset_path, request_allowed
-from viewer.player.scheme import HOST, PAGE_URL, SCHEME, PlayerSchemeHandler
+from viewer.player.policy import (
+    RequestLog,
+    RequestRecord,
+    cached_asset_path,
+    relative_asset_path,
+    request_allowed,
+)
+from viewer.player.scheme import HOST, OWN_PATHS, PAGE_URL, SCHEME, PlayerSchemeHandler
 
 log = logging.getLogger(__name__)
 _RT = QWebEngineUrlRequestInfo.ResourceType
@@ -43,6 +49,7 @@ class AssetInterceptor(QWebEngineUrlRequestInterceptor):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.asset_map: Mapping[str, str] = {}  # recorded URL (replay_core.assets.key) → sha256
+        self.asset_paths: Mapping[str, str] = {}  # policy.by_path of the map
         self.log = RequestLog()
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
@@ -50,16 +57,25 @@ class AssetInterceptor(QWebEngineUrlRequestInterceptor):
         kind = _KINDS.get(info.resourceType(), "other")
         method = bytes(info.requestMethod().data()).decode("ascii", "replace")
         if request_allowed(url.scheme(), kind):
+            encoded = QUrl.ComponentFormattingOption.FullyEncoded
+            path = url.path(encoded) + ("?" + url.query(encoded) if url.hasQuery() else "")
+            relative = url.host() == HOST and relative_asset_path(path, kind, OWN_PATHS, self.asset_paths)
+            if relative:
+                self._redirect(info, url, method, kind, relative)
+                return
             self.log.add(RequestRecord(url.toString(), method, kind, True))
             return
         cached = cached_asset_path(url.toString(), method, kind, self.asset_map)
         if cached is not None:
-            target = QUrl(f"{SCHEME.decode()}://{HOST}{cached}")
-            self.log.add(RequestRecord(url.toString(), method, kind, True, target.toString()))
-            info.redirect(target)
+            self._redirect(info, url, method, kind, cached)
             return
         self.log.add(RequestRecord(url.toString(), method, kind, False))
         info.block(True)
+
+    def _redirect(self, info: QWebEngineUrlRequestInfo, url: QUrl, method: str, kind: str, path: str) -> None:
+        target = QUrl(f"{SCHEME.decode()}://{HOST}{path}")
+        self.log.add(RequestRecord(url.toString(), method, kind, True, target.toString()))
+        info.redirect(target)
 
 
 class LockedPage(QWebEnginePage):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from replay_core.assets import key
 
@@ -19,6 +20,7 @@ PLAYER_SCHEME = "replay-player"
 ASSETS_PATH = "/assets/"
 ASSET_KINDS = frozenset({"image", "stylesheet", "font", "favicon", "other"})
 _INLINE_SCHEMES = frozenset({"data", "blob"})
+_OWN_PREFIXES = frozenset({"/assets", "/replays", "/keyframes", "/vendor"})
 KEEP_REQUESTS = 1000  # the latest decisions; a page open for hours must not grow the log for ever
 
 
@@ -46,6 +48,29 @@ def cached_asset_path(url: str, method: str, kind: str, asset_map: Mapping[str, 
         return None
     found = key(url)
     digest = asset_map.get(found) if found is not None else None
+    return ASSETS_PATH + digest if digest else None
+
+
+def by_path(asset_map: Mapping[str, str]) -> dict[str, str]:
+    """The map by path and query, for URLs only one recorded origin has: a URL the recording left relative
+    (a FontFace made by script with `url(/fonts/a.woff2)`) resolves against the player page, as
+    `replay-player://local/fonts/a.woff2`, and is found by its path."""
+    found: dict[str, str | None] = {}
+    for url, digest in asset_map.items():
+        parts = urlsplit(url)
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        found[path] = digest if found.get(path, digest) == digest else None
+    return {path: digest for path, digest in found.items() if digest}
+
+
+def relative_asset_path(
+    path_and_query: str, kind: str, own_paths: Collection[str], asset_paths: Mapping[str, str]
+) -> str | None:
+    """The cached copy for a request to our scheme at a path the recorded site had (not one of ours)."""
+    first = "/" + path_and_query.lstrip("/").split("/", 1)[0]
+    if kind not in ASSET_KINDS or path_and_query in own_paths or first in _OWN_PREFIXES:
+        return None
+    digest = asset_paths.get(path_and_query)
     return ASSETS_PATH + digest if digest else None
 
 

@@ -33,6 +33,7 @@ _STATIC = {
     "/vendor/rrweb/rrweb.umd.cjs": "node_modules/rrweb/dist/rrweb.umd.cjs",
     "/vendor/rrweb/style.css": "node_modules/rrweb/dist/style.css",
 }
+OWN_PATHS = frozenset({*_STATIC, "/qwebchannel.js"})  # recorded paths that are ours are never taken for assets
 _MIME = {".cjs": b"text/javascript", ".js": b"text/javascript", ".css": b"text/css", ".html": b"text/html"}
 _registered = False
 _keyframe_format: str | None = None

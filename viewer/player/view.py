@@ -15,6 +15,7 @@ from replay_core.events import Event
 from viewer.player.bridge import PlayerBridge
 from viewer.player.chunks import EventChunks
 from viewer.player.page import LockedPage, make_player_profile
+from viewer.player.policy import by_path
 from viewer.player.scheme import PAGE_URL, check_player_installed
 from viewer.storage.keyframes import StoredKeyframe
 
@@ -115,6 +116,7 @@ class ReplayView(QWebEngineView):
         type, body) by sha256, from the asset cache. Requests already refused are not made again: set them
         before `show_events` (or show the replay again)."""
         self.scheme_handler.set_assets({h: (t.encode(), body) for h, (t, body) in contents.items()})
+        self.interceptor.asset_paths = by_path(asset_map)
         self.interceptor.asset_map = dict(asset_map)
 
     def show_events(

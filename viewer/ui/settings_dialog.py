@@ -35,7 +35,7 @@ from viewer.ui.cache_worker import CacheWorker
 def _size_text(size: int) -> str:
     if size < 1000:
         return f"{size} bytes" if size else "empty"
-    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
 _FORM_OPTIONS = ("retention_days", "fetch_assets", "playback_speed", "appearance")
