@@ -6,6 +6,7 @@ milliseconds (`t=12.35`, `t=12.349`), cut rather than rounded, so the link opens
 copied at and never on an event that came after it. Accepted when pasted too:
 `t` or `ts` in seconds (PostHog, Sentry, Highlight; `1m30s` works), `jumpto` in ms (OpenReplay),
 `timestamp` as epoch ms or ISO 8601 (an absolute moment, PostHog), in the query or the fragment.
+A link to a comment is the link to its moment with `&comment={comment id}` (replay_core.collab).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from replay_core.validate import ID_PATTERN
 
 APP_SCHEME = "replay-viewer"
 _ID_PARENTS = ("replays", "replay", "recordings", "recording", "session_recordings", "session-replay", "sessions")
@@ -31,6 +34,7 @@ class ShareLink:
     at_s: float | None = None  # seconds from the replay's start
     at_epoch_ms: float | None = None  # an absolute moment, when the link gives one
     server: str | None = None  # the replay API's base URL, for replays from a server
+    comment_id: str | None = None  # the comment the link points at (its moment is `t`)
 
     @property
     def at_ms(self) -> float | None:
@@ -46,13 +50,22 @@ class ShareLink:
         return None
 
 
-def format_link(replay_id: str, at_s: float | None = None, server: str | None = None) -> str:
+def format_link(
+    replay_id: str, at_s: float | None = None, server: str | None = None, comment_id: str | None = None
+) -> str:
     base = f"{server.rstrip('/')}/replays/" if server else f"{APP_SCHEME}://replay/"
     link = base + quote(replay_id, safe="")
-    if at_s is None:
-        return link
-    whole_ms = math.floor(seconds_to_ms(max(0.0, at_s)))  # the frame shown then: no later event
-    return f"{link}?t={whole_ms / 1000:.3f}".rstrip("0").rstrip(".")
+    if at_s is not None:
+        whole_ms = math.floor(seconds_to_ms(max(0.0, at_s)))  # the frame shown then: no later event
+        link = f"{link}?t={whole_ms / 1000:.3f}".rstrip("0").rstrip(".")
+    if comment_id is not None:
+        link += ("&" if at_s is not None else "?") + "comment=" + quote(comment_id, safe="")
+    return link
+
+
+def comment_link(replay_id: str, comment_id: str, at_ms: int, server: str | None = None) -> str:
+    """A link to a comment: its replay at its moment, naming the comment."""
+    return format_link(replay_id, at_ms / 1000, server, comment_id)
 
 
 def seconds_to_ms(seconds: float) -> float:
@@ -74,7 +87,9 @@ def parse_link(text: str) -> ShareLink:
         raise LinkError(f"not a link to a replay: {text[:80]}")
     params = parse_qs(parts.query) | parse_qs(parts.fragment)
     at_s, at_epoch = _moment(params)
-    return ShareLink(replay_id=replay_id, at_s=at_s, at_epoch_ms=at_epoch, server=server)
+    comment = params.get("comment", [None])[-1]
+    comment = comment if comment and ID_PATTERN.match(comment) else None
+    return ShareLink(replay_id=replay_id, at_s=at_s, at_epoch_ms=at_epoch, server=server, comment_id=comment)
 
 
 def _id_from_web_path(scheme: str, host: str, path: str, text: str) -> tuple[str, str]:

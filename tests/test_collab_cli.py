@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from replay_core.links import parse_link
 from tests.paths import RRWEB_FIXTURES
 from viewer.cli import main
 from viewer.settings import load_settings, save_settings
@@ -56,6 +57,8 @@ def test_comments_are_added_at_a_moment_and_listed(
     assert [r["id"] for r in json.loads(run(capsys, "list", "--search", "comment:slow", "--json"))] == [
         second
     ]
+    link = parse_link(listed[0]["link"])  # a link to the comment: its replay at its moment
+    assert (link.replay_id, link.at_ms, link.comment_id) == (first, 1_500, listed[0]["id"])
     lines = run(capsys, "activity", first, "--kind", "comment").splitlines()
     assert lines == ["00:01.500  comment      Ana QA: Cart total is wrong"]
     run(capsys, "comment", "delete", listed[0]["id"])

@@ -50,6 +50,8 @@ def _refused(exc: CollabError) -> CommandError:
 
 
 def comment_json(record: Record) -> dict[str, Any]:
+    from replay_core.links import comment_link
+
     return {
         "id": record.id,
         "replay_id": record.replay_id,
@@ -58,6 +60,7 @@ def comment_json(record: Record) -> dict[str, Any]:
         "author": record.author,
         "created_ms": record.created_ms,
         "edited_ms": record.edited_ms,
+        "link": comment_link(record.replay_id, record.id, record.at_ms),
     }
 
 
