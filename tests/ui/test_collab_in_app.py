@@ -65,5 +65,14 @@ def test_a_collection_plays_in_order_and_comments_show_and_are_added(
     monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *args, **kwargs: ("Second look", True))
     window.comments.ask_for_comment()
     qtbot.waitUntil(lambda: len(_comment_markers(window)) == 2, timeout=30000)
+    # A feed row's "Add to collection…", the collection named in the dialog: at its end, from its start.
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: ("Review", True))
+    window.feed.collectionRequested.emit(skipped)
+    qtbot.waitUntil(lambda: len(panel.shown) == 1 and len(panel.shown[0].record.entries()) == 3, timeout=30000)
+    assert [(e.replay_id, e.start_ms) for e in panel.shown[0].record.entries()] == [
+        (first, 500),
+        (last, None),
+        (skipped, None),
+    ]
     with ReplayCache.open() as cache:
         assert sorted(c.text for c in cache.comments(first)) == ["Layout jumps here", "Second look"]

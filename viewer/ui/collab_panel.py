@@ -312,11 +312,16 @@ class CommentsOfReplay(QObject):
         )
 
     def ask_for_collection(self) -> None:
+        """Ctrl+D: the open replay, from the playhead."""
         replay_id = self.session.current_replay_id
         if replay_id is None:
             self.message.emit("Open a cached replay first: it is what gets added", 6000)
             return
         at_ms = round(self.player.controller.position_ms) if self.player.replay_id == replay_id else 0
+        self.ask_for_collection_of(replay_id, at_ms)
+
+    def ask_for_collection_of(self, replay_id: str, at_ms: int = 0) -> None:
+        """A replay (a feed row's, from its start), to a collection the user names."""
         self.cache.call(
             lambda cache: [r.name for r in cache.collections()],
             lambda names: self._choose(replay_id, at_ms, names),

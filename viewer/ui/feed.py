@@ -161,6 +161,7 @@ _LIST_KEYS = (
 class ReplayFeed(QWidget):
     replayActivated = Signal(str)
     userRequested = Signal(str)  # "Show user profile" on a row
+    collectionRequested = Signal(str)  # "Add to collection…" on a row
     searchLeft = Signal()  # Esc in the search box: the keyboard goes back to the player
     sortChosen = Signal(object)  # ReplaySort: the order the user picked, to remember
 
@@ -297,6 +298,7 @@ class ReplayFeed(QWidget):
         menu.addAction("Play", lambda: self.replayActivated.emit(row.id))
         profile = menu.addAction("Show user profile", lambda: self.userRequested.emit(row.user_id))
         profile.setEnabled(bool(row.user_id))
+        menu.addAction("Add to collection…", lambda: self.collectionRequested.emit(row.id))
         menu.exec(self.list.viewport().mapToGlobal(position))
 
     def highlight(self, replay_id: str | None, scroll: bool = False) -> None:
