@@ -7,11 +7,13 @@ from pathlib import Path
 
 import av
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from replay_core import markers_for, read_recording
 from tests.paths import RRWEB_FIXTURES
 from viewer.ui.export_dialog import ExportDialog
+from viewer.ui.timeline import Timeline
 
 pytestmark = pytest.mark.webengine
 VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
@@ -50,3 +52,33 @@ def test_marker_to_marker_range_and_an_export_to_its_end(qtbot: QtBot, tmp_path:
         frames = list(container.decode(video=0))
     assert len(frames) == 10 and (frames[0].width, frames[0].height) == (320, 200)
     assert dialog._scratch is None  # the copy of the file's events is gone
+
+
+def test_a_shift_drag_on_the_timeline_is_the_range_the_dialog_offers(qtbot: QtBot) -> None:
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(420, 30)
+    timeline.set_replay(60_000, 1_000, [], [])
+    timeline.show()
+    seeks: list[float] = []
+    timeline.seekRequested.connect(seeks.append)
+    left, right = timeline.x_for(15_000), timeline.x_for(30_000)
+    y = timeline.height() // 2
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, shift, QPoint(round(right), y))
+    qtbot.mouseMove(timeline, QPoint(round(left), y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, shift, QPoint(round(left), y))
+    assert timeline.selection is not None and seeks == []  # selecting does not seek
+    start, end = timeline.selection
+    assert start == pytest.approx(15_000, abs=200) and end == pytest.approx(30_000, abs=200)
+
+    recording = read_recording(VUE)
+    dialog = ExportDialog(recording, "r1", "r1", [], 0.0, False, selection=timeline.selection)
+    qtbot.addWidget(dialog)
+    assert dialog.selected.isChecked()
+    arguments = dialog.arguments()
+    assert arguments[arguments.index("--from") + 1] == f"{start / 1000:.3f}"
+    assert arguments[arguments.index("--to") + 1] == f"{end / 1000:.3f}"
+
+    timeline.set_replay(60_000, 2_000, [], [])  # another replay: the selection goes
+    assert timeline.selection is None

@@ -60,6 +60,7 @@ class ExportDialog(QDialog):
         position_ms: float,
         skip_inactivity: bool,
         parent: QWidget | None = None,
+        selection: tuple[float, float] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export clip")
@@ -71,6 +72,7 @@ class ExportDialog(QDialog):
         self._started = 0.0
         self._output: Path | None = None
         self._errors: list[str] = []
+        self.selection = selection
         self._build(title, position_ms, skip_inactivity)
         self._update_range()
 
@@ -84,9 +86,14 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
 
         self.whole = QRadioButton("The whole replay")
+        self.selected = QRadioButton("The timeline's selection (Shift+drag on the timeline)")
+        if self.selection is not None:
+            start, end = self.selection
+            self.selected.setText(f"The timeline's selection, {clock(start)} to {clock(end)}")
         self.between = QRadioButton("From marker to marker")
         self.custom = QRadioButton("From … to … (seconds)")
-        self.whole.setChecked(True)
+        (self.whole if self.selection is None else self.selected).setChecked(True)
+        self.selected.setEnabled(self.selection is not None)
         self.from_marker, self.to_marker = QComboBox(), QComboBox()
         for combo in (self.from_marker, self.to_marker):
             combo.addItem("start of the replay", 0.0)
@@ -111,6 +118,7 @@ class ExportDialog(QDialog):
         custom_row.addStretch(1)
         ranges = QVBoxLayout()
         ranges.addWidget(self.whole)
+        ranges.addWidget(self.selected)
         ranges.addWidget(self.between)
         ranges.addLayout(markers_row)
         ranges.addWidget(self.custom)
@@ -165,7 +173,7 @@ class ExportDialog(QDialog):
             buttons.addWidget(button)
         layout.addLayout(buttons)
 
-        for radio in (self.whole, self.between, self.custom):
+        for radio in (self.whole, self.selected, self.between, self.custom):
             radio.toggled.connect(self._update_range)
         for combo in (self.from_marker, self.to_marker, self.fps, self.frame_size):
             combo.currentIndexChanged.connect(self._update_range)
@@ -193,6 +201,8 @@ class ExportDialog(QDialog):
         self._update_range()
 
     def range_ms(self) -> tuple[float, float]:
+        if self.selected.isChecked() and self.selection is not None:
+            return self.selection
         if self.between.isChecked():
             return float(self.from_marker.currentData()), float(self.to_marker.currentData())
         if self.custom.isChecked():

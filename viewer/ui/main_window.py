@@ -382,9 +382,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Open a replay to export a clip of it", 4000)
             return
         c = player.controller
+        selection = player.controls.timeline.selection  # Shift+drag on the timeline
         dialog = ExportDialog(
-            player.recording, player.replay_id, player.title.text(), c.markers, c.position_ms, c.skip_inactivity, self
-        )
+            player.recording, player.replay_id, player.title.text(), c.markers, c.position_ms, c.skip_inactivity, self,
+            selection=selection,
+        )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.session.stopping.connect(dialog.stop)  # the export process ends with the app, leaving no file
         dialog.show()

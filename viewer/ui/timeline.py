@@ -43,6 +43,8 @@ def format_clock(ms: float) -> str:
 
 class Timeline(QWidget):
     seekRequested = Signal(float)
+    selectionChanged = Signal()  # Shift+drag marks a range (for Export clip…); a click without Shift keeps it
+
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,8 @@ class Timeline(QWidget):
         self.markers: list[Marker] = []
         self.hover_ms: float | None = None
         self._dragging = False
+        self.selection: tuple[float, float] | None = None  # ms from the start
+        self._selecting_from: float | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -64,9 +68,17 @@ class Timeline(QWidget):
     def set_replay(
         self, duration_ms: float, start_ts: float, spans: list[InactiveSpan], markers: list[Marker]
     ) -> None:
+        if start_ts != self.start_ts or (self.selection and self.selection[1] > duration_ms):
+            self.select(None)  # another replay
         self.duration_ms, self.start_ts = duration_ms, start_ts
         self.spans, self.markers = spans, markers
         self.update()
+
+    def select(self, selection: tuple[float, float] | None) -> None:
+        if selection != self.selection:
+            self.selection = selection
+            self.selectionChanged.emit()
+            self.update()
 
     def set_position(self, position_ms: float) -> None:
         if abs(position_ms - self.position_ms) >= 1:
@@ -101,6 +113,11 @@ class Timeline(QWidget):
         painter.setBrush(_between(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.Text)))
         painter.drawRoundedRect(track, 3, 3)
         self._paint_spans(painter, track)
+        if self.selection is not None:
+            selected = palette.color(QPalette.ColorRole.Highlight)
+            selected.setAlpha(110)
+            left, right = self.x_for(self.selection[0]), self.x_for(self.selection[1])
+            painter.fillRect(QRectF(left, track.top() - 6, max(2.0, right - left), track.height() + 12), selected)
         played = QRectF(
             track.left(), track.top(), self.x_for(self.position_ms) - track.left(), track.height()
         )
@@ -141,19 +158,30 @@ class Timeline(QWidget):
     # mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if event.button() == Qt.MouseButton.LeftButton and self.duration_ms > 0:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self._selecting_from = self.ms_at(event.position().x())
+                self.select(None)
+                return
             self._dragging = True
             self.seekRequested.emit(self.ms_at(event.position().x()))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         x = event.position().x()
         self.hover_ms = self.ms_at(x)
-        if self._dragging:
+        if self._selecting_from is not None:
+            ends = sorted((self._selecting_from, self.hover_ms))
+            self.select((ends[0], ends[1]))
+        elif self._dragging:
             self.seekRequested.emit(self.hover_ms)
         QToolTip.showText(event.globalPosition().toPoint(), self.describe(x), self)
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         self._dragging = False
+        selected = self.selection
+        if self._selecting_from is not None and selected and self.x_for(selected[1]) - self.x_for(selected[0]) < 3:
+            self.select(None)  # a Shift+click clears the selection
+        self._selecting_from = None
 
     def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self.hover_ms = None
