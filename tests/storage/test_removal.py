@@ -8,6 +8,7 @@ from tests.paths import MIXPANEL_CAPTURES, RRWEB_FIXTURES
 from tests.storage.helpers import DAY_MS, synthetic_events
 from viewer.storage import AnalyticsEvent, CacheUpdate, ProfileChange, ReplayBatch, ReplayCache, ReplayQuery
 from viewer.storage.importer import import_path
+from viewer.storage.keyframes import StoredKeyframe
 
 NOW_MS = 1_800_000_000_000
 
@@ -18,6 +19,9 @@ def test_deleting_a_user_removes_every_row_of_theirs(tmp_path: Path) -> None:
     for folder in MIXPANEL_CAPTURES:
         import_path(cache, folder)
     user_id = cache.all_replays()[0].user_id
+    # The player's keyframes of one of their replays, as the app keeps them when it is opened.
+    theirs = next(r for r in cache.all_replays() if r.user_id == user_id)
+    cache.keep_keyframe(theirs.id, "test", StoredKeyframe(theirs.start_ms + 1, 2, "[]", "[]", 3))
     assert user_id is not None and all(
         count > 0 for name, count in cache.row_counts().items() if name not in ("sync_state", "replay_faults")
     )
