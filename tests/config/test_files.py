@@ -78,7 +78,10 @@ def test_a_version_1_sync_file_is_current(config_dir: Path) -> None:
         [Source("prod", "https://replays.example.com"), Source("local", "http://127.0.0.1:8765")], 2_000_000_000, 30.0
     )
     save_config(loaded.value)
-    assert json.loads((config_dir / "sync.json").read_text()) == json.loads((WRITTEN_BY_OLDER_APPS / "sync-v1.json").read_text())
+    # Saved again it says the same, and that the keys' scopes are not known yet (asked at the next sync).
+    older = json.loads((WRITTEN_BY_OLDER_APPS / "sync-v1.json").read_text())
+    older["sources"] = [{**source, "key_scope": "", "key_name": ""} for source in older["sources"]]
+    assert json.loads((config_dir / "sync.json").read_text()) == older
 
 
 @dataclass

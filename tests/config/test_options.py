@@ -34,11 +34,18 @@ SETTINGS_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "demo_offered": ([True], ["yes", 1, None]),
     "feed_sort": (["duration", "activity", "recent"], [1, None, ["duration"]]),
     "appearance": (["system", "light", "dark"], ["Dark", "night", "", 1, None]),
+    "author": (["Ana Novak", ""], [5, None, ["Ana"], True]),
 }
 SOURCE = {"name": "prod", "url": "https://replays.example.com"}
 SYNC_CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "sources": (
-        [([SOURCE], [Source("prod", "https://replays.example.com")]), ([SOURCE, 3, {"name": "x"}, {"name": 1, "url": "u"}], [Source(**SOURCE)])],
+        [
+            ([SOURCE], [Source("prod", "https://replays.example.com")]),
+            ([SOURCE, 3, {"name": "x"}, {"name": 1, "url": "u"}], [Source(**SOURCE)]),
+            # what the server said of the key is kept; a scope no server grants is forgotten, not the source
+            ([{**SOURCE, "key_scope": "read", "key_name": "ana"}], [Source(**SOURCE, key_scope="read", key_name="ana")]),
+            ([{**SOURCE, "key_scope": "root", "key_name": "ana"}], [Source(**SOURCE)]),
+        ],
         [{"prod": "https://x"}, "prod", None, 5, True],
     ),
     "disk_budget_bytes": ([1, 10**12], [0, -5, 1.5, "100", True, False, None, [1], 1e308]),
