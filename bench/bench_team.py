@@ -3,11 +3,13 @@
 Each configuration is the real `replay-api serve` in its own process tree (`--workers N`), on a throwaway
 PostgreSQL cluster (tests/replay_api/postgres.py: initdb into a temporary folder, 127.0.0.1 only) or on
 an SQLite file. The load comes from `wrk` (Debian's package, C, a few % of one core), not from Python, so
-that on this 2-core machine the server and PostgreSQL get the cores: every request is one of the
-mixpanel-browser SDK's own captured gzip `/record/` bodies, for a new replay every 20 batches (seq 0 is the
-capture's first batch). Meanwhile a viewer polls the change feed (`GET /api/v1/changes`, the project's
-secret key) from a cursor every 0.25 s, as `replay-viewer sync` pages through it: its answer time is
-the feed latency under load, and (now - a change's `at`) on its first sight is how stale the feed is.
+that on this 2-core machine the server and PostgreSQL get the cores. Every request is one of the
+mixpanel-browser SDK's own captured gzip `/record/` bodies on a connection of its own (a browser's batch
+every 10 s outlives keep-alive), for 64 replays per wrk thread that each get their next batch in turn
+(seq 0 is the capture's first batch), as many browsers send theirs. Meanwhile a viewer polls the change
+feed (`GET /api/v1/changes`, the project's secret key) from a cursor every 0.25 s, as `replay-viewer sync`
+pages through it: its answer time is the feed latency under load, and (now - a change's `at`) on its
+first sight is how stale the feed is.
 
 Figures: batches/s median of REPETITIONS runs of RUN_SECONDS each per configuration, p50/p99 ack from wrk,
 the feed's p50/p95 answer, and the ratios 2 workers / 1 worker on PostgreSQL and PostgreSQL / SQLite.
@@ -42,7 +44,7 @@ from tests.replay_api.postgres import find_binaries, postgres_cluster
 REPETITIONS = 3
 RUN_SECONDS = 6
 CONNECTIONS = 32
-BATCHES_PER_REPLAY = 20
+REPLAYS_IN_TURN = 64  # per wrk thread: each gets a batch in turn, seq 0 first
 FEED_POLL_S = 0.25
 
 _LUA = r"""
@@ -64,12 +66,17 @@ function init(args)
   thread_id = tid
 end
 function request()
-  local replay = math.floor(n / %(per_replay)d)
-  local seq = n %% %(per_replay)d
+  -- Consecutive requests go to different replays, as many browsers send theirs: one replay's next batch
+  -- comes only after %(per_replay)d others, so its batches do not wait on each other's row lock.
+  local replay = n %% %(per_replay)d
+  local seq = math.floor(n / %(per_replay)d)
   n = n + 1
   local body = seq == 0 and bodies[0] or bodies[1 + (n %% (count - 1))]
   local path = "/record/?format=gzip&distinct_id=bench&replay_id=r-" .. thread_id .. "-" .. replay .. "&seq=" .. seq
-  return wrk.format("POST", path, {["Authorization"] = auth, ["Content-Type"] = "text/plain"}, body)
+  -- A browser sends a batch every 10 s, past the server's keep-alive: a connection per batch, which is
+  -- also what spreads the load over the workers (a kept connection stays with the worker that took it).
+  local headers = {["Authorization"] = auth, ["Content-Type"] = "text/plain", ["Connection"] = "close"}
+  return wrk.format("POST", path, headers, body)
 end
 """
 
@@ -94,7 +101,7 @@ def _wrk_script(folder: Path) -> Path:
     auth = base64.b64encode(f"{TOKEN}:".encode()).decode()
     script = folder / "ingest.lua"
     script.write_text(
-        _LUA % {"auth": auth, "folder": str(folder), "count": len(bodies), "per_replay": BATCHES_PER_REPLAY}
+        _LUA % {"auth": auth, "folder": str(folder), "count": len(bodies), "per_replay": REPLAYS_IN_TURN}
     )
     return script
 
