@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
         self.collections_dock = self._dock("Collections", "collections", self.collections)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.collections_dock)
         self.resizeDocks([self.collections_dock], [230], Qt.Orientation.Horizontal)  # until the user's own
+        self.collections.setMinimumWidth(1)  # as the activity panel: a narrow window hides it (_fit_panels)
+        self.collections_wanted = True  # shown unless the user hid it from View
+        self.collections_dock.toggleViewAction().triggered.connect(self._want_collections)
         self.comments = CommentsOfReplay(self, session, self.player, self.activity)
         away = [self.feed, self.activity_dock, self.collections_dock]
         self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=away)
@@ -252,10 +255,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The activity panel shows in a wider window", 5000)
 
     def _fit_panels(self) -> None:
-        """The activity panel shows when the user wants it and the window has room for it beside the player."""
+        """The activity and collections panels show when the user wants them and the window has room for
+        them beside the player; a narrow window keeps its whole width for the pages."""
         self.activity_action.setChecked(self.activity_wanted)
         room = self.width() >= PANELS_MIN_WINDOW_WIDTH and not self.isFullScreen()
         self.activity_dock.setVisible(self.activity_wanted and room)
+        self.collections_dock.setVisible(self.collections_wanted and room)
+
+    def _want_collections(self, wanted: bool) -> None:
+        self.collections_wanted = wanted
+        self._fit_panels()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
