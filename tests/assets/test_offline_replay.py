@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
@@ -151,15 +152,38 @@ def test_a_replay_shows_its_cached_assets_with_the_site_changed_and_stopped(
     assert color(down, 150, 230) == BLUE  # the stylesheet's background image
     bare, font_bare = render("shop-1", events, tmp_path / "bare.png", with_assets=False)
     assert bare != down and not font_bare and color(bare, 150, 230) == (255, 255, 255)
+    # A clip exported from the cache shows them too (export rendered without the replay's assets before).
+    duration_s = (events[-1]["timestamp"] - events[0]["timestamp"]) / 1000
+    clip = tmp_path / "clip.webm"
+    start = f"{max(0.0, duration_s - 1):.3f}"
+    exported = run_cli(
+        "export", "shop-1", "--out", str(clip), "--from", start, "--fps", "5", data_dir=data_dir
+    )
+    assert exported.returncode == 0, exported.stderr
+    with av.open(str(clip)) as container:
+        plane = [frame.reformat(format="rgb24").planes[0] for frame in container.decode(video=0)][-1]
+    pixels, stride = bytes(plane), plane.line_size
+
+    def at(x: int, y: int) -> tuple[int, ...]:
+        return tuple(pixels[y * stride + 3 * x : y * stride + 3 * x + 3])
+
+    red, blue = at(50, 130), at(150, 230)  # VP9 keeps a flat colour within a few levels
+    assert red[0] > 200 and red[1] < 60 and red[2] < 60, red
+    assert blue[2] > 200 and blue[0] < 60 and blue[1] < 60, blue
 
 
-def test_a_font_a_script_made_from_a_relative_url_comes_from_the_cache(qapp: QApplication, tmp_path: Path) -> None:
+def test_a_font_a_script_made_from_a_relative_url_comes_from_the_cache(
+    qapp: QApplication, tmp_path: Path
+) -> None:
     """The svelte fixture's page made a FontFace from `url(/fonts/…/DejaVuSerif.ttf)`: rrweb replays it relative
     to the player page, and the player finds the cached copy by its path (the recorded site is long gone)."""
     events = json.loads((FIXTURES / "rrweb" / "todomvc-svelte_media-canvas-font-drag.json").read_bytes())
     font_at = next(e["timestamp"] for e in events if e["type"] == 3 and e["data"].get("source") == 10)
     body = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").read_bytes()
-    assets = ({"http://127.0.0.1:8780/fonts/truetype/dejavu/DejaVuSerif.ttf": "f" * 64}, {"f" * 64: ("font/ttf", body)})
+    assets = (
+        {"http://127.0.0.1:8780/fonts/truetype/dejavu/DejaVuSerif.ttf": "f" * 64},
+        {"f" * 64: ("font/ttf", body)},
+    )
     renderer = MomentRenderer.start()
     try:
         shown = prepare_events(events)
@@ -175,6 +199,8 @@ def test_a_font_a_script_made_from_a_relative_url_comes_from_the_cache(qapp: QAp
             wait_until(lambda: len(answers) > count, 10, "the page to answer")  # noqa: B023
         assert "CorpusSerif:loaded" in answers[-1], answers[-1]
         redirected = [r.redirected_to for r in renderer.view.interceptor.log.records() if r.redirected_to]
-        assert set(redirected) == {"replay-player://local/assets/" + "f" * 64}  # the page and its keyframe builder
+        assert set(redirected) == {
+            "replay-player://local/assets/" + "f" * 64
+        }  # the page and its keyframe builder
     finally:
         renderer.close()

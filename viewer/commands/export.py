@@ -15,7 +15,8 @@ import time
 
 from replay_core import inactive_spans
 from replay_core.clip import ClipError, plan_clip
-from viewer.commands.targets import recording_for
+from viewer.commands.assets import cached_assets
+from viewer.commands.targets import looks_like_a_file, recording_for
 from viewer.errors import CommandError, UsageError
 from viewer.export.options import default_size, output_for, parse_size
 from viewer.player.environment import sandbox_problem, use_offscreen_platform
@@ -31,6 +32,8 @@ def run_export(args: argparse.Namespace) -> int:
     if problem:
         raise CommandError(problem)
     recording, _ = recording_for(args.target)
+    # A cached replay's recorded images, stylesheets and fonts from the asset cache (the page never fetches).
+    assets = None if looks_like_a_file(args.target) else cached_assets(args.target)
     spans = inactive_spans(recording.events) if args.skip_inactivity else []
     try:
         plan = plan_clip(
@@ -67,6 +70,7 @@ def run_export(args: argparse.Namespace) -> int:
             progress=_machine_progress if args.progress else _terminal_progress,
             timeout_s=args.timeout,
             stop=stop,
+            assets=assets,
         )
     finally:
         for sig, handler in handlers.items():

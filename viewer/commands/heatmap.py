@@ -41,7 +41,9 @@ def run_heatmap(args: argparse.Namespace) -> int:
         if args.page is None:
             raise CommandError("--png needs a PAGE: 'replay-viewer heatmap' lists the pages")
         _check_png_target(Path(png))
-    where = HeatmapFilter(since_ms=since_ms(args.since), viewport=Viewport(args.viewport) if args.viewport else None)
+    where = HeatmapFilter(
+        since_ms=since_ms(args.since), viewport=Viewport(args.viewport) if args.viewport else None
+    )
     with open_cache() as cache:
         if args.page is None:
             _print_pages(cache.heatmap_pages(where), args.json)
@@ -56,9 +58,10 @@ def run_heatmap(args: argparse.Namespace) -> int:
                 raise CommandError(f"no replay that visited {shown(page)} has its events in the cache "
                                    "to rebuild the page from")  # fmt: skip
             events = cache.events(view.snapshot.replay_id)
+            assets = cache.replay_assets(view.snapshot.replay_id)  # its recorded images, stylesheets, fonts
             # By name, as viewer.cli dispatches commands: this module stays Qt-free; only --png loads Qt.
             render = importlib.import_module("viewer.commands.heatmap_png").render_heatmap_png
-            render(view, events, _caption(page, view.heatmap, args), Path(png))
+            render(view, events, _caption(page, view.heatmap, args), Path(png), assets=assets)
             print(png)
             return 0
         heatmap = cache.heatmap(page, where)
@@ -100,7 +103,9 @@ def since_ms(text: str | None) -> int | None:
 def _page_argument(text: str) -> str:
     page = text.strip()
     if not page:
-        raise CommandError("PAGE is empty: give a URL, a path such as /pricing, or a pattern such as /orders/*")
+        raise CommandError(
+            "PAGE is empty: give a URL, a path such as /pricing, or a pattern such as /orders/*"
+        )
     try:
         page.encode("utf-8")
     except UnicodeEncodeError:
@@ -124,15 +129,21 @@ def _print_heatmap(page: str, heatmap: Any) -> None:
     pages = f" ({len(heatmap.pages)} pages)" if len(heatmap.pages) > 1 else ""
     if len(heatmap.pages) == 1 and heatmap.pages[0] != page:
         pages = f" ({one_line(heatmap.pages[0], 300)})"
-    print(f"{one_line(page, 300)}{pages}: {heatmap.visits} visits, {heatmap.replays} replays, {heatmap.clicks} clicks")
+    print(
+        f"{one_line(page, 300)}{pages}: {heatmap.visits} visits, {heatmap.replays} replays, {heatmap.clicks} clicks"
+    )
     print(f"\n{'CLICKS':>7} {'VISITS':>7} {'REPLAYS':>7} {'RAGE':>5} {'DEAD':>5}  ELEMENT")
     for e in heatmap.elements:
         label = "" if e.label == e.selector else f"  ({one_line(e.label, 80)})"
-        print(f"{e.clicks:>7} {e.visits:>7} {e.replays:>7} {e.rage:>5} {e.dead:>5}  {one_line(e.selector, 300)}{label}")
+        print(
+            f"{e.clicks:>7} {e.visits:>7} {e.replays:>7} {e.rage:>5} {e.dead:>5}  {one_line(e.selector, 300)}{label}"
+        )
     scroll = heatmap.scroll
     if not scroll.visits:
         return
-    height = f"{scroll.page_height_px:,.0f} px" + ("" if scroll.height_known else ", the tallest known or reached")
+    height = f"{scroll.page_height_px:,.0f} px" + (
+        "" if scroll.height_known else ", the tallest known or reached"
+    )
     print(f"\nScroll depth ({scroll.visits} visits; 100 % = {height}):")
     for depth in scroll.depths:
         if depth.percent % _SCROLL_LINES_PERCENT == 0:

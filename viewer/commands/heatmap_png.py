@@ -18,7 +18,12 @@ from viewer.storage.heatmaps import HeatmapView, overlay_data
 
 
 def render_heatmap_png(
-    view: HeatmapView, events: list[Any], caption: str, out: Path, timeout_s: float = 60.0
+    view: HeatmapView,
+    events: list[Any],
+    caption: str,
+    out: Path,
+    timeout_s: float = 60.0,
+    assets: tuple[dict[str, str], dict[str, tuple[str, bytes]]] | None = None,
 ) -> None:
     """Rebuild the page from `view.snapshot` offscreen, draw the overlay, write the PNG (temp name, rename)."""
     from replay_core import Recording
@@ -43,7 +48,7 @@ def render_heatmap_png(
     renderer.view.heatmapDrawn.connect(drawn.append)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        renderer.show(recording, timeout_s)
+        renderer.show(recording, timeout_s, assets=assets)
         # The visit's moments in turn: the page is drawn where most of the clicked elements are on it.
         tried: list[tuple[int, int]] = []
         for moment in snapshot.moments or (snapshot.at_offset_ms,):

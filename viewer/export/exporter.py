@@ -13,7 +13,7 @@ from replay_core.clip import ClipPlan
 from viewer.errors import CommandError, UsageError
 from viewer.export.encode import BackgroundWriter, VideoWriter
 from viewer.export.options import Output, temporary_path
-from viewer.export.render import FrameSource, Timings, bgra_bytes
+from viewer.export.render import Assets, FrameSource, Timings, bgra_bytes
 from viewer.player.controller import format_duration
 
 Progress = Callable[[int, int], None]  # frames done, frames in all
@@ -33,6 +33,7 @@ def export_clip(
     progress: Progress | None = None,
     timeout_s: float = 60.0,
     stop: threading.Event | None = None,
+    assets: Assets | None = None,
 ) -> Timings:
     """Write `plan`'s frames to `output.path`; on any failure or interrupt nothing is left under either name.
     `stop`, once set, ends the export before its next frame with KeyboardInterrupt."""
@@ -47,7 +48,9 @@ def export_clip(
     finished = False
     try:
         writer = BackgroundWriter(VideoWriter(partial, output.format, size[0], size[1], plan.fps))
-        source = FrameSource(recording, size, cursor=cursor, remote_assets=remote_assets, timeout_s=timeout_s)
+        source = FrameSource(
+            recording, size, cursor=cursor, remote_assets=remote_assets, timeout_s=timeout_s, assets=assets
+        )
         timings = source.timings
         total = len(plan.frames)
         last_report = 0.0

@@ -21,6 +21,9 @@ from replay_core.clip import EventTimes, PointerTrack
 from viewer.errors import CommandError
 from viewer.player.moment import MomentRenderer
 
+# A replay's recorded assets as the player serves them: URL → sha256, sha256 → (content type, body).
+Assets = tuple[dict[str, str], dict[str, tuple[str, bytes]]]
+
 MARK_HEIGHT = 4  # the frame strip under the stage (player.css, #frame-mark)
 # The strip's colours in the order the page uses them (player.js, MARK_COLOURS): frame token % 6.
 MARK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255))
@@ -31,8 +34,12 @@ class Timings:
     """Seconds spent per part of making frames, summed."""
 
     render: float = 0.0  # from asking the page for a frame until it has drawn it and been painted
-    grab: float = 0.0  # grabbing the view (again, while the strip still shows an earlier frame) and copying out
-    encode: float = 0.0  # handing the frame to the encoder (it encodes on its own thread) and finishing the file
+    grab: float = (
+        0.0  # grabbing the view (again, while the strip still shows an earlier frame) and copying out
+    )
+    encode: float = (
+        0.0  # handing the frame to the encoder (it encodes on its own thread) and finishing the file
+    )
     load: float = 0.0  # loading the replay into the page before the first frame
     regrabs: int = 0  # grabs that still held an earlier frame
     reused: int = 0  # frames the same as the one before (no event between them, same pointer and caption)
@@ -65,6 +72,7 @@ class FrameSource:
         cursor: bool = True,
         remote_assets: bool = True,
         timeout_s: float = 60.0,
+        assets: Assets | None = None,
     ) -> None:
         self.size = size
         self.timeout_s = timeout_s
@@ -84,7 +92,7 @@ class FrameSource:
         view.set_export_mode(True)
         started = time.perf_counter()
         try:
-            self._renderer.show(recording, timeout_s)
+            self._renderer.show(recording, timeout_s, assets=assets)  # a cached replay's, from the cache
             view.resize(size[0], size[1] + MARK_HEIGHT)
             for child in [view, *view.findChildren(QObject)]:
                 if child.isWidgetType():
@@ -156,7 +164,10 @@ class FrameSource:
                 if all(abs(a - b) < 60 for a, b in zip(got, want, strict=True)):
                     started = time.perf_counter()
                     frame = image.copy(0, 0, width, height)
-                    if frame.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32_Premultiplied):
+                    if frame.format() not in (
+                        QImage.Format.Format_RGB32,
+                        QImage.Format.Format_ARGB32_Premultiplied,
+                    ):
                         frame = frame.convertToFormat(QImage.Format.Format_RGB32)
                     self.timings.grab += time.perf_counter() - started
                     return frame

@@ -90,7 +90,9 @@ def _fit_columns(tree: QTreeWidget) -> None:
 class HeatmapsPage(QWidget):
     openMoment = Signal(str, float)  # replay id, epoch ms of the click
 
-    def __init__(self, worker: CacheWorker, remote_assets: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, worker: CacheWorker, remote_assets: bool = True, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._worker = worker
         self.page: str | None = None  # the page (or pattern) shown
@@ -153,7 +155,9 @@ class HeatmapsPage(QWidget):
         self.status = QLabel("Choose a page to see where its visitors click and how far they scroll.")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.view.loadFailed.connect(lambda message: self.status.setText(f"The page could not be rebuilt: {message}"))
+        self.view.loadFailed.connect(
+            lambda message: self.status.setText(f"The page could not be rebuilt: {message}")
+        )
         self.view.heatmapDrawn.connect(self._on_drawn)
         self.view.heatmapElementClicked.connect(self.choose_element)
 
@@ -240,7 +244,9 @@ class HeatmapsPage(QWidget):
                 chosen = item
         self.page_list.blockSignals(False)
         if not pages:
-            self.status.setText("No page visits with these filters. Import or sync replays, or widen the range.")
+            self.status.setText(
+                "No page visits with these filters. Import or sync replays, or widen the range."
+            )
         if chosen is not None:
             self.page_list.setCurrentItem(chosen)  # the page shown stays chosen; its heatmap is read again
         elif self.page is not None:
@@ -262,18 +268,21 @@ class HeatmapsPage(QWidget):
         self.status.setText(f"Reading the heatmap of {one_line(page, 200)}…")
         shown = self._shown_replay
 
-        def work(cache: Any) -> tuple[HeatmapView, list[Any] | None]:
+        def work(cache: Any) -> tuple[HeatmapView, list[Any] | None, Any]:
             view = cache.heatmap_view(page, where)
             snapshot = view.snapshot
-            events = cache.events(snapshot.replay_id) if snapshot and snapshot.replay_id != shown else None
-            return view, events
+            fresh = snapshot is not None and snapshot.replay_id != shown
+            events = cache.events(snapshot.replay_id) if fresh else None
+            # Its recorded images, stylesheets and fonts, from the asset cache (the page never fetches).
+            assets = cache.replay_assets(snapshot.replay_id) if fresh else None
+            return view, events, assets
 
         self._worker.call(work, lambda found: self._loaded(asked, found))
 
-    def _loaded(self, asked: int, found: tuple[HeatmapView, list[Any] | None]) -> None:
+    def _loaded(self, asked: int, found: tuple[HeatmapView, list[Any] | None, Any]) -> None:
         if asked != self._asked:
             return
-        view, events = found
+        view, events, assets = found
         self.current = view
         self._fill_elements(view)
         self.replay_list.clear()
@@ -286,13 +295,15 @@ class HeatmapsPage(QWidget):
             return
         snapshot = view.snapshot
         if snapshot is None:
-            self.status.setText("No replay that visited this page has its events in the cache to rebuild it from.")
+            self.status.setText(
+                "No replay that visited this page has its events in the cache to rebuild it from."
+            )
             self.view.clear()
             self._shown_replay = None
             self.export_button.setEnabled(False)
             return
         if events is not None:
-            self.view.show_events(events)
+            self.view.show_events(events, assets=assets or ({}, {}))
             self._shown_replay = snapshot.replay_id
         self.view.show_heatmap(None)
         self._drawn_once = False
@@ -307,7 +318,9 @@ class HeatmapsPage(QWidget):
         for element in view.heatmap.elements:
             # Named elements by their name; others by the last step of their selector (all of it on hover).
             label = element.label if "“" in element.label else element.label.rsplit(" > ", 1)[-1]
-            marks = "".join(f" · {n} {kind}" for n, kind in ((element.rage, "rage"), (element.dead, "dead")) if n)
+            marks = "".join(
+                f" · {n} {kind}" for n, kind in ((element.rage, "rage"), (element.dead, "dead")) if n
+            )
             item = QTreeWidgetItem([one_line(label, 200) + marks, str(element.clicks), str(element.replays)])
             item.setData(0, PAGE_ROLE, element.selector)
             item.setToolTip(0, f"{element.selector}\n{element.clicks} clicks in {element.visits} visits and "
@@ -369,7 +382,9 @@ class HeatmapsPage(QWidget):
         source = f"replay {snapshot.replay_id}" if snapshot else "a replay"
         lines = [f"Rebuilt from {source}: {found} of {found + missing} clicked elements are on this page."]
         if answer.get("spots_centred"):
-            lines.append(f"{answer['spots_centred']} clicks from another layout are drawn at their element's centre.")
+            lines.append(
+                f"{answer['spots_centred']} clicks from another layout are drawn at their element's centre."
+            )
         lines.append("Scroll with the wheel; click a shaded element for its replays.")
         self.status.setText(" ".join(lines))
 
@@ -382,7 +397,11 @@ class HeatmapsPage(QWidget):
         self.replay_label.setText(f"Replays that clicked {one_line(selector, 200)}…")
         for i in range(self.element_list.topLevelItemCount()):
             item = self.element_list.topLevelItem(i)
-            if item is not None and item.data(0, PAGE_ROLE) == selector and self.element_list.currentItem() is not item:
+            if (
+                item is not None
+                and item.data(0, PAGE_ROLE) == selector
+                and self.element_list.currentItem() is not item
+            ):
                 self.element_list.blockSignals(True)
                 self.element_list.setCurrentItem(item)
                 self.element_list.blockSignals(False)
@@ -417,7 +436,9 @@ class HeatmapsPage(QWidget):
     # export ---------------------------------------------------------------------------------------
     def choose_export(self) -> None:
         name = "heatmap.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export heatmap", str(Path.home() / name), "PNG images (*.png)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export heatmap", str(Path.home() / name), "PNG images (*.png)"
+        )
         if path:
             self.export_png(Path(path))
 
