@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,55 +51,54 @@ def _show_first_frame(renderer: MomentRenderer, recording: Recording) -> None:
     loop.exec()
 
 
-def cached_open_to_first_frame(cache: ReplayCache, replay_id: str) -> dict[str, float]:
-    """ms from asking to open a cached replay to its first page painted, as the app opens one: its first
-    chunk from the cache (viewer.ui.replay_loading.preview_cached) shown while the rest is read; and
-    until the whole replay is read from the cache and summarized."""
+def _open(
+    preview: Callable[[], Recording | None], whole: Callable[[], Recording], what: str, whole_key: str
+) -> dict[str, float]:
+    """ms from asking to open to the first page painted (`preview` read and shown while the rest is read),
+    its parts, and until `whole` is read and summarized (the controls come alive then)."""
     renderer = _ready_renderer()
     try:
         started = time.perf_counter()
-        preview = preview_cached(cache, replay_id)
+        first = preview()
         read = time.perf_counter()
-        if preview is None:
-            raise RuntimeError(f"replay {replay_id} has no first page to preview")
-        _show_first_frame(renderer, preview)
+        if first is None:
+            raise RuntimeError(f"{what} has no first page to preview")
+        _show_first_frame(renderer, first)
         shown = time.perf_counter()
-        summarize(Recording(events=cache.events(replay_id), name=replay_id))
-        whole = time.perf_counter()
+        summarize(whole())
+        ready = time.perf_counter()
     finally:
         renderer.close()
     return {
         "total": (shown - started) * 1000,
         "read": (read - started) * 1000,
         "page": (shown - read) * 1000,
-        "whole_replay_ready": (whole - started) * 1000,
+        whole_key: (ready - started) * 1000,
     }
+
+
+def cached_open_to_first_frame(cache: ReplayCache, replay_id: str) -> dict[str, float]:
+    """As the app opens a cached replay: its first chunk from the cache (viewer.ui.replay_loading.preview_cached)
+    shown while the whole replay is read from the cache and summarized."""
+    return _open(
+        lambda: preview_cached(cache, replay_id),
+        lambda: Recording(events=cache.events(replay_id), name=replay_id),
+        f"replay {replay_id}",
+        "whole_replay_ready",
+    )
 
 
 def open_to_first_frame(path: Path) -> dict[str, float]:
-    """ms from asking to open the file to its first page painted, as the app opens one: read the file,
-    decode its head up to the first page (replay_core.preview) and show that while the rest is read.
-    Also how long until the whole file is read, validated and summarized (the controls come alive then)."""
-    renderer = _ready_renderer()
-    try:
-        started = time.perf_counter()
+    """As the app opens a file: read it, decode its head up to the first page (replay_core.preview) and show
+    that while the whole file is parsed, validated and summarized."""
+    raw = b""
+
+    def head() -> Recording | None:
+        nonlocal raw
         raw = read_file(path)
-        preview = read_preview(raw, name=path.name)
-        read = time.perf_counter()
-        if preview is None:
-            raise RuntimeError(f"{path.name} has no first page to preview")
-        _show_first_frame(renderer, preview)
-        shown = time.perf_counter()
-        summarize(parse_recording(raw, name=path.name))
-        whole = time.perf_counter()
-    finally:
-        renderer.close()
-    return {
-        "total": (shown - started) * 1000,
-        "read": (read - started) * 1000,
-        "page": (shown - read) * 1000,
-        "whole_file_ready": (whole - started) * 1000,
-    }
+        return read_preview(raw, name=path.name)
+
+    return _open(head, lambda: parse_recording(raw, name=path.name), path.name, "whole_file_ready")
 
 
 def _seek_and_wait(renderer: MomentRenderer, target: float) -> None:

@@ -16,18 +16,9 @@ from replay_core.assets import (
     key,
 )
 from tests.paths import FIXTURES
+from tests.snapshot_nodes import el
 
 PAGE = "http://shop.test/app/index.html"
-
-
-def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {
-        "type": 2,
-        "id": node_id,
-        "tagName": tag,
-        "attributes": attributes or {},
-        "childNodes": children or [],
-    }
 
 
 def page_events() -> list[dict]:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from replay_core.reader import prepare_events
 from tests.assets.site import Site
 from tests.paths import FIXTURES
+from tests.snapshot_nodes import el
 from tests.storage.helpers import run_cli
 from viewer.commands.assets import cached_assets
 from viewer.player.headless import wait_until
@@ -55,16 +56,6 @@ CSS = (
     b".hero{background:url(../img/bg.png);width:300px;height:100px}"
     b"img{display:block;width:100px;height:100px}body{margin:0;background:#fff}"
 )
-
-
-def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {
-        "type": 2,
-        "id": node_id,
-        "tagName": tag,
-        "attributes": attributes or {},
-        "childNodes": children or [],
-    }
 
 
 def recording(origin: str, start_ms: int) -> list[dict]:

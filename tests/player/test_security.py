@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from replay_core.reader import prepare_events
+from tests.snapshot_nodes import el
 from viewer.player.headless import wait_until
 from viewer.player.moment import MomentRenderer
 from viewer.player.scheme import PAGE_URL
@@ -47,16 +48,6 @@ def hostile_server() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-def el(node_id: int, tag: str, attributes: dict | None = None, children: list | None = None) -> dict:
-    return {
-        "type": 2,
-        "id": node_id,
-        "tagName": tag,
-        "attributes": attributes or {},
-        "childNodes": children or [],
-    }
 
 
 def text(node_id: int, value: str) -> dict:
