@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import Connection, inspect, text
+
+from replay_core.migrating import ALEMBIC_LOCK
 
 # The tables of the baseline revision 0001, which `create_all` made before the server had migrations.
 BASELINE = "0001"
@@ -15,8 +15,6 @@ HEAD = REVISIONS[-1]
 # Any 64-bit number the server alone uses: PostgreSQL's advisory locks are named by numbers.
 _UPGRADE_LOCK_ID = 0x7265706C61790001
 
-# Alembic keeps its running context in module globals: two threads of one process must not migrate at once.
-_ALEMBIC_LOCK = threading.Lock()
 
 
 class SchemaProblem(RuntimeError):
@@ -67,7 +65,7 @@ def _run_alembic(conn: Connection, command_name: str, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", "replay_api:migrations")
     config.attributes["connection"] = conn
-    with _ALEMBIC_LOCK:
+    with ALEMBIC_LOCK:  # one Alembic migration at a time in a process (replay_core.migrating)
         getattr(command, command_name)(config, revision)
 
 

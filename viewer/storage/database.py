@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
+from replay_core.migrating import ALEMBIC_LOCK
 from viewer.files import name_aside
 
 # Every schema revision in order; a new migration appends its id here.
@@ -216,7 +216,6 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-_MIGRATION_LOCK = threading.Lock()
 
 
 def current_revision(conn: Connection) -> str | None:
@@ -240,8 +239,7 @@ def migrate(conn: Connection, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", "viewer.storage:migrations")
     config.attributes["connection"] = conn
-    # Alembic keeps its running context in module globals: two threads migrating at once break it.
-    with _MIGRATION_LOCK:
+    with ALEMBIC_LOCK:  # one Alembic migration at a time in a process (replay_core.migrating)
         command.upgrade(config, revision)
     if conn.in_transaction():
         conn.commit()
