@@ -76,3 +76,25 @@ def test_a_collection_plays_in_order_and_comments_show_and_are_added(
     ]
     with ReplayCache.open() as cache:
         assert sorted(c.text for c in cache.comments(first)) == ["Layout jumps here", "Second look"]
+
+
+def test_the_collections_panel_shows_once_there_is_a_collection_or_as_chosen(
+    qtbot: QtBot, data_dir: Path, make_window: MakeWindow
+) -> None:
+    """A new user's window keeps the room for the player: the empty panel stays hidden until a collection
+    exists; hidden from View, it stays hidden."""
+    window = make_window()
+    window.resize(1400, 900)
+    dock = window.collections_dock
+    qtbot.waitUntil(lambda: window.collections.shown == [] and window.collections.tree.topLevelItemCount() == 1)
+    assert not dock.isVisible()
+    with ReplayCache.open() as cache:
+        cache.create_collection("Review", "Ana")
+    window.collections.refresh()
+    qtbot.waitUntil(dock.isVisible, timeout=10000)
+    assert window.collections_action.isChecked()
+    window.collections_action.trigger()  # View → Collections panel, unticked by the user
+    window.collections.refresh()
+    qtbot.waitUntil(lambda: len(window.collections.shown) == 1)
+    qtbot.wait(100)
+    assert not dock.isVisible()

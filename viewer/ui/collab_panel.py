@@ -100,6 +100,7 @@ class CollectionsPanel(QWidget):
 
     playRequested = Signal(list)  # list[QueuedReplay]
     message = Signal(str, int)
+    filled = Signal(int)  # how many collections there are, after each refresh
 
     def __init__(self, cache: CacheWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +157,7 @@ class CollectionsPanel(QWidget):
             hint = QTreeWidgetItem(["No collections yet: Edit → Add to collection (Ctrl+D)"])
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
             self.tree.addTopLevelItem(hint)
+        self.filled.emit(len(shown))
 
     def _items(self) -> list[tuple[ShownCollection, QTreeWidgetItem]]:
         found = []

@@ -80,8 +80,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.collections_dock)
         self.resizeDocks([self.collections_dock], [230], Qt.Orientation.Horizontal)  # until the user's own
         self.collections.setMinimumWidth(1)  # as the activity panel: a narrow window hides it (_fit_panels)
-        self.collections_wanted = True  # shown unless the user hid it from View
-        self.collections_dock.toggleViewAction().triggered.connect(self._want_collections)
+        # Shown once there is a collection (a new user's window keeps the room for the player), or as the
+        # user chose from View.
+        self.collections_wanted: bool | None = None
+        self.has_collections = False
+        self.collections.filled.connect(self._collections_filled)
         self.comments = CommentsOfReplay(self, session, self.player, self.activity)
         away = [self.feed, self.activity_dock, self.collections_dock]
         self.chrome = FullscreenChrome(self, [self.menuBar(), self.statusBar()], away=away)
@@ -154,7 +157,7 @@ class MainWindow(QMainWindow):
         self._add(view, "Leave fullscreen", ["Esc"], self.chrome.leave)
         self._add(view, "Show &feed", ["Ctrl+B"], lambda: self.feed.setVisible(not self.feed.isVisible()))
         self.activity_action = self._add(view, "&Activity panel", ["Ctrl+Shift+A"], self._want_activity, checkable=True)
-        view.addAction(self.collections_dock.toggleViewAction())
+        self.collections_action = self._add(view, "&Collections panel", [], self._want_collections, checkable=True)
         help_menu = self._menu("&Help")
         self._add(help_menu, "&About Replay Viewer", [], self.show_about)
 
@@ -260,10 +263,16 @@ class MainWindow(QMainWindow):
         self.activity_action.setChecked(self.activity_wanted)
         room = self.width() >= PANELS_MIN_WINDOW_WIDTH and not self.isFullScreen()
         self.activity_dock.setVisible(self.activity_wanted and room)
-        self.collections_dock.setVisible(self.collections_wanted and room)
+        wanted = self.has_collections if self.collections_wanted is None else self.collections_wanted
+        self.collections_action.setChecked(wanted)
+        self.collections_dock.setVisible(wanted and room)
 
     def _want_collections(self, wanted: bool) -> None:
         self.collections_wanted = wanted
+        self._fit_panels()
+
+    def _collections_filled(self, count: int) -> None:
+        self.has_collections = count > 0
         self._fit_panels()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
