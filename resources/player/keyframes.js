@@ -412,7 +412,12 @@ const ReplayKeyframes = (function () {
     // before them still matches, up to the first that does not. Building then goes on after the last one.
     // Returns how many were taken.
     restore(stored) {
-      if (this.handle !== null || this.hidden || this.keyframes.length) return 0;
+      if (this.keyframes.length) return 0; // made here already: those are as good
+      // A build of the first page shown ahead of the rest may be under way: it starts over after these.
+      if (this.handle !== null) cancelIdleCallback(this.handle);
+      this.handle = null;
+      this.dropHidden();
+      this.done = -Infinity;
       const events = this.source();
       const kept = [];
       for (const keyframe of stored) {
