@@ -40,7 +40,7 @@ run: setup
 	$(ROOT_ENV) $(VENV)/bin/replay-viewer
 
 lint: setup
-	$(VENV)/bin/ruff check replay_core viewer replay_api tests bench scripts
+	$(VENV)/bin/ruff check replay_core replay_fetch viewer replay_api tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 

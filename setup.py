@@ -119,7 +119,7 @@ class BuildWithPlayer(build_py):
 
 
 setup(
-    packages=[*find_packages(include=["viewer*", "replay_api*", "replay_core*"]), RESOURCE_PACKAGE],
+    packages=[*find_packages(include=["viewer*", "replay_api*", "replay_core*", "replay_fetch*"]), RESOURCE_PACKAGE],
     package_dir={RESOURCE_PACKAGE: RESOURCE_DIR},
     cmdclass={"build_py": BuildWithPlayer},
 )

@@ -12,7 +12,7 @@ from importlib.metadata import requires
 
 import pytest
 
-QT_FREE_PACKAGES = ["replay_core", "viewer.storage", "viewer.sync", "viewer.commands.cache", "replay_api"]
+QT_FREE_PACKAGES = ["replay_core", "replay_fetch", "viewer.storage", "viewer.sync", "viewer.commands.cache", "replay_api"]
 
 # Makes PySide6 unimportable in the child process, as on a machine where only the server is installed.
 _WITHOUT_QT = (

@@ -1,5 +1,5 @@
-"""The asset fetcher (viewer.sync.assets) against a real HTTP server on 127.0.0.1: what it fetches, and each
-refusal with its reason. 127.0.0.1 is a loopback address, so the positive cases allow it explicitly, as a
+"""The asset fetcher (replay_fetch, shared by the app and the server) against a real HTTP server on
+127.0.0.1: what it fetches, and each refusal with its reason. 127.0.0.1 is a loopback address, so the positive cases allow it explicitly, as a
 user would in the settings; without that the same fetches are refused."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from replay_core import assets
+from replay_fetch.fetcher import AssetFetcher, AssetRefused, fetch_replay_assets
 from tests.assets.site import Site, dripping, endless
-from viewer.sync.assets import AssetFetcher, AssetRefused, fetch_replay_assets
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
 

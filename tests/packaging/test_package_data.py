@@ -14,7 +14,7 @@ from tests.paths import REPO
 from viewer import resources
 from viewer.player.scheme import static_files
 
-PACKAGES = ("viewer", "replay_api", "replay_core")
+PACKAGES = ("viewer", "replay_api", "replay_core", "replay_fetch")
 
 
 def _package_data() -> list[str]:
