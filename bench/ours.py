@@ -177,6 +177,7 @@ def play_for_memory(path: Path) -> dict[str, float]:
         recording = read_recording(path)
         work = Workload.of(path, recording)
         renderer.show(recording, timeout_s=120)
+        del recording  # as the app: once the page has the events, Python lets them go
         renderer.view.set_speed(PLAY_SPEED)
         for at in work.plays_from_ms:
             renderer.seek(at, play=True)

@@ -11,6 +11,7 @@ from replay_core.markers import Marker, MarkerKind, markers_for
 from replay_core.reader import (
     Recording,
     RecordingError,
+    RecordingOutline,
     parse_recording,
     read_recording,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "MarkerKind",
     "MouseInteraction",
     "Recording",
+    "RecordingOutline",
     "RecordingError",
     "ReplaySummary",
     "inactive_spans",

@@ -92,6 +92,42 @@ class Recording:
                 return str(event["data"]["href"])
         return ""
 
+    def outline(self) -> RecordingOutline:
+        """What is worth keeping of the recording once a player holds its events (issue 11: the app does
+        not keep the parsed events of the replay it shows)."""
+        pages = tuple(
+            (float(e["timestamp"]), str(e["data"]["href"]))
+            for e in self.events
+            if e["type"] == EventType.META and isinstance(e["data"].get("href"), str) and e["data"]["href"]
+        )
+        return RecordingOutline(self.name, self.start_ts, self.end_ts, self.viewport, pages)
+
+
+@dataclass(frozen=True)
+class RecordingOutline:
+    """A recording without its events: its times, first viewport and the pages it loaded (time, URL)."""
+
+    name: str
+    start_ts: float
+    end_ts: float
+    viewport: tuple[int, int]
+    pages: tuple[tuple[float, str], ...] = ()
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_ts - self.start_ts
+
+    def href_at(self, offset_ms: float) -> str | None:
+        """The URL shown `offset_ms` after the first event: the last page loaded by then, or the first
+        page when none was loaded yet."""
+        until = self.start_ts + offset_ms
+        href = self.pages[0][1] if self.pages else None
+        for at, url in self.pages:
+            if at > until:
+                break
+            href = url
+        return href
+
 
 def read_recording(path: str | Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Recording:
     """Read and validate the recording in `path`."""

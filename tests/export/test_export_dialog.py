@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from replay_core import markers_for, read_recording
 from tests.paths import RRWEB_FIXTURES
+from viewer.player.chunks import EventChunks, ShownChunks
 from viewer.ui.export_dialog import ExportDialog
 from viewer.ui.timeline import Timeline
 
@@ -22,7 +23,15 @@ VUE = next(p for p in RRWEB_FIXTURES if "vue_idle-gap" in p.name)
 def test_marker_to_marker_range_and_an_export_to_its_end(qtbot: QtBot, tmp_path: Path) -> None:
     recording = read_recording(VUE)
     markers = markers_for(recording.events)
-    dialog = ExportDialog(recording, None, VUE.name, markers, 0.0, skip_inactivity=False)
+    shown = EventChunks(recording.events)  # as the player holds a file's events: packed chunks
+
+    def write_events(path: Path) -> None:
+        with path.open("wb") as out:
+            ShownChunks([shown]).write_json(out)
+
+    outline = recording.outline()
+    del recording
+    dialog = ExportDialog(outline, write_events, None, VUE.name, markers, 0.0, skip_inactivity=False)
     qtbot.addWidget(dialog)
     dialog.show()
 
@@ -73,7 +82,7 @@ def test_a_shift_drag_on_the_timeline_is_the_range_the_dialog_offers(qtbot: QtBo
     assert start == pytest.approx(15_000, abs=200) and end == pytest.approx(30_000, abs=200)
 
     recording = read_recording(VUE)
-    dialog = ExportDialog(recording, "r1", "r1", [], 0.0, False, selection=timeline.selection)
+    dialog = ExportDialog(recording.outline(), _no_file, "r1", "r1", [], 0.0, False, selection=timeline.selection)
     qtbot.addWidget(dialog)
     assert dialog.selected.isChecked()
     arguments = dialog.arguments()
@@ -82,3 +91,7 @@ def test_a_shift_drag_on_the_timeline_is_the_range_the_dialog_offers(qtbot: QtBo
 
     timeline.set_replay(60_000, 2_000, [], [])  # another replay: the selection goes
     assert timeline.selection is None
+
+
+def _no_file(path: Path) -> None:
+    raise AssertionError("a cached replay is exported by its id, not from a copy of its events")

@@ -69,7 +69,7 @@ def test_open_file_and_a_plain_start_go_to_the_running_window(
     shutil.copy(recording, elsewhere / "sub" / recording.name)
     # A path relative to the second start's own folder, which the running app does not share.
     second = start_again("open", f"sub/{recording.name}", cwd=elsewhere)
-    qtbot.waitUntil(lambda: window.player.recording is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.player.shown is not None, timeout=30000)
     out, err = second.communicate(timeout=30)
     assert second.returncode == 0 and "already running" in out, err
     assert window.player.pages.currentWidget() is window.player.stage

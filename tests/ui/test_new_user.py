@@ -358,7 +358,7 @@ def test_the_feed_highlights_the_replay_that_plays(
     problems = choose_file(qtbot, VUE)
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert problems == ["done"]
-    qtbot.waitUntil(lambda: window.player.recording is not None and window.player.replay_id is None, timeout=20000)
+    qtbot.waitUntil(lambda: window.player.shown is not None and window.player.replay_id is None, timeout=20000)
     assert highlighted(window) is None  # a file plays, not a row of the feed
 
 

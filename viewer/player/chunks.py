@@ -1,15 +1,26 @@
-"""Cutting a replay's events into the chunks the player page fetches one by one (no Qt)."""
+"""Cutting a replay's events into the chunks the player page fetches one by one (no Qt).
+
+The app does not keep the parsed events of the replay it shows (issue 11: on a 2-hour recording they
+were 281 MB of Python objects beside the page's own copy). A chunk is serialised when the page first
+asks for it and kept compressed; once every chunk has been asked for, the events are let go. The
+compressed chunks (about a tenth of the JSON) are what showing the replay again or writing it out use.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+
+import zstandard
 
 from replay_core.events import Event, EventType
 
 # The first chunk holds the first page and a little more, so the first frame shows at once.
 FIRST_CHUNK_EXTRA_EVENTS = 200
 CHUNK_EVENTS = 2000
+# Fast enough (several hundred MB/s) to cost nothing beside serialising; rrweb JSON shrinks ~10×.
+_PACK_LEVEL = 1
 
 
 class EventChunks:
@@ -18,15 +29,61 @@ class EventChunks:
     def __init__(self, events: Sequence[Event], chunk_events: int = CHUNK_EVENTS) -> None:
         if not events:
             raise ValueError("a replay needs at least one event")
-        self._events = events
+        self._events: Sequence[Event] | None = events
         self._bounds = _chunk_bounds(events, chunk_events)
+        self._packed: list[bytes | None] = [None] * len(self._bounds)
+        self._unpacked = len(self._bounds)
 
     def __len__(self) -> int:
         return len(self._bounds)
 
+    @property
+    def holds_events(self) -> bool:
+        """Whether the parsed events are still held (until every chunk has been asked for once)."""
+        return self._events is not None
+
     def chunk(self, index: int) -> bytes:
+        packed = self._packed[index]
+        if packed is not None:
+            return zstandard.ZstdDecompressor().decompress(packed)
+        assert self._events is not None  # the events go only once every chunk is packed
         start, end = self._bounds[index]
-        return json.dumps(self._events[start:end], separators=(",", ":")).encode()
+        body = json.dumps(self._events[start:end], separators=(",", ":")).encode()
+        self._packed[index] = zstandard.ZstdCompressor(level=_PACK_LEVEL).compress(body)
+        self._unpacked -= 1
+        if self._unpacked == 0:
+            self._events = None
+        return body
+
+
+class ShownChunks:
+    """Every part of the replay shown (its events, then each appended batch), as one numbered series:
+    to show the replay again from the start, or to write it out as one JSON array."""
+
+    def __init__(self, parts: Sequence[EventChunks]) -> None:
+        self._index = [(part, i) for part in parts for i in range(len(part))]
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def chunk(self, index: int) -> bytes:
+        part, i = self._index[index]
+        return part.chunk(i)
+
+    def bodies(self) -> Iterator[bytes]:
+        for part, i in self._index:
+            yield part.chunk(i)
+
+    def write_json(self, out: BinaryIO) -> None:
+        """The events as one JSON array (what `read_recording` reads), written chunk by chunk."""
+        out.write(b"[")
+        first = True
+        for body in self.bodies():
+            inner = body.strip()[1:-1]
+            if inner:
+                out.write(inner if first else b"," + inner)
+                first = False
+        out.write(b"]")
 
 
 def _chunk_bounds(events: Sequence[Event], chunk_events: int) -> list[tuple[int, int]]:

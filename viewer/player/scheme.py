@@ -16,7 +16,7 @@ from PySide6.QtWebEngineCore import (
 
 from viewer import resources
 from viewer.errors import CommandError
-from viewer.player.chunks import EventChunks
+from viewer.player.chunks import EventChunks, ShownChunks
 
 SCHEME = b"replay-player"
 HOST = "local"
@@ -92,11 +92,11 @@ class PlayerSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._replays: dict[str, EventChunks] = {}
+        self._replays: dict[str, EventChunks | ShownChunks] = {}
         self._keyframes: dict[str, bytes] = {}
         self._assets: dict[str, tuple[bytes, bytes]] = {}  # sha256 → (content type, body), the open replay's
 
-    def add_replay(self, chunks: EventChunks) -> str:
+    def add_replay(self, chunks: EventChunks | ShownChunks) -> str:
         """Serve `chunks` under a fresh unguessable URL; returns the base URL the page fetches from."""
         key = secrets.token_urlsafe(12)
         self._replays[key] = chunks

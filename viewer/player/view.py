@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from replay_core.events import Event
 from viewer.player.bridge import PlayerBridge
-from viewer.player.chunks import EventChunks
+from viewer.player.chunks import EventChunks, ShownChunks
 from viewer.player.page import LockedPage, make_player_profile
 from viewer.player.policy import by_path
 from viewer.player.scheme import PAGE_URL, check_player_installed
@@ -52,6 +54,7 @@ class ReplayView(QWebEngineView):
         self._shut_down = False
         self._generation = 0
         self._chunk_count = 0
+        self._parts: list[EventChunks] = []  # the replay shown: its events, then each appended batch
         self._token = 0
         self._text_request = 0
         self.recorded_viewport = (0, 0)
@@ -133,10 +136,41 @@ class ReplayView(QWebEngineView):
         if assets is not None:
             self.set_assets(*assets)
         chunks = EventChunks(events)
+        self._parts = [chunks]
+        self._load(chunks, speed)
+
+    def _load(self, chunks: EventChunks | ShownChunks, speed: float) -> None:
         self._chunk_count = len(chunks)
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation
         self.bridge.when_ready(lambda: self.bridge.loadRequested.emit(url, len(chunks), generation, speed))
+
+    @property
+    def showing(self) -> bool:
+        """Whether a replay is shown (its events can be shown again or written out)."""
+        return bool(self._parts)
+
+    def show_again(self, speed: float = 1.0) -> None:
+        """Show the replay shown from its start again (new assets, say), from the chunks the page was
+        given: the app does not keep the parsed events."""
+        if not self._parts:
+            return
+        self._generation += 1
+        self.scheme_handler.drop_replays()
+        self._load(ShownChunks(self._parts), speed)
+
+    def write_events(self, path: Path) -> None:
+        """The events of the replay shown, every appended batch included, as one JSON array in `path`
+        (written under a temporary name, then renamed)."""
+        if not self._parts:
+            raise ValueError("no replay is shown")
+        scratch = path.with_name(f".{path.name}.part")
+        try:
+            with scratch.open("wb") as out:
+                ShownChunks(self._parts).write_json(out)
+            os.replace(scratch, path)
+        finally:
+            scratch.unlink(missing_ok=True)
 
     def offer_keyframes(self, stored: Sequence[StoredKeyframe]) -> None:
         """Keyframes kept from an earlier opening of the replay just shown (same events, same player format):
@@ -153,12 +187,14 @@ class ReplayView(QWebEngineView):
         if not events:
             return
         chunks = EventChunks(events)
+        self._parts.append(chunks)
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation
         self.bridge.when_ready(lambda: self.bridge.appendRequested.emit(url, len(chunks), generation))
 
     def clear(self) -> None:
         self._generation += 1
+        self._parts = []
         self.scheme_handler.drop_replays()
         self.bridge.when_ready(self.bridge.unloadRequested.emit)
 

@@ -11,10 +11,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import orjson
 from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replay_core import Recording
+from replay_core import RecordingOutline
 from replay_core.markers import Marker
 from viewer.export.options import DEFAULT_FPS, FORMAT_TITLES, default_size
 from viewer.player.controller import format_duration
@@ -53,7 +52,8 @@ class ExportDialog(QDialog):
 
     def __init__(
         self,
-        recording: Recording,
+        recording: RecordingOutline,
+        write_events: Callable[[Path], None],
         replay_id: str | None,
         title: str,
         markers: Sequence[Marker],
@@ -64,7 +64,8 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export clip")
-        self.recording, self.replay_id = recording, replay_id
+        # A file's events (not in the cache) are written out for the export process only when it starts.
+        self.recording, self.write_events, self.replay_id = recording, write_events, replay_id
         self.duration_ms = recording.duration_ms
         self.markers = [m for m in markers if 0 <= m.at_ms <= self.duration_ms]
         self.process: QProcess | None = None
@@ -256,7 +257,7 @@ class ExportDialog(QDialog):
             return self.replay_id
         self._scratch = Path(tempfile.mkdtemp(prefix="replay-viewer-export-"))
         target = self._scratch / "recording.json"
-        target.write_bytes(orjson.dumps(self.recording.events))
+        self.write_events(target)
         return str(target)
 
     def start(self) -> None:

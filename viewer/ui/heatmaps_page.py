@@ -35,8 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replay_core.events import EventType
-from replay_core.heatmap import Viewport, page_of
+from replay_core.heatmap import Viewport
 from replay_core.plain_text import one_line
 from viewer.player.view import ReplayView
 from viewer.storage.heatmaps import ClickMoment, HeatmapFilter, HeatmapView, PageSummary, overlay_data
@@ -49,20 +48,6 @@ VIEWPORTS = [("All viewports", None), ("Desktop", Viewport.DESKTOP), ("Tablet", 
              ("Mobile", Viewport.MOBILE)]  # fmt: skip
 PAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 CLICK_ROLE = Qt.ItemDataRole.UserRole + 2
-
-
-def page_at(events: Sequence[Any], offset_ms: float) -> str | None:
-    """The page (URL without query and fragment) a recording shows `offset_ms` after its first event."""
-    if not events:
-        return None
-    until = float(events[0]["timestamp"]) + offset_ms
-    href = None
-    for event in events:
-        if float(event["timestamp"]) > until and href is not None:
-            break
-        if event["type"] == EventType.META:
-            href = (event.get("data") or {}).get("href")
-    return page_of(str(href)) if isinstance(href, str) and href else None
 
 
 def short_pages(pages: Sequence[str]) -> list[str]:

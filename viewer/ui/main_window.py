@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replay_core.heatmap import page_of
 from replay_core.timeline import signal_markers
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplaySort
@@ -36,7 +37,7 @@ from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.collab_panel import CollectionsPanel, CommentsOfReplay
 from viewer.ui.export_dialog import ExportDialog
 from viewer.ui.feed import ReplayFeed
-from viewer.ui.heatmaps_page import HeatmapsPage, page_at
+from viewer.ui.heatmaps_page import HeatmapsPage
 from viewer.ui.link_dialog import ask_for_link
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.profile_page import ProfilePage
@@ -384,8 +385,9 @@ class MainWindow(QMainWindow):
 
     def show_page_heatmap(self) -> None:
         """The heatmap of the page the player shows at the playhead."""
-        recording = self.player.recording
-        page = page_at(recording.events, self.player.controller.position_ms) if recording else None
+        shown = self.player.shown
+        href = shown.href_at(self.player.controller.position_ms) if shown else None
+        page = page_of(href) if href else None
         if page is None:
             self.statusBar().showMessage("Open a replay first: its page's heatmap is shown", 6000)
             return
@@ -396,13 +398,14 @@ class MainWindow(QMainWindow):
     # import, settings -------------------------------------------------------------------------
     def export_clip(self) -> None:
         player = self.player
-        if player.recording is None:
+        if player.shown is None or not player.view.showing:
             self.statusBar().showMessage("Open a replay to export a clip of it", 4000)
             return
         c = player.controller
         selection = player.controls.timeline.selection  # Shift+drag on the timeline
         dialog = ExportDialog(
-            player.recording, player.replay_id, player.title.text(), c.markers, c.position_ms, c.skip_inactivity, self,
+            player.shown, player.view.write_events, player.replay_id, player.title.text(), c.markers, c.position_ms,
+            c.skip_inactivity, self,
             selection=selection,
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

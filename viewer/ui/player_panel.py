@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replay_core import Recording, ReplaySummary
+from replay_core import Recording, RecordingOutline, ReplaySummary
 from replay_core.events import Event
 from replay_core.links import seconds_to_ms
 from replay_core.markers import Marker, MarkerKind
@@ -57,7 +57,8 @@ class PlayerPanel(QWidget):
         )
         self.controls = ControlsBar(self.controller)
         self.error_panel = ErrorPanel()
-        self.recording: Recording | None = None
+        # The replay shown, without its events: the page holds those (and the view their packed chunks).
+        self.shown: RecordingOutline | None = None
         self.replay_id: str | None = None
         self._autoplay = False  # play when the page shows the first frame (a queue of replays)
         self._previewed: list[Event] | None = None  # events the page shows ahead of the whole file
@@ -152,9 +153,9 @@ class PlayerPanel(QWidget):
         """A cached replay's recorded assets from the asset cache (issue 18): given before its first page, or
         fetched since it was shown (then it is shown again where it is), and a notice of what is missing."""
         self.view.set_assets(assets.url_map, assets.contents)
-        if assets.reload and self.recording is not None and self.replay_id == assets.replay_id:
+        if assets.reload and self.shown is not None and self.replay_id == assets.replay_id:
             position = self.controller.position_ms
-            self.view.show_events(self.recording.events, self.controller.speed)
+            self.view.show_again(self.controller.speed)
             self.controller.seek(position)
         if assets.notice() and (assets.after_fetch or self.settings.fetch_assets == "never"):
             self.notice.show_notice(assets.notice())
@@ -164,7 +165,7 @@ class PlayerPanel(QWidget):
 
     def show_replay(self, opened: OpenedReplay) -> None:
         """Show a replay, from `opened.start_at_s` if given; with `autoplay` it plays once it shows."""
-        self.recording, self.replay_id = opened.recording, opened.replay_id
+        self.shown, self.replay_id = opened.recording.outline(), opened.replay_id
         self.title.setText(opened.title)
         user = opened.user
         self.user_link.setText(f'<a href="{_attr(user.user_id)}">{_text(user.name)}</a>' if user else "")
@@ -198,12 +199,12 @@ class PlayerPanel(QWidget):
 
     def extend_replay(self, recording: Recording, summary: ReplaySummary) -> None:
         """More of the open replay arrived: the page gets the new events, playback carries on."""
-        if self.recording is None:
+        if self.shown is None:
             return
-        latest = self.recording.end_ts
+        latest = self.shown.end_ts
         # Events that came in earlier than what the page has (late uploads) show on the next opening.
         fresh = [e for e in recording.events if e["timestamp"] > latest]
-        self.recording = recording
+        self.shown = recording.outline()
         if fresh:
             self.view.append_events(fresh)
         self.controls.timeline.set_replay(
@@ -232,7 +233,7 @@ class PlayerPanel(QWidget):
         self.controller.pause()
         self._autoplay = False
         self.view.clear()
-        self.recording, self.replay_id = None, None
+        self.shown, self.replay_id = None, None
         # Nothing of the previous replay stays behind the error: no markers, spans or time.
         self.controller.load(0, [], [])
         self.controls.timeline.set_replay(0, 0, [], [])
