@@ -2,19 +2,23 @@
 
 The panel lists each collection with its replays in order; double-clicking a collection (or Play) plays it
 from the first replay, a replay plays the collection from there, each replay from its start moment
-(the View replays queue). Remove and move up or down change the collection through the cache worker,
-which queues the change for the next sync. No cache work runs on the GUI thread.
+(the View replays queue). Remove and a new order (▲ ▼, Ctrl+Up / Ctrl+Down, or a replay dragged to its
+place) change the collection through the cache worker, which queues the change for the next sync. No
+cache work runs on the GUI thread.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QInputDialog,
     QMessageBox,
@@ -39,6 +43,7 @@ from viewer.ui.timeline import format_clock
 
 _COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
+_ID_ROLE = Qt.ItemDataRole.UserRole + 3  # (collection id, replay id) of an entry; (collection id, "") of one
 
 
 def comment_markers(comments: Sequence[Record]) -> list[Marker]:
@@ -95,6 +100,78 @@ def entry_label(number: int, entry: Entry, row: ReplayRow | None) -> str:
     return one_line(f"{number}. {who}, {started}{start}", 120)
 
 
+def moved(ids: Sequence[str], source: int, target: int) -> list[str]:
+    """`ids` with the one at `source` put where `target` was (before it going up, after it going down)."""
+    order = list(ids)
+    order.insert(target, order.pop(source))
+    return order
+
+
+ENTRY_MIME = "application/x-replay-viewer-collection-entry"  # a dragged replay: its collection's id, its id
+
+
+class EntryTree(QTreeWidget):
+    """The collections' tree; a replay dragged within its collection asks for its new place (the tree
+    itself moves nothing: the panel shows the order the cache stored)."""
+
+    entryDropped = Signal(str, str, int)  # collection id, replay id, insertion point in that collection
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        # Not InternalMove (which would move the items itself): a drag carries ENTRY_MIME, the drop asks.
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt override)
+        return [ENTRY_MIME]
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 (Qt override)
+        data = QMimeData()
+        ids = [item.data(0, _ID_ROLE) for item in items if item.data(0, _ID_ROLE)]
+        if ids:
+            data.setData(ENTRY_MIME, QByteArray(json.dumps(list(ids[0])).encode()))
+        return data
+
+    def drop_place(self, event: QDropEvent) -> tuple[str, str, int] | None:
+        """(collection id, replay id, insertion point) for a replay dropped at the event's position, or
+        None when it does not land in its own collection: on a replay, before it in its upper half, else
+        after it; on the collection itself, first."""
+        try:
+            record_id, replay_id = json.loads(bytes(event.mimeData().data(ENTRY_MIME).data()))
+        except (ValueError, TypeError):
+            return None
+        position = event.position().toPoint()
+        target = self.itemAt(position)
+        ids = target.data(0, _ID_ROLE) if target is not None else None
+        if target is None or not ids or ids[0] != record_id:
+            return None
+        entry = target.data(0, _ENTRY_ROLE)
+        if not isinstance(entry, int):
+            return record_id, replay_id, 0
+        lower = position.y() >= self.visualItemRect(target).center().y()
+        return record_id, replay_id, entry + (1 if lower else 0)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt override)
+        super().dragMoveEvent(event)  # scrolls near the edges, draws the drop indicator
+        if self.drop_place(event) is not None:
+            event.accept()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        place = self.drop_place(event)
+        # Nothing moves here (IgnoreAction: the drag does not remove its item either); the cache's order shows.
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        self.setState(QAbstractItemView.State.NoState)  # the indicator goes
+        self.viewport().update()
+        if place is not None:
+            self.entryDropped.emit(*place)
+
+
 class CollectionsPanel(QWidget):
     """The collections and their replays; asks for them to play and for changes to be made."""
 
@@ -107,14 +184,22 @@ class CollectionsPanel(QWidget):
         self.cache = cache
         self.shown: list[ShownCollection] = []
         self.playing: list[QueuedReplay] = []  # the collection being played (a presentation), whole
-        self.tree = QTreeWidget()
+        self._keep_selected: tuple[str, str] | None = None  # (collection id, replay id) after a move
+        self.tree = EntryTree()
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("Collections")
         self.tree.itemActivated.connect(self._activated)
+        self.tree.entryDropped.connect(self._dropped)
+        for keys, step in (("Ctrl+Up", -1), ("Ctrl+Down", 1)):
+            action = QAction(self.tree)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _=False, s=step: self._move(s))
+            self.tree.addAction(action)
         self.play_button = QPushButton("Play")
         self.up_button = QPushButton("▲")
         self.down_button = QPushButton("▼")
-        for button, name in ((self.up_button, "Move up"), (self.down_button, "Move down")):
+        for button, name in ((self.up_button, "Move up (Ctrl+Up)"), (self.down_button, "Move down (Ctrl+Down)")):
             button.setToolTip(name)
             button.setAccessibleName(name)
             button.setMaximumWidth(36)
@@ -139,20 +224,34 @@ class CollectionsPanel(QWidget):
 
     def _show(self, shown: list[ShownCollection]) -> None:
         expanded = {s.record.id for s, i in self._items() if i.isExpanded()}
+        current = self.tree.currentItem()
+        # The selection stays on its replay (a moved one at its new place) through every refresh.
+        keep = self._keep_selected or (tuple(current.data(0, _ID_ROLE) or ()) if current is not None else None)
         self.shown = shown
         self.tree.clear()
         for index, collection in enumerate(shown):
             entries = collection.record.entries()
             top = QTreeWidgetItem([f"{collection.record.name}  ({len(entries)})"])
             top.setData(0, _COLLECTION_ROLE, index)
+            top.setData(0, _ID_ROLE, (collection.record.id, ""))
             top.setToolTip(0, f"by {collection.record.author}; double-click to play in order")
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
             for number, entry in enumerate(entries, start=1):
                 child = QTreeWidgetItem([entry_label(number, entry, collection.rows.get(entry.replay_id))])
                 child.setData(0, _COLLECTION_ROLE, index)
                 child.setData(0, _ENTRY_ROLE, number - 1)
+                child.setData(0, _ID_ROLE, (collection.record.id, entry.replay_id))
+                # dropped between replays, never into one
+                child.setFlags(child.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
             top.setExpanded(collection.record.id in expanded or len(shown) <= 3)
+            if keep and keep[0] == collection.record.id:
+                ids = [e.replay_id for e in entries]
+                kept = top.child(ids.index(keep[1])) if keep[1] in ids else top
+                if kept is not None:
+                    self.tree.setCurrentItem(kept)
+        self._keep_selected = None
         if not shown:
             hint = QTreeWidgetItem(["No collections yet: Edit → Add to collection (Ctrl+D)"])
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -216,10 +315,24 @@ class CollectionsPanel(QWidget):
             return
         ids = [e.replay_id for e in shown.record.entries()]
         target = index + step
-        if not 0 <= target < len(ids):
+        if 0 <= target < len(ids):
+            self._reorder(shown, moved(ids, index, target), ids[index])
+
+    def _dropped(self, record_id: str, replay_id: str, place: int) -> None:
+        """A replay dragged to its place in its collection: the same change as ▲ ▼ make."""
+        shown = next((s for s in self.shown if s.record.id == record_id), None)
+        ids = [e.replay_id for e in shown.record.entries()] if shown else []
+        if shown is None or replay_id not in ids:
             return
-        ids[index], ids[target] = ids[target], ids[index]
+        source = ids.index(replay_id)
+        target = min(len(ids) - 1, place - 1 if place > source else place)
+        if target != source:
+            self._reorder(shown, moved(ids, source, target), replay_id)
+
+    def _reorder(self, shown: ShownCollection, ids: list[str], keep: str) -> None:
+        """Store the collection's new order (queued for the next sync); `keep` stays selected."""
         record_id = shown.record.id
+        self._keep_selected = (record_id, keep)
         self._change(lambda cache: cache.reorder_collection(record_id, ids))
 
     def _remove(self) -> None:
