@@ -67,7 +67,7 @@ def test_a_collection_plays_in_order_and_comments_show_and_are_added(
     qtbot.waitUntil(lambda: len(_comment_markers(window)) == 2, timeout=30000)
     # A feed row's "Add to collection…", the collection named in the dialog: at its end, from its start.
     monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: ("Review", True))
-    window.feed.collectionRequested.emit(skipped)
+    window.feed.collection_offer.requested.emit(skipped, -1.0, "")
     qtbot.waitUntil(lambda: len(panel.shown) == 1 and len(panel.shown[0].record.entries()) == 3, timeout=30000)
     assert [(e.replay_id, e.start_ms) for e in panel.shown[0].record.entries()] == [
         (first, 500),

@@ -37,6 +37,7 @@ from viewer.settings import Settings, author_name
 from viewer.storage import ReplayCache, ReplayRow
 from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.collection_offer import NEW_COLLECTION
 from viewer.ui.player_panel import PlayerPanel
 from viewer.ui.replay_loading import QueuedReplay
 from viewer.ui.timeline import format_clock
@@ -433,32 +434,53 @@ class CommentsOfReplay(QObject):
             self.message.emit("Open a cached replay first: it is what gets added", 6000)
             return
         at_ms = round(self.player.controller.position_ms) if self.player.replay_id == replay_id else 0
-        self.ask_for_collection_of(replay_id, at_ms)
+        self._ask(replay_id, at_ms, None)
 
-    def ask_for_collection_of(self, replay_id: str, at_ms: int = 0) -> None:
-        """A replay (a feed row's, from its start), to a collection the user names."""
+    def add_requested(self, replay_id: str, at_epoch_ms: float, name: str) -> None:
+        """A list's row (`viewer.ui.collection_offer`): its replay from its moment (epoch ms; negative: from
+        its start) to the collection `name`, or to one asked for ("") or a new one (NEW_COLLECTION)."""
+        epoch = round(at_epoch_ms) if at_epoch_ms >= 0 else None
+        if name == NEW_COLLECTION:
+            typed, ok = QInputDialog.getText(self.window, NEW_COLLECTION.rstrip("…"), "Name of the new collection:")
+            if ok and typed.strip():
+                self._add(replay_id, typed.strip(), None, epoch)
+        elif name:
+            self._add(replay_id, name, None, epoch)
+        else:
+            self._ask(replay_id, None, epoch)
+
+    def _ask(self, replay_id: str, at_ms: int | None, at_epoch_ms: int | None) -> None:
+        """Which collection: the dialog lists them (a new name makes one)."""
         self.cache.call(
             lambda cache: [r.name for r in cache.collections()],
-            lambda names: self._choose(replay_id, at_ms, names),
+            lambda names: self._choose(replay_id, at_ms, at_epoch_ms, names),
         )
 
-    def _choose(self, replay_id: str, at_ms: int, names: list[str]) -> None:
+    def _choose(self, replay_id: str, at_ms: int | None, at_epoch_ms: int | None, names: list[str]) -> None:
         name, ok = QInputDialog.getItem(
             self.window, "Add to collection", "Collection (type a new name to make one):", names, 0, True
         )
-        name = name.strip()
-        if not ok or not name:
-            return
-        start = at_ms if at_ms >= 1000 else None  # from the playhead, unless that is the very start
+        if ok and name.strip():
+            self._add(replay_id, name.strip(), at_ms, at_epoch_ms)
+
+    def _add(self, replay_id: str, name: str, at_ms: int | None, at_epoch_ms: int | None) -> None:
+        """The one place that adds: the replay at the end of `name` (made when there is none), from `at_ms`
+        into it or from the epoch moment `at_epoch_ms`, unless that is its first second."""
         author = author_name(self._settings())
 
         def work(cache: ReplayCache) -> Record:
+            offset = at_ms
+            if at_epoch_ms is not None:
+                row = cache.get_replay(replay_id)
+                offset = None if row is None else max(0, at_epoch_ms - row.start_ms)
+            start = offset if offset is not None and offset >= 1000 else None
             if name not in [r.name for r in cache.collections()]:
                 cache.create_collection(name, author)
             return cache.add_to_collection(name, replay_id, start)
 
         def done(record: Record) -> None:
-            where = "" if start is None else f", from {format_clock(start)}"
+            entry = next((e for e in record.entries() if e.replay_id == replay_id), None)
+            where = "" if entry is None or entry.start_ms is None else f", from {format_clock(entry.start_ms)}"
             self.message.emit(f"Added to {record.name!r} as number {len(record.entries())}{where}", 6000)
             self.changed.emit()
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from viewer.storage import ReplayQuery, ReplayRow, ReplaySort
 from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.collection_offer import CollectionOffer
 from viewer.ui.feed_model import ROW_ROLE, ReplayFeedModel, display_name, relative_time
 from viewer.ui.timeline import format_clock
 
@@ -161,7 +162,6 @@ _LIST_KEYS = (
 class ReplayFeed(QWidget):
     replayActivated = Signal(str)
     userRequested = Signal(str)  # "Show user profile" on a row
-    collectionRequested = Signal(str)  # "Add to collection…" on a row
     searchLeft = Signal()  # Esc in the search box: the keyboard goes back to the player
     sortChosen = Signal(object)  # ReplaySort: the order the user picked, to remember
 
@@ -208,6 +208,10 @@ class ReplayFeed(QWidget):
         self.list.clicked.connect(self._on_clicked)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._row_menu)
+        # A row's menu and Ctrl+D on the current row: Add to collection, the replay from its start.
+        self.collection_offer = CollectionOffer(
+            self.list, lambda index: (row.id, -1.0) if (row := index.data(ROW_ROLE)) else None, menu_owned=True
+        )
         self.model.loaded.connect(self._update_empty_state)
         self.model.loaded.connect(self._picked_after_search)
 
@@ -291,14 +295,15 @@ class ReplayFeed(QWidget):
             self.replayActivated.emit(row.id)
 
     def _row_menu(self, position: QPoint) -> None:
-        row = self.list.indexAt(position).data(ROW_ROLE)
+        index = self.list.indexAt(position)
+        row = index.data(ROW_ROLE)
         if row is None:
             return
         menu = QMenu(self)
         menu.addAction("Play", lambda: self.replayActivated.emit(row.id))
         profile = menu.addAction("Show user profile", lambda: self.userRequested.emit(row.user_id))
         profile.setEnabled(bool(row.user_id))
-        menu.addAction("Add to collection…", lambda: self.collectionRequested.emit(row.id))
+        self.collection_offer.add_menu(menu, index)
         menu.exec(self.list.viewport().mapToGlobal(position))
 
     def highlight(self, replay_id: str | None, scroll: bool = False) -> None:

@@ -40,6 +40,7 @@ from replay_core.plain_text import one_line
 from viewer.player.view import ReplayView
 from viewer.storage.heatmaps import ClickMoment, HeatmapFilter, HeatmapView, PageSummary, overlay_data
 from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.collection_offer import CollectionOffer
 from viewer.ui.feed_model import absolute_time
 from viewer.ui.flow_layout import FlowLayout
 
@@ -162,6 +163,12 @@ class HeatmapsPage(QWidget):
         self.replay_list.setAccessibleName("Replays that clicked the element")
         self.replay_list.itemActivated.connect(self._open_click)
         self.replay_list.itemClicked.connect(self._open_click)
+        # A replay that clicked the element to a collection (its menu, Ctrl+D), from that click.
+        self.collection_offer = CollectionOffer(
+            self.replay_list,
+            lambda index: index.data(CLICK_ROLE),
+            lambda index: self._open_click(self.replay_list.item(index.row())),
+        )
 
         stage = QWidget()
         stage_layout = QVBoxLayout(stage)

@@ -35,6 +35,7 @@ from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.appearance import apply_appearance
 from viewer.ui.chrome import FullscreenChrome
 from viewer.ui.collab_panel import CollectionsPanel, CommentsOfReplay
+from viewer.ui.collection_offer import CollectionOffer
 from viewer.ui.export_dialog import ExportDialog
 from viewer.ui.feed import ReplayFeed
 from viewer.ui.heatmaps_page import HeatmapsPage
@@ -219,7 +220,8 @@ class MainWindow(QMainWindow):
         self.comments.message.connect(self.statusBar().showMessage)
         self.collections.message.connect(self.statusBar().showMessage)
         self.collections.playRequested.connect(self._present)
-        self.feed.collectionRequested.connect(self.comments.ask_for_collection_of)
+        for offer in (self.feed.collection_offer, self.reports.collection_offer):
+            self._offer_collections(offer)
         session.activity.connect(lambda entries: player.add_signal_markers(signal_markers(entries)))
         session.failed.connect(self._highlight_playing)
         # A new search, a sort, an import: the list is read again and the playing replay highlighted in it.
@@ -231,6 +233,11 @@ class MainWindow(QMainWindow):
         # clearMessage stops the status bar's own timer (a message shown for some seconds)
         for stop in (self.feed.stop, self.player.stop, self.chrome.stop, self.statusBar().clearMessage):
             session.stopping.connect(stop)
+
+    def _offer_collections(self, offer: CollectionOffer) -> None:
+        """A list's Add to collection: the collections the panel lists, added where Ctrl+D adds."""
+        offer.names = self.collections.names
+        offer.requested.connect(self.comments.add_requested)
 
     def _restore_layout(self) -> None:
         if self.settings.window_geometry:
@@ -374,6 +381,7 @@ class MainWindow(QMainWindow):
         if self.heatmaps is None:
             self.heatmaps = HeatmapsPage(self.session.cache, self.settings.load_remote_assets)
             self.heatmaps.openMoment.connect(self.session.open_moment)
+            self._offer_collections(self.heatmaps.collection_offer)
             self.session.stopping.connect(self.heatmaps.stop)
             self.pages.addWidget(self.heatmaps)
         return self.heatmaps

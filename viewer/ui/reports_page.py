@@ -37,6 +37,7 @@ from viewer.storage import (
     next_bucket_start,
 )
 from viewer.ui.cache_worker import CacheWorker
+from viewer.ui.collection_offer import CollectionOffer
 from viewer.ui.feed_model import absolute_time
 from viewer.ui.flow_layout import FlowLayout
 from viewer.ui.replay_loading import QueuedReplay
@@ -68,6 +69,12 @@ class ReportsPage(QWidget):
         self.results = QListWidget()
         self.results.itemActivated.connect(self._open_item)
         self.results.itemClicked.connect(self._open_item)
+        # A listed replay to a collection (its menu, Ctrl+D), from the moment it opens at.
+        self.collection_offer = CollectionOffer(
+            self.results,
+            lambda index: index.data(MOMENT_ROLE),
+            lambda index: self._open_item(self.results.item(index.row())),
+        )
         self.view_button = QPushButton("View replays")
         self.view_button.setEnabled(False)
         self.view_button.clicked.connect(self.view_replays)
