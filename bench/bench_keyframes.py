@@ -93,6 +93,7 @@ def measure_ours(path: Path, plan: dict[str, list[float]]) -> dict[str, Any]:
     cached = measure_cached_open(path)
     with PeakMemory(our_processes) as peak:
         renderer = ours._ready_renderer()
+        renderer.keep_made_keyframes = False  # a file's keyframes live in the page only, as in the app
         try:
             recording = read_recording(path)
             renderer.show(recording, timeout_s=300)

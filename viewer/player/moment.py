@@ -60,7 +60,9 @@ class MomentRenderer:
         view.digestReady.connect(self._digests.__setitem__)
         view.keyframesBuilt.connect(self._on_keyframes)
         self.keyframes_made: list[StoredKeyframe] = []  # made by the page for the replay shown, in order
-        view.keyframeMade.connect(self.keyframes_made.append)
+        # Off, the page's keyframes stay in the page only, as a file's do in the app (no copy in Python).
+        self.keep_made_keyframes = True
+        view.keyframeMade.connect(self._on_keyframe_made)
 
     @classmethod
     def start(cls, remote_assets: bool = False) -> MomentRenderer:
@@ -78,6 +80,10 @@ class MomentRenderer:
 
     def _on_keyframes(self, count: int, until_ms: float, done: bool, build_ms: float) -> None:
         self.keyframes = KeyframeProgress(count, until_ms, done, build_ms)
+
+    def _on_keyframe_made(self, keyframe: StoredKeyframe) -> None:
+        if self.keep_made_keyframes:
+            self.keyframes_made.append(keyframe)
 
     def _on_first_frame(self) -> None:
         self._first_frame = True

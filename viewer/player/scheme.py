@@ -17,6 +17,7 @@ from PySide6.QtWebEngineCore import (
 from viewer import resources
 from viewer.errors import CommandError
 from viewer.player.chunks import EventChunks, ShownChunks
+from viewer.player.environment import expose_page_gc
 
 SCHEME = b"replay-player"
 HOST = "local"
@@ -48,6 +49,7 @@ def register_player_scheme() -> None:
     global _registered
     if _registered:
         return
+    expose_page_gc()
     scheme = QWebEngineUrlScheme(SCHEME)
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     scheme.setFlags(
