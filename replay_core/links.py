@@ -34,7 +34,8 @@ class ShareLink:
     at_s: float | None = None  # seconds from the replay's start
     at_epoch_ms: float | None = None  # an absolute moment, when the link gives one
     server: str | None = None  # the replay API's base URL, for replays from a server
-    comment_id: str | None = None  # the comment the link points at (its moment is `t`)
+    comment_id: str | None = None  # the comment the link points at (its moment is `t`), when a valid id
+    comment_param: str | None = None  # the link's `comment` as given (cut to 100 characters), valid or not
 
     @property
     def at_ms(self) -> float | None:
@@ -87,9 +88,9 @@ def parse_link(text: str) -> ShareLink:
         raise LinkError(f"not a link to a replay: {text[:80]}")
     params = parse_qs(parts.query) | parse_qs(parts.fragment)
     at_s, at_epoch = _moment(params)
-    comment = params.get("comment", [None])[-1]
-    comment = comment if comment and ID_PATTERN.match(comment) else None
-    return ShareLink(replay_id=replay_id, at_s=at_s, at_epoch_ms=at_epoch, server=server, comment_id=comment)
+    given = (params.get("comment", [""])[-1] or "").strip() or None
+    comment = given if given and ID_PATTERN.match(given) else None
+    return ShareLink(replay_id, at_s, at_epoch, server, comment_id=comment, comment_param=given and given[:100])
 
 
 def _id_from_web_path(scheme: str, host: str, path: str, text: str) -> tuple[str, str]:

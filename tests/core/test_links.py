@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replay_core.links import LinkError, ShareLink, format_link, parse_link
+from replay_core.links import LinkError, ShareLink, comment_link, format_link, parse_link
 
 
 def test_local_and_server_links_round_trip() -> None:
@@ -44,3 +44,18 @@ def test_jumpto_in_ms_and_absolute_timestamps_become_offsets() -> None:
 def test_not_links_to_replays(text: str) -> None:
     with pytest.raises(LinkError):
         parse_link(text)
+
+
+def test_a_link_to_a_comment_round_trips_and_a_bad_comment_id_is_told_apart() -> None:
+    local = comment_link("r-1", "c0ffee", 12_349)
+    assert local == "replay-viewer://replay/r-1?t=12.349&comment=c0ffee"
+    assert parse_link(local) == ShareLink("r-1", at_s=12.349, comment_id="c0ffee", comment_param="c0ffee")
+    server = comment_link("r 1", "c-2", 0, server="https://replays.example.org")
+    assert server == "https://replays.example.org/replays/r%201?t=0&comment=c-2"
+    assert parse_link(server).comment_id == "c-2" and parse_link(server).at_ms == 0
+    # Not an id (a space, '..'): no comment to look up, but the link says it asked for one.
+    for bad in ("a%20b", "..", "x" * 300):
+        link = parse_link(f"replay-viewer://replay/r-1?t=3&comment={bad}")
+        assert link.comment_id is None and link.comment_param and link.at_s == 3.0
+        assert len(link.comment_param) <= 100
+    assert parse_link("replay-viewer://replay/r-1?comment=").comment_param is None

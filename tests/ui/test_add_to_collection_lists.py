@@ -52,7 +52,9 @@ def _right_click(view: QListWidget, row: int) -> None:
     viewport = view.viewport()
     at = view.visualItemRect(view.item(row)).center()
     QTest.mousePress(viewport, Qt.MouseButton.RightButton, pos=at)
-    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at)))
+    QApplication.sendEvent(
+        viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at))
+    )
     QTest.mouseRelease(viewport, Qt.MouseButton.RightButton, pos=at)
 
 
@@ -126,5 +128,3 @@ def test_a_chart_s_and_a_hot_spot_s_replays_go_to_collections(
 def _pages() -> list[PageSummary]:
     with ReplayCache.open() as cache:
         return cache.heatmap_pages()
-
-

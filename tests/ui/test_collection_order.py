@@ -108,7 +108,9 @@ def test_dragging_and_ctrl_arrows_reorder_a_collection(
 
     # The keyboard: the moved replay clicked, Ctrl+Up twice takes it back to the top, Ctrl+Down one down.
     QTest.mouseClick(
-        panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=panel.tree.visualItemRect(_entry(panel, 2)).center()
+        panel.tree.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=panel.tree.visualItemRect(_entry(panel, 2)).center(),
     )
     assert panel.tree.hasFocus() and panel.tree.currentItem() is _entry(panel, 2)
     for expected in ([b, a, c], [a, b, c]):

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -141,6 +142,8 @@ class ActivityPanel(QWidget):
     """Filter chips, a text filter, console level filters, the entries and the selected one's details."""
 
     seekRequested = Signal(float)  # ms from the replay's start, the lead-in already taken off
+    entryMenuRequested = Signal(object, object)  # ActivityEntry right-clicked, QPoint (global) where
+    entryDeleteRequested = Signal(object)  # ActivityEntry selected when Delete was pressed
 
     def __init__(self, entries: Sequence[ActivityEntry] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,6 +183,8 @@ class ActivityPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.doubleClicked.connect(self._seek_to)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._entry_menu)
         self.list.installEventFilter(self)
         self.list.selectionModel().currentChanged.connect(self._show_details)
         self.list.verticalScrollBar().valueChanged.connect(self._scrolled)
@@ -271,6 +276,40 @@ class ActivityPanel(QWidget):
         text = "" if entry is None else f"{format_offset(entry.at_ms)}  {entry.summary}\n\n{entry.details}"
         self.details.setPlainText(text)
 
+    def select_entry(self, entry: ActivityEntry) -> bool:
+        """Select `entry` (showing every kind again if the chip hid it) and keep it in view; the list stops
+        following the play head until the user scrolls back to it. False when the list has no such entry."""
+        if entry not in self.model.entries:
+            return False
+        source = self.model.index(self.model.entries.index(entry), 0)
+        if not self.filter.mapFromSource(source).isValid():
+            self.chips.button(0).setChecked(True)
+            self.search.clear()
+            self.filter.hidden_levels.clear()
+            for box in self.levels:
+                box.setChecked(True)
+            self._chip_chosen(0)
+        shown = self.filter.mapFromSource(source)
+        self.list.setCurrentIndex(shown)
+        self.following = False
+        self._scrolling = True
+        try:
+            self.list.scrollTo(shown, QAbstractItemView.ScrollHint.PositionAtCenter)
+        finally:
+            self._scrolling = False
+        return True
+
+    def selected_entry(self) -> ActivityEntry | None:
+        index = self.list.currentIndex()
+        entry: ActivityEntry | None = index.data(ENTRY_ROLE) if index.isValid() else None
+        return entry
+
+    def _entry_menu(self, position: QPoint) -> None:
+        index = self.list.indexAt(position)
+        if index.isValid():
+            self.list.setCurrentIndex(index)
+            self.entryMenuRequested.emit(index.data(ENTRY_ROLE), self.list.viewport().mapToGlobal(position))
+
     def _seek_to(self, index: QModelIndex) -> None:
         entry: ActivityEntry | None = index.data(ENTRY_ROLE) if index.isValid() else None
         if entry is not None:
@@ -282,4 +321,10 @@ class ActivityPanel(QWidget):
         if watched is self.list and event.type() == QEvent.Type.KeyPress and enter:
             self._seek_to(self.list.currentIndex())
             return True
+        delete = isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        if watched is self.list and event.type() == QEvent.Type.KeyPress and delete:
+            entry = self.selected_entry()
+            if entry is not None:
+                self.entryDeleteRequested.emit(entry)
+                return True
         return super().eventFilter(watched, event)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QMimeData, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QInputDialog,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTreeWidget,
@@ -39,7 +40,7 @@ from viewer.ui.activity_panel import ActivityPanel
 from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.collection_offer import NEW_COLLECTION
 from viewer.ui.player_panel import PlayerPanel
-from viewer.ui.replay_loading import QueuedReplay
+from viewer.ui.replay_loading import OpenedReplay, QueuedReplay
 from viewer.ui.timeline import format_clock
 
 _COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -53,11 +54,20 @@ def comment_markers(comments: Sequence[Record]) -> list[Marker]:
 
 
 def comment_entries(comments: Sequence[Record]) -> list[ActivityEntry]:
-    """A comment is a row of the activity panel; its details the whole text."""
-    return [
-        ActivityEntry(c.at_ms, EntryKind.COMMENT, one_line(f"Comment — {c.author}: {c.text}"), details=c.text)
-        for c in comments
-    ]
+    """A comment is a row of the activity panel (marked when edited); its details the whole text, who
+    wrote it and when it was made and last edited."""
+    return [comment_entry(c) for c in comments]
+
+
+def comment_entry(c: Record) -> ActivityEntry:
+    edited = c.edited_ms > c.created_ms
+    summary = one_line(f"Comment — {c.author}: {c.text}") + (" (edited)" if edited else "")
+    when = f"— {c.author}, {_local(c.created_ms)}" + (f", edited {_local(c.edited_ms)}" if edited else "")
+    return ActivityEntry(c.at_ms, EntryKind.COMMENT, summary, details=f"{c.text}\n\n{when}")
+
+
+def _local(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
 def merged_activity(entries: Sequence[ActivityEntry], comments: Sequence[Record]) -> list[ActivityEntry]:
@@ -369,6 +379,13 @@ class CommentsOfReplay(QObject):
         self.entries: list[ActivityEntry] = []
         self.comments: list[Record] = []
         self.comments_of: str | None = None  # the replay `comments` belong to
+        self.selected: str | None = None  # the comment a link pointed at, selected in the rows and marked
+        self._linked: tuple[str, str, bool] | None = None  # (replay, comment, timed) of a link being opened
+        activity.entryMenuRequested.connect(self._entry_menu)
+        activity.entryDeleteRequested.connect(self._entry_delete)
+        player.controls.timeline.markerMenuRequested.connect(self._marker_menu)
+        session.commentLinked.connect(self.linked)
+        session.opened.connect(self._opened)
 
     @property
     def cache(self) -> CacheWorker:
@@ -393,11 +410,117 @@ class CommentsOfReplay(QObject):
             return
         self.comments, self.comments_of = comments, replay_id
         self.player.set_comment_markers(comment_markers(comments))
+        self._follow_link(replay_id)
         self._show_rows()
 
     def _show_rows(self) -> None:
         mine = self.comments if self.comments_of == self.session.current_replay_id else []
         self.activity.set_entries(merged_activity(self.entries, mine))
+        self._show_selected()
+
+    def _opened(self, opened: OpenedReplay) -> None:
+        """Each opening starts with no comment selected (a link's is selected once its comments are read)."""
+        if self._linked is not None and self._linked[0] != opened.replay_id:
+            self._linked = None  # the link's replay did not open; another did
+        self.selected = None
+        self.player.controls.timeline.highlight_marker(None)
+
+    # a link to a comment ----------------------------------------------------------------------
+    def linked(self, replay_id: str, comment_id: str, timed: bool) -> None:
+        """A link to a comment is being opened: once its replay's comments are read, the comment is
+        selected (or said to be missing); a link without a moment goes to the comment's."""
+        self._linked = (replay_id, comment_id, timed)
+
+    def _follow_link(self, replay_id: str) -> None:
+        if self._linked is None or self._linked[0] != replay_id:
+            return
+        _, comment_id, timed = self._linked
+        self._linked = None
+        found = next((c for c in self.comments if c.id == comment_id), None)
+        if found is None:
+            where = "the replay opens at the link's moment" if timed else "the replay opens at its start"
+            self.message.emit(f"The link's comment is not found (deleted, or not synced yet); {where}", 10000)
+            return
+        self.selected = found.id
+        if not timed:
+            self.player.controller.seek(found.at_ms)
+
+    def _show_selected(self) -> None:
+        found = next((c for c in self.comments if c.id == self.selected), None)
+        marker = None
+        if found is not None and self.comments_of == self.session.current_replay_id:
+            self.activity.select_entry(comment_entry(found))
+            marker = comment_markers([found])[0]
+        self.player.controls.timeline.highlight_marker(marker)
+
+    # a comment's menu: edit, delete, link -----------------------------------------------------
+    def _comment_of_entry(self, entry: ActivityEntry) -> Record | None:
+        if entry.kind != EntryKind.COMMENT or self.comments_of != self.session.current_replay_id:
+            return None
+        return next((c for c in self.comments if comment_entry(c) == entry), None)
+
+    def _entry_menu(self, entry: ActivityEntry, where: QPoint) -> None:
+        comment = self._comment_of_entry(entry)
+        if comment is not None:
+            self.comment_menu(comment).exec(where)
+
+    def _marker_menu(self, marker: Marker, where: QPoint) -> None:
+        if marker.kind != MarkerKind.COMMENT or self.comments_of != self.session.current_replay_id:
+            return
+        comment = next((c for c in self.comments if comment_markers([c])[0] == marker), None)
+        if comment is not None:
+            self.comment_menu(comment).exec(where)
+
+    def _entry_delete(self, entry: ActivityEntry) -> None:
+        comment = self._comment_of_entry(entry)
+        if comment is not None:
+            self.delete_comment(comment)
+
+    def comment_menu(self, comment: Record) -> QMenu:
+        menu = QMenu(self.window)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Edit…", lambda: self.edit_comment(comment))
+        menu.addAction("Delete…", lambda: self.delete_comment(comment))
+        menu.addSeparator()
+        menu.addAction("Copy link to comment", lambda: self.copy_link(comment))
+        return menu
+
+    def edit_comment(self, comment: Record) -> None:
+        """New text for a comment (its edited time changes); shared with the team on the next sync."""
+        text, ok = QInputDialog.getMultiLineText(
+            self.window, "Edit comment", f"Comment at {format_clock(comment.at_ms)} by {comment.author}:", comment.text
+        )
+        if not ok or not text.strip() or text == comment.text:
+            return
+        self._write(lambda cache: cache.edit_comment(comment.id, text=text), "Comment edited", comment.replay_id)
+
+    def delete_comment(self, comment: Record) -> None:
+        answer = QMessageBox.question(
+            self.window,
+            "Delete comment",
+            f"Delete the comment at {format_clock(comment.at_ms)} by {comment.author} for the whole team?\n\n"
+            + one_line(comment.text, 200),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._write(lambda cache: cache.delete_comment(comment.id), "Comment deleted", comment.replay_id)
+
+    def _write(self, work: Callable[[ReplayCache], object], done_text: str, replay_id: str) -> None:
+        def done(_: object) -> None:
+            self.message.emit(f"{done_text} (shared with your team on sync)", 5000)
+            self.load(replay_id)
+
+        def failed(problem: str) -> None:
+            self.message.emit(f"Not changed: {problem}", 8000)
+
+        self.cache.call(work, done, failed)
+
+    def copy_link(self, comment: Record) -> None:
+        link = self.session.comment_link(comment)
+        if link is None:
+            self.message.emit("Only the open replay's comments have links", 6000)
+            return
+        QGuiApplication.clipboard().setText(link)
+        self.message.emit(f"Copied {link}", 6000)
 
     def _settings(self) -> Settings:
         settings: Settings = self.session.settings

@@ -81,7 +81,11 @@ class CollectionOffer(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         """Ctrl+D while the list has the keyboard is the current row's, not the window's (the open replay)."""
-        if watched is self.view and isinstance(event, QKeyEvent) and QKeySequence(event.keyCombination()) == ADD_KEYS:
+        if (
+            watched is self.view
+            and isinstance(event, QKeyEvent)
+            and QKeySequence(event.keyCombination()) == ADD_KEYS
+        ):
             if self.moment_of(self.view.currentIndex()) is None:
                 return False
             if event.type() == QEvent.Type.ShortcutOverride:

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from replay_core import Recording, ReplaySummary
-from replay_core.links import LinkError, format_link, parse_link
+from replay_core.collab import Record
+from replay_core.links import LinkError, comment_link, format_link, parse_link
 from replay_core.timeline import ActivityEntry, activity_timeline
 from viewer.player.scheme import keyframe_format
 from viewer.settings import Settings, save_settings
@@ -89,6 +90,8 @@ class ReplaySession(QObject):
     stopping = Signal()  # the window closes: every widget stops its timers now
     activity = Signal(list)  # list[ActivityEntry] of the open replay (empty while none is open)
     assetsReady = Signal(object)  # PlayerAssets of the replay being opened or shown (viewer.ui.asset_fetch)
+    # A link to a comment was opened: replay id, the link's comment (as given), whether it gave a moment
+    commentLinked = Signal(str, str, bool)
 
     def __init__(
         self,
@@ -344,6 +347,9 @@ class ReplaySession(QObject):
             self.message.emit(str(exc), 10000)
             return False
         self.open_replay(link.replay_id, at_s=link.at_s, at_epoch_ms=link.at_epoch_ms)
+        if link.comment_param is not None:
+            timed = link.at_s is not None or link.at_epoch_ms is not None
+            self.commentLinked.emit(link.replay_id, link.comment_id or "", timed)
         return True
 
     def share_link(self, at_s: float | None) -> str | None:
@@ -352,6 +358,13 @@ class ReplaySession(QObject):
         if row is None:
             return None
         return format_link(row.id, at_s, self._source_urls.get(row.source))
+
+    def comment_link(self, comment: Record) -> str | None:
+        """A link to a comment of the open replay: the replay at its moment, naming it."""
+        row = self.current_row
+        if row is None or row.id != comment.replay_id:
+            return None
+        return comment_link(row.id, comment.id, comment.at_ms, self._source_urls.get(row.source))
 
     @property
     def current_replay_id(self) -> str | None:

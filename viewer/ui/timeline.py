@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from replay_core.activity import InactiveSpan
@@ -44,6 +44,7 @@ def format_clock(ms: float) -> str:
 class Timeline(QWidget):
     seekRequested = Signal(float)
     selectionChanged = Signal()  # Shift+drag marks a range (for Export clip…); a click without Shift keeps it
+    markerMenuRequested = Signal(object, object)  # Marker right-clicked, QPoint (global) where
 
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,6 +54,7 @@ class Timeline(QWidget):
         self.start_ts = 0.0
         self.spans: list[InactiveSpan] = []
         self.markers: list[Marker] = []
+        self.highlighted: Marker | None = None  # drawn taller, outlined (a comment a link points at)
         self.hover_ms: float | None = None
         self._dragging = False
         self.selection: tuple[float, float] | None = None  # ms from the start
@@ -154,6 +156,16 @@ class Timeline(QWidget):
             x = self.x_for(marker.at_ms)
             painter.setBrush(MARKER_COLORS[marker.kind])
             painter.drawRect(QRectF(x - 1, track.top() - 7, 2.5, 5))
+        if self.highlighted is not None and self.highlighted in self.markers:
+            x = self.x_for(self.highlighted.at_ms)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 1))
+            painter.setBrush(MARKER_COLORS[self.highlighted.kind])
+            painter.drawRect(QRectF(x - 3, track.top() - 11, 6, 9))
+            painter.setPen(Qt.PenStyle.NoPen)
+
+    def highlight_marker(self, marker: Marker | None) -> None:
+        self.highlighted = marker
+        self.update()
 
     # mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
@@ -182,6 +194,15 @@ class Timeline(QWidget):
         if self._selecting_from is not None and selected and self.x_for(selected[1]) - self.x_for(selected[0]) < 3:
             self.select(None)  # a Shift+click clears the selection
         self._selecting_from = None
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt override)
+        """A right click on a marker offers what can be done with it (a comment's Edit…, Delete…)."""
+        marker = self.marker_near(event.pos().x())
+        if marker is not None:
+            self.markerMenuRequested.emit(marker, event.globalPos())
+            event.accept()
+        else:
+            event.ignore()
 
     def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self.hover_ms = None
