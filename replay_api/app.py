@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from replay_api import collab_routes, ingest, key_routes, query, share
+from replay_api import asset_routes, collab_routes, ingest, key_routes, query, share
+from replay_api.assets import capture_due
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.errors import install_error_handlers, without_validation_answers
@@ -31,13 +34,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_db(state.projects.load)
-        task = asyncio.create_task(_retention_loop(state))
+        stop = threading.Event()
+        tasks = [asyncio.create_task(_retention_loop(state)), asyncio.create_task(_capture_loop(state, stop))]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            stop.set()  # a capture under way stops after the asset it is fetching
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(title="Replay API", version="1", lifespan=lifespan)
     app.state.replay_api = state
@@ -58,6 +64,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(share.router)
     app.include_router(key_routes.router)
     app.include_router(collab_routes.router)
+    app.include_router(asset_routes.router)
     plain_schema = app.openapi
 
     def schema() -> dict[str, Any]:
@@ -100,3 +107,22 @@ async def _retention_loop(state: AppState) -> None:
         except Exception:  # the job must outlive one failed run; the next one retries
             log.exception("retention purge failed")
         await asyncio.sleep(state.settings.purge_interval_s)
+
+
+async def _capture_loop(state: AppState, stop: threading.Event) -> None:
+    """Capture the assets of replays whose capture is due (replay_api.assets), in the worker that has the
+    turn, every `asset_capture_interval_s` while the server runs."""
+    settings = state.settings
+    while not stop.is_set():
+        try:
+            done = await anyio.to_thread.run_sync(
+                lambda: capture_due(state.db, settings.now_ms, settings.asset_fetch_timeout_s, stop)
+            )
+            for captured in done or []:
+                log.info(
+                    "captured the assets of replay %s: %d fetched, %d mapped, %d missing",
+                    captured.replay_id, captured.fetched, captured.mapped, len(captured.missing),
+                )  # fmt: skip
+        except Exception:  # the job must outlive one failed run; the next one retries
+            log.exception("asset capture failed")
+        await asyncio.sleep(settings.asset_capture_interval_s)

@@ -1,4 +1,5 @@
-"""`replay-api serve`, `create-project` and `key create|list|revoke`: the server's command line."""
+"""`replay-api serve`, `create-project`, `key create|list|revoke` and `project set-assets`: the server's command
+line."""
 
 from __future__ import annotations
 
@@ -38,7 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("name")
     for command in (key_create, key_list, key_revoke):
         command.add_argument("--project", help="the project's name or token (needed with several projects)")
-    for command in (serve, create, key_create, key_list, key_revoke):
+    project = commands.add_parser("project", help="a project's settings")
+    project_commands = project.add_subparsers(dest="project_command", required=True)
+    set_assets = project_commands.add_parser(
+        "set-assets",
+        help="capture the assets replays reference at ingest (off by default); prints the settings",
+        description="Capture the images, stylesheets and fonts each replay references soon after it arrives, "
+        "from the listed hosts only, for apps to sync with the replay. Hosts given replace the list.",
+    )
+    set_assets.add_argument("project", help="the project's name or token")
+    set_assets.add_argument("--capture", choices=["on", "off"], help="turn capture on or off")
+    set_assets.add_argument(
+        "--allow-host", action="append", metavar="HOST", help="a host to capture from (public addresses only)"
+    )
+    set_assets.add_argument(
+        "--allow-private-host", action="append", metavar="HOST",
+        help="a host to capture from that may be on a loopback, private or link-local address",
+    )  # fmt: skip
+    for command in (serve, create, key_create, key_list, key_revoke, set_assets):
         command.add_argument("--db", help="SQLAlchemy database URL (default: SQLite in the data folder)")
     return parser
 
@@ -51,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "key":
             return _key(settings, args)
+        if args.command == "project":
+            return _project(settings, args)
         return _create_project(settings, args.name, args.token)
     except Exception as exc:  # one clear line, not a traceback, for every failure
         print(f"replay-api: {exc}", file=sys.stderr)
@@ -129,6 +149,28 @@ def _key(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"{info.name}\t{info.scope}\tcreated {_when(info.created_at)}\tlast used {used}\t{state}")
     finally:
         db.dispose()
+    return 0
+
+
+def _project(settings: Settings, args: argparse.Namespace) -> int:
+    from replay_api.assets import set_policy
+    from replay_api.db import Database
+    from replay_api.keys import find_project
+
+    db = Database(settings.db_url)
+    try:
+        project_id = find_project(db, args.project)
+        hosts, private = args.allow_host, args.allow_private_host
+        capture = None if args.capture is None else args.capture == "on"
+        listed = hosts is not None or private is not None
+        policy = set_policy(
+            db, project_id, int(time.time() * 1000), capture, (hosts or []) if listed else None, private
+        )
+    finally:
+        db.dispose()
+    print(policy.describe())
+    if policy.capture and not (policy.hosts or policy.private_hosts):
+        print("No host is listed: nothing will be captured until one is (--allow-host).", file=sys.stderr)
     return 0
 
 

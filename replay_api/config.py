@@ -10,6 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
+from replay_core.fetch_rules import TOTAL_TIMEOUT_S
 from replay_core.limits import MAX_CONTAINERS_PER_REQUEST
 
 APP_NAME = "replay-api"
@@ -48,6 +49,12 @@ class Settings:
     retention_days: float = 30.0
     # How often the retention job runs while the server is up.
     purge_interval_s: float = 3600.0
+    # Capturing assets at ingest (replay_api.assets), for projects that turned it on: how long after a batch
+    # its replay's capture starts (more batches come meanwhile), how often workers look for captures due,
+    # and how long one asset may take (every redirect and the whole body).
+    asset_capture_delay_s: float = 10.0
+    asset_capture_interval_s: float = 2.0
+    asset_fetch_timeout_s: float = TOTAL_TIMEOUT_S
     # Injected in tests to move time; seconds since the epoch.
     clock: Callable[[], float] = time.time
 

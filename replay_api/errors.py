@@ -32,7 +32,7 @@ _MEANINGS = {
     400: "The request is malformed or holds what the ingest rules refuse",
     401: "Missing or wrong credentials",
     403: "The key's scope does not allow this (deleting users and managing keys need an admin key)",
-    404: "No such replay, user or key in this project",
+    404: "No such replay, user, key or asset in this project",
     413: "The body, inflated or not, is over the server's limits",
 }
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from replay_api.analytics import apply_engage, request_token, store_events
+from replay_api.assets import queue_capture
 from replay_api.batches import parse_batch
 from replay_api.errors import documented_errors
 from replay_api.replays import store_batch
@@ -44,7 +45,8 @@ async def record(request: Request) -> JSONResponse:
     def work() -> None:
         batch = parse_batch(body, params, state.settings.max_inflated_bytes)
         with state.db.write(state.settings.now_ms()) as writer:
-            store_batch(writer, project_id, params, batch)
+            if store_batch(writer, project_id, params, batch):
+                queue_capture(writer, project_id, params.replay_id, int(state.settings.asset_capture_delay_s * 1000))
 
     await run_db(work)
     return JSONResponse(OK)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 
 from replay_api.analytics import EVENT, USER, delete_profile
+from replay_api.assets import forget_replays
 from replay_api.collab import delete_replay_comments
 from replay_api.config import DAY_SECONDS
 from replay_api.db import Database, Writer
@@ -57,6 +58,7 @@ def _delete_replays(writer: Writer, project_id: int, rows: list[tuple[int, str]]
         return
     pks = [pk for pk, _ in rows]
     delete_replay_comments(writer, project_id, [replay_id for _, replay_id in rows])
+    forget_replays(writer, project_id, [replay_id for _, replay_id in rows])
     writer.conn.execute(delete(replay_batches).where(replay_batches.c.replay_pk.in_(pks)))
     writer.conn.execute(delete(replays).where(replays.c.id.in_(pks)))
     for _, replay_id in rows:

@@ -143,6 +143,8 @@ def replay_metadata(row: Row[Any]) -> dict[str, Any]:
         "stored_bytes": row.stored_bytes,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        # When the server last captured assets for it (0: never); GET /api/v1/replays/{id}/assets has them.
+        "assets_at": row.assets_at,
     }
 
 

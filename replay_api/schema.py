@@ -80,6 +80,8 @@ replays = Table(
     Column("interaction_runs", Text, nullable=False, default="[]"),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # When assets were last captured for it (replay_api.assets; 0: never), so that sync knows to ask.
+    Column("assets_at", BigInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("project_id", "replay_id", name="uq_replays_project_replay"),
     Index("ix_replays_project_distinct", "project_id", "distinct_id"),
     Index("ix_replays_project_created", "project_id", "created_at"),
@@ -166,4 +168,61 @@ collab_records = Table(
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("project_id", "kind", "record_id", name="uq_collab_records_project_kind_record"),
     Index("ix_collab_records_project_replay", "project_id", "replay_id"),
+)
+
+# Capturing the assets replays reference at ingest (replay_api.assets, issue 18), off unless a project turns
+# it on. `hosts`: JSON [{"host": "shop.example", "private": false}, ...], the only hosts it may fetch from
+# (`private`: this one may be on a loopback, private or link-local address).
+asset_policies = Table(
+    "asset_policies",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True, autoincrement=False),
+    Column("capture", Boolean, nullable=False),
+    Column("hosts", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Replays whose assets are to be captured: queued by a batch's arrival, due a little later (more batches
+# come), taken by the one worker whose turn it is. `generation` counts the batches that queued it: a capture
+# during which another arrived leaves the job for another round.
+asset_jobs = Table(
+    "asset_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("replay_id", String(200), nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("generation", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    UniqueConstraint("project_id", "replay_id", name="uq_asset_jobs_project_replay"),
+    Index("ix_asset_jobs_due", "due_at"),
+)
+
+# Captured contents, once each by their sha256, shared by every replay (and project) that references them.
+assets = Table(
+    "assets",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("fetched_at", BigInteger, nullable=False),
+)
+
+# Each replay's URL -> content map; a URL not captured keeps its reason (hash NULL). `url_hash` (sha256 of
+# the URL) keeps the unique index short whatever the URL's length. Rows go with their replay, and a content
+# no row maps to any more goes with the last of them.
+replay_assets = Table(
+    "replay_assets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("replay_id", String(200), nullable=False),
+    Column("url_hash", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("hash", String(64), nullable=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("tried_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "replay_id", "url_hash", name="uq_replay_assets_replay_url"),
+    Index("ix_replay_assets_hash", "hash"),
 )

@@ -10,7 +10,7 @@ from replay_core.migrating import ALEMBIC_LOCK
 BASELINE = "0001"
 BASELINE_TABLES = {"projects", "feed_counter", "changes", "replays", "replay_batches", "users", "events"}
 # Every revision, oldest first; the last is the head the server runs on.
-REVISIONS = ["0001", "0002", "0003"]
+REVISIONS = ["0001", "0002", "0003", "0004"]
 HEAD = REVISIONS[-1]
 # Any 64-bit number the server alone uses: PostgreSQL's advisory locks are named by numbers.
 _UPGRADE_LOCK_ID = 0x7265706C61790001

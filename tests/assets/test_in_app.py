@@ -5,15 +5,14 @@ said in a notice over the player (how many, which hosts)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.assets.shop import SHOP_GETS, recording
 from tests.assets.site import Site
-from tests.assets.test_offline_replay import BLUE, CSS, FONT, RED, png, recording
 from tests.ui.conftest import MakeWindow, make_window  # noqa: F401 (the fixture)
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplayBatch, ReplayCache
@@ -25,17 +24,6 @@ LOGO_WIDTH = (
     "String((document.querySelector('iframe').contentDocument || document)"
     ".querySelector('img[src$=\"logo.png\"]')?.naturalWidth || 0)"
 )
-
-
-@pytest.fixture()
-def site() -> Iterator[Site]:
-    served = Site()
-    served.file("/css/site.css", "text/css", CSS)
-    served.file("/fonts/probe.otf", "font/otf", FONT.read_bytes())
-    served.file("/img/logo.png", "image/png", png(100, 100, RED))
-    served.file("/img/bg.png", "image/png", png(20, 20, BLUE))
-    yield served
-    served.stop()
 
 
 def test_opening_a_replay_fetches_its_assets_and_says_what_is_missing(
@@ -61,9 +49,7 @@ def test_opening_a_replay_fetches_its_assets_and_says_what_is_missing(
 
     # Shown at once without the site's image; shown again with it once fetched into the cache.
     qtbot.waitUntil(lambda: logo_width() == "100", timeout=30_000)
-    assert sorted(h for h in site.hits if h.startswith("GET")) == [
-        "GET /css/site.css", "GET /fonts/probe.otf", "GET /img/bg.png", "GET /img/logo.png",
-    ]  # fmt: skip
+    assert sorted(h for h in site.hits if h.startswith("GET")) == SHOP_GETS
     notice = window.player.notice
     qtbot.waitUntil(lambda: notice.isVisible() and "missing" in notice.text(), timeout=10_000)
     assert notice.text() == "1 recorded asset is missing (from 10.9.9.9)"

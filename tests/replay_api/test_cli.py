@@ -130,3 +130,18 @@ def test_serve_with_two_workers_stores_a_batch_sent_to_both_once(tmp_path: Path,
     finally:
         serve.terminate()
         serve.wait(timeout=30)
+
+
+def test_project_set_assets_turns_capture_on_with_its_hosts_and_refuses_a_url(tmp_path: Path) -> None:
+    assert _run("create-project", "shop", env_dir=tmp_path).returncode == 0
+    on = _run("project", "set-assets", "shop", "--capture", "on", "--allow-host", "Shop.Example",
+              "--allow-private-host", "127.0.0.1", env_dir=tmp_path)  # fmt: skip
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.splitlines() == ["capture: on", "hosts: shop.example, 127.0.0.1 (private)"]
+    # The hosts stay until others are given.
+    off = _run("project", "set-assets", "shop", "--capture", "off", env_dir=tmp_path)
+    assert off.stdout.splitlines() == ["capture: off", "hosts: shop.example, 127.0.0.1 (private)"]
+    bad = _run("project", "set-assets", "shop", "--allow-host", "https://shop.example/", env_dir=tmp_path)
+    assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "not a host name" in bad.stderr
+    shown = _run("project", "set-assets", "shop", env_dir=tmp_path)
+    assert shown.stdout.splitlines() == off.stdout.splitlines()  # the refused change stored nothing

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -13,11 +14,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, insert, text
 
+from replay_api.assets import set_policy
 from replay_api.config import Settings
 from replay_api.db import Database
 from replay_api.projects import NewProject, hash_secret
 from replay_api.schema import changes, feed_counter, metadata, projects
 from replay_api.upgrade import HEAD, SchemaProblem, current_revision, upgrade
+from tests.assets.shop import recording, serve_shop
 from tests.replay_api.helpers import T0, TOKEN, feed_all, gz, post_record, replay_lines, rrweb_batch
 from tests.replay_api.server import FakeClock, running_server
 
@@ -146,3 +149,54 @@ def test_revision_0002_adds_keys_to_a_database_at_0001_with_data(db_url: str) ->
         made = http.post("/api/v1/keys", params={"name": "ana", "scope": "read"}).json()
         reader = {"Authorization": f"Bearer {made['key']}"}
         assert http.get("/api/v1/changes", headers=reader).json()["next_cursor"] == "7"
+
+
+def test_revision_0004_adds_asset_capture_to_a_database_at_0003_with_data(db_url: str) -> None:
+    """A replay stored before assets were captured keeps its events, says it has none captured, and its
+    project can turn capture on: the replay's next batch has its assets captured."""
+    engine = create_engine(db_url)
+    secret = "rsk_made-at-revision-0003"
+    events = rrweb_batch(T0, 3, True)
+    with engine.begin() as conn:
+        upgrade(conn, "0003")
+        conn.execute(
+            insert(projects).values(id=1, name="old", token=TOKEN, secret_hash=hash_secret(secret), created_at=1)
+        )
+        conn.execute(insert(feed_counter).values(id=1, value=0))
+        conn.execute(
+            text(
+                "INSERT INTO replays (id, project_id, replay_id, distinct_id, device_id, user_id, start_ms, end_ms,"
+                " start_url, lib_version, event_count, click_count, input_count, error_count, batch_count,"
+                " last_seq, stored_bytes, interaction_runs, created_at, updated_at) VALUES (1, 1, 'old-replay',"
+                " 'user-1', '', '', :start, :end, '', '', 3, 0, 0, 0, 1, 0, 10, '[]', :now, :now)"
+            ),
+            {"start": T0, "end": T0 + 200, "now": int(time.time() * 1000)},  # not yet due for retention
+        )
+        conn.execute(
+            text(
+                "INSERT INTO replay_batches (replay_pk, seq, event_count, min_ms, max_ms, events_gz, received_at)"
+                " VALUES (1, 0, 3, :start, :end, :gz, 1)"
+            ),
+            {"start": T0, "end": T0 + 200, "gz": gz(events)},
+        )
+    engine.dispose()
+    site = serve_shop()
+    settings = Settings(db_url=db_url, asset_capture_delay_s=0, asset_capture_interval_s=0.05)
+    try:
+        with (
+            running_server(settings, project=NewProject(1, "old", TOKEN, secret)) as server,
+            httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {secret}"}) as http,
+        ):
+            assert [line["seq"] for line in replay_lines(http, "old-replay")] == [0]
+            assert http.get("/api/v1/replays/old-replay").json()["assets_at"] == 0
+            assert http.get("/api/v1/replays/old-replay/assets").json() == {"assets": {}, "missing": {}}
+            set_policy(server.db, 1, settings.now_ms(), True, private_hosts=["127.0.0.1"])
+            more = recording(site.origin, T0 + 1000)[1:]
+            assert post_record(http, "old-replay", 1, gz(more)).status_code == 200
+            deadline = time.monotonic() + 20
+            while len(http.get("/api/v1/replays/old-replay/assets").json()["assets"]) < 4:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert http.get("/api/v1/replays/old-replay").json()["assets_at"] > 0
+    finally:
+        site.stop()
