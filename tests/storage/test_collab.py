@@ -129,3 +129,19 @@ def test_0006_adds_comments_to_a_cache_at_0005_with_its_replays(tmp_path: Path) 
         assert [r.id for r in cache.all_replays()] == [replay_id]
         cache.add_comment(replay_id, 0, "still here after the upgrade", "ana")
         assert [r.id for r in cache.all_replays(ReplayQuery(search="comment:upgrade"))] == [replay_id]
+
+
+def test_a_collection_s_replay_deleted_from_the_cache_is_noted_as_gone_until_it_comes_back(tmp_path: Path) -> None:
+    cache = _cache(tmp_path)
+    cache.add_batch(ReplayBatch("r-cy", "seq:0", synthetic_events(NOW_MS - DAY_MS, moves=3), user_id="cy"))
+    cache.create_collection("Review", "ana")
+    for replay_id in ("r-ann", "r-bob"):
+        cache.add_to_collection("Review", replay_id)
+    cache.delete_user("ann")  # a user deleted
+    cache.purge_expired(30)  # bob's replay is 40 days old: retention
+    cache.delete_user("cy")  # in no collection: nothing to note
+    gone = cache.gone_replays(["r-ann", "r-bob", "r-cy"])
+    assert set(gone) == {"r-ann", "r-bob"}
+    assert [e.replay_id for e in cache.collection("Review").entries()] == ["r-ann", "r-bob"]  # still listed
+    cache.add_batch(ReplayBatch("r-ann", "seq:0", synthetic_events(NOW_MS - DAY_MS, moves=10), user_id="ann"))
+    assert set(cache.gone_replays(["r-ann", "r-bob"])) == {"r-bob"}  # cached again: not gone

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 
 from replay_core import collab
-from replay_core.collab import COLLECTION, COMMENT, CollabError, Record
+from replay_core.collab import COLLECTION, COMMENT, ENTRY_PREFIX, CollabError, Record
 from viewer.storage.schema import replays, sources
 
 # Tables of their own (migration 0006 creates them): `ReplayCache.row_counts` lists the replay data's.
@@ -92,6 +92,24 @@ collab_outbox = Table(
     Column("queued_ms", Integer, nullable=False),
 )
 
+# The sources that hold a record: uploaded there (`rev`: the outbox revision that went up) or carried by
+# their change feed (`rev` 0). A collection goes to each of them and to each source its replays come from.
+collab_sent = Table(
+    "collab_sent",
+    metadata,
+    Column("kind", String, primary_key=True),
+    Column("id", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("rev", Integer, nullable=False),
+)
+# Replays a collection names that were deleted from the cache (a trigger notes them; 0009).
+gone_replays = Table(
+    "gone_replays",
+    metadata,
+    Column("replay_id", String, primary_key=True),
+    Column("gone_ms", Integer, nullable=False),
+)
+
 _TABLES = {COMMENT: comments, COLLECTION: collections}
 _DEVICE = "device_id"
 
@@ -133,7 +151,12 @@ def store(conn: Connection, record: Record, now_ms: int, queue: bool) -> Record:
     if merged != before:
         _write(conn, merged)
     if queue:
-        statement = insert(collab_outbox).values(kind=record.kind, id=record.id, rev=1, queued_ms=now_ms)
+        # Revisions go on from the last one a source took, so a source's `rev` tells whether it is behind.
+        held = conn.execute(
+            select(func.max(collab_sent.c.rev)).where(_sent_entry(record.kind, record.id))
+        ).scalar()
+        first = int(held or 0) + 1
+        statement = insert(collab_outbox).values(kind=record.kind, id=record.id, rev=first, queued_ms=now_ms)
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["kind", "id"], set_={"rev": collab_outbox.c.rev + 1, "queued_ms": now_ms}
@@ -171,7 +194,8 @@ def _write(conn: Connection, record: Record) -> None:
 
 def queued(conn: Connection, source: str | None = None) -> list[Queued]:
     """Records waiting to be uploaded, oldest change first; for `source`, without the comments on replays
-    synced from another source (they go to theirs). Collections go to the first source that syncs."""
+    synced from another source (they go to theirs) and without the collections that go elsewhere or that
+    `source` has in their latest version already (see `collection_targets`)."""
     rows = conn.execute(
         select(collab_outbox.c.kind, collab_outbox.c.id, collab_outbox.c.rev).order_by(
             collab_outbox.c.queued_ms, collab_outbox.c.kind, collab_outbox.c.id
@@ -185,8 +209,52 @@ def queued(conn: Connection, source: str | None = None) -> list[Queued]:
             continue
         if source is not None and kind == COMMENT and _synced_elsewhere(conn, record.replay_id, source):
             continue
+        if source is not None and kind == COLLECTION and not _collection_due(conn, record, int(rev), source):
+            continue
         found.append(Queued(record, int(rev)))
     return found
+
+
+def collection_targets(conn: Connection, record: Record) -> set[str]:
+    """The sync sources a collection goes to: those its replays (present or removed from it) were synced
+    from, and those that hold it already. Empty for a collection of imported replays only: then the
+    first source that syncs takes it (and holds it from then on)."""
+    named = [key[len(ENTRY_PREFIX) :] for key in record.fields if key.startswith(ENTRY_PREFIX)]
+    found: set[str] = set()
+    for start in range(0, len(named), 500):
+        query = (
+            select(sources.c.name)
+            .join(replays, replays.c.source_id == sources.c.id)
+            .where(replays.c.id.in_(named[start : start + 500]) & (sources.c.kind == "sync"))
+            .distinct()
+        )
+        found.update(str(name) for name in conn.execute(query).scalars())
+    holders = select(collab_sent.c.source).where(_sent_entry(record.kind, record.id))
+    return found | {str(name) for name in conn.execute(holders).scalars()}
+
+
+def _collection_due(conn: Connection, record: Record, rev: int, source: str) -> bool:
+    targets = collection_targets(conn, record)
+    if targets and source not in targets:
+        return False
+    held = conn.execute(
+        select(collab_sent.c.rev).where(_sent_entry(record.kind, record.id) & (collab_sent.c.source == source))
+    ).scalar()
+    return held is None or int(held) < rev
+
+
+def _sent_entry(kind: str, record_id: str) -> Any:
+    return (collab_sent.c.kind == kind) & (collab_sent.c.id == record_id)
+
+
+def held_by(conn: Connection, record: Record, source: str, rev: int) -> None:
+    """`source` holds `record` at outbox revision `rev` (0: its feed carried it)."""
+    statement = insert(collab_sent).values(kind=record.kind, id=record.id, source=source, rev=rev)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind", "id", "source"], set_={"rev": func.max(collab_sent.c.rev, rev)}
+        )
+    )
 
 
 def _synced_elsewhere(conn: Connection, replay_id: str, source: str) -> bool:
@@ -199,11 +267,17 @@ def _queue_entry(kind: str, record_id: str) -> Any:
     return (collab_outbox.c.kind == kind) & (collab_outbox.c.id == record_id)
 
 
-def uploaded(conn: Connection, sent: Queued, answer: Record | None, now_ms: int) -> None:
-    """The server took `sent` (and answered with its merge, stored here too) or refused it for good
-    (`answer` None): out of the outbox, unless the record was changed again since it was read."""
+def uploaded(conn: Connection, sent: Queued, answer: Record | None, now_ms: int, source: str | None = None) -> None:
+    """The server of `source` took `sent` (and answered with its merge, stored here too) or refused it for
+    good (`answer` None): out of the outbox, unless the record was changed again since it was read or
+    (a collection) another of its sources still waits for this change."""
     if answer is not None:
         store(conn, answer, now_ms, queue=False)
+    if source is not None and sent.record.kind == COLLECTION:
+        held_by(conn, sent.record, source, sent.rev)
+        record = stored(conn, COLLECTION, sent.record.id) or sent.record
+        if any(_collection_due(conn, record, sent.rev, target) for target in collection_targets(conn, record)):
+            return
     conn.execute(
         delete(collab_outbox).where(
             _queue_entry(sent.record.kind, sent.record.id) & (collab_outbox.c.rev == sent.rev)
@@ -345,10 +419,17 @@ class CollabCache:
                 raise CollabError(f"no {kind} {record_id[:80]!r}")
             return store(conn, how(record, self._now(), device_id(conn)), self._now(), queue=True)
 
-    def merge_records(self, records: Iterable[Record], queue: bool = False) -> list[Record]:
-        """Merge records from elsewhere (the server, an imported folder) in one transaction."""
+    def merge_records(self, records: Iterable[Record], queue: bool = False, source: str | None = None) -> list[Record]:
+        """Merge records from elsewhere (the server of `source`, an imported folder) in one transaction;
+        the collections `source`'s feed carried are held by it (later changes go back there)."""
+        records = list(records)
         with self._conn_write() as conn:
-            return [store(conn, record, self._now(), queue) for record in records]
+            merged = [store(conn, record, self._now(), queue) for record in records]
+            if source is not None:
+                for record in records:
+                    if record.kind == COLLECTION:
+                        held_by(conn, record, source, 0)
+            return merged
 
     def comments(self, replay_id: str | None = None) -> list[Record]:
         with self._conn_read() as conn:
@@ -371,9 +452,16 @@ class CollabCache:
         with self._conn_write() as conn:
             return queued(conn, source)
 
-    def collab_uploaded(self, sent: Queued, answer: Record | None) -> None:
+    def collab_uploaded(self, sent: Queued, answer: Record | None, source: str | None = None) -> None:
         with self._conn_write() as conn:
-            uploaded(conn, sent, answer, self._now())
+            uploaded(conn, sent, answer, self._now(), source)
+
+    def gone_replays(self, replay_ids: Iterable[str]) -> dict[str, int]:
+        """Of these replays, those deleted from the cache while a collection named them: when (epoch ms)."""
+        ids = list(replay_ids)
+        with self._conn_read() as conn:
+            rows = conn.execute(select(gone_replays).where(gone_replays.c.replay_id.in_(ids))).all()
+            return {str(row.replay_id): int(row.gone_ms) for row in rows}
 
     def collab_outbox_size(self) -> int:
         with self._conn_read() as conn:

@@ -17,6 +17,7 @@ from viewer.files import name_aside
 # Every schema revision in order; a new migration appends its id here.
 REVISIONS = (
     "0001", "0002", "0003", "0004_activity", "0005_heatmaps", "0006_collab", "0007_keyframes", "0008_assets",
+    "0009_collab_sources",
 )
 HEAD_REVISION = REVISIONS[-1]
 _SQLITE_HEADER = b"SQLite format 3\x00"

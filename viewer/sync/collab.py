@@ -49,11 +49,11 @@ def upload_outbox(cache: ReplayCache, transport: Any, source: str, report: Colla
             line = f"{record.kind} {record.id} not shared: {exc}"
             log.warning("%s", line)
             report.refused.append(line)
-            cache.collab_uploaded(queued, None)
+            cache.collab_uploaded(queued, None, source)
             continue
         except (ValueError, CollabError) as exc:
             raise SyncError(f"the server's answer to a {record.kind} upload is unreadable ({exc})") from exc
-        cache.collab_uploaded(queued, answer)
+        cache.collab_uploaded(queued, answer, source)
         report.uploaded += 1
 
 
@@ -68,10 +68,12 @@ def feed_record(change: Change) -> Record | str:
         return str(exc)
 
 
-def merge_feed(cache: ReplayCache, changes: list[Change], report: CollabReport) -> list[tuple[Change, str]]:
+def merge_feed(
+    cache: ReplayCache, changes: list[Change], report: CollabReport, source: str | None = None
+) -> list[tuple[Change, str]]:
     """Merge the page's comments and collections into the cache in one transaction (merging is
     idempotent, so doing it before the page's cursor is stored loses nothing if the sync stops); the
-    entries it could not read, with the reason."""
+    entries it could not read, with the reason. The collections are held by `source` from then on."""
     records: list[Record] = []
     problems: list[tuple[Change, str]] = []
     for change in changes:
@@ -83,6 +85,6 @@ def merge_feed(cache: ReplayCache, changes: list[Change], report: CollabReport) 
         else:
             records.append(found)
     if records:
-        cache.merge_records(records)
+        cache.merge_records(records, source=source)
         report.merged += len(records)
     return problems

@@ -158,7 +158,7 @@ class Syncer:
                 return
 
     def _apply_page(self, page: ChangePage, report: SyncReport) -> None:
-        for change, reason in merge_feed(self.cache, page.changes, report.collab):
+        for change, reason in merge_feed(self.cache, page.changes, report.collab, self.source):
             ignore(report, change, reason)
         pending = self._new_update()
         for change in page.changes:
