@@ -141,6 +141,7 @@ def run_collection_add(args: argparse.Namespace) -> int:
 
 
 def collection_json(record: Record, cache: ReplayCache) -> dict[str, Any]:
+    gone = cache.gone_replays(entry.replay_id for entry in record.entries())
     return {
         "id": record.id,
         "name": record.name,
@@ -152,6 +153,7 @@ def collection_json(record: Record, cache: ReplayCache) -> dict[str, Any]:
                 "id": entry.replay_id,
                 "start": None if entry.start_ms is None else entry.start_ms / 1000,
                 "cached": cache.get_replay(entry.replay_id) is not None,
+                "deleted": entry.replay_id in gone,  # from this cache, while in the collection
             }
             for entry in record.entries()
         ],
@@ -175,7 +177,7 @@ def run_collection_list(args: argparse.Namespace) -> int:
             continue
         for number, entry in enumerate(item["replays"], start=1):
             start = "" if entry["start"] is None else f"  from {entry['start']:g} s"
-            missing = "" if entry["cached"] else "  (not in the cache)"
+            missing = "" if entry["cached"] else "  (replay deleted)" if entry["deleted"] else "  (not in the cache)"
             print(f"{number:3d}. {entry['id']}{start}{missing}")
     if not shown:
         print("no collections", file=sys.stderr)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -80,13 +80,15 @@ def merged_activity(entries: Sequence[ActivityEntry], comments: Sequence[Record]
 class ShownCollection:
     record: Record
     rows: dict[str, ReplayRow]  # the entries' replays the cache has
+    gone: dict[str, int] = field(default_factory=dict)  # those deleted from it meanwhile: when (epoch ms)
 
 
 def load_collections(cache: ReplayCache) -> list[ShownCollection]:
     shown = []
     for record in cache.collections():
         ids = [e.replay_id for e in record.entries()]
-        shown.append(ShownCollection(record, {row.id: row for row in cache.rows_by_id(ids)}))
+        rows = {row.id: row for row in cache.rows_by_id(ids)}
+        shown.append(ShownCollection(record, rows, cache.gone_replays(i for i in ids if i not in rows)))
     return shown
 
 
@@ -102,9 +104,11 @@ def queue_of(shown: ShownCollection, first: int = 0) -> list[QueuedReplay]:
     return queue
 
 
-def entry_label(number: int, entry: Entry, row: ReplayRow | None) -> str:
+def entry_label(number: int, entry: Entry, row: ReplayRow | None, gone_ms: int | None = None) -> str:
+    if row is None and gone_ms is not None:
+        return one_line(f"{number}. Replay deleted — {entry.replay_id}", 120)
     if row is None:
-        return f"{number}. {entry.replay_id} (not in the cache)"
+        return one_line(f"{number}. Not in this cache — {entry.replay_id}", 120)
     who = row.user_name or row.user_email or row.user_id or "Anonymous visitor"
     started = datetime.fromtimestamp(row.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
     start = "" if entry.start_ms is None else f" — from {format_clock(entry.start_ms)}"
@@ -119,6 +123,17 @@ def moved(ids: Sequence[str], source: int, target: int) -> list[str]:
 
 
 ENTRY_MIME = "application/x-replay-viewer-collection-entry"  # a dragged replay: its collection's id, its id
+
+
+def unavailable(replay_id: str, gone_ms: int | None) -> str:
+    """Why a collection's replay cannot play, in one line."""
+    if gone_ms is not None:
+        when = datetime.fromtimestamp(gone_ms / 1000).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"Replay {replay_id[:80]} was deleted from this cache on {when} (its user was deleted, or it passed"
+            " the retention period): it cannot play and is passed by; Remove takes it out of the collection"
+        )
+    return f"Replay {replay_id[:80]} is not in this cache (not synced yet, or from a source you do not sync)"
 
 
 class EntryTree(QTreeWidget):
@@ -210,7 +225,10 @@ class CollectionsPanel(QWidget):
         self.play_button = QPushButton("Play")
         self.up_button = QPushButton("▲")
         self.down_button = QPushButton("▼")
-        for button, name in ((self.up_button, "Move up (Ctrl+Up)"), (self.down_button, "Move down (Ctrl+Down)")):
+        for button, name in (
+            (self.up_button, "Move up (Ctrl+Up)"),
+            (self.down_button, "Move down (Ctrl+Down)"),
+        ):
             button.setToolTip(name)
             button.setAccessibleName(name)
             button.setMaximumWidth(36)
@@ -237,7 +255,9 @@ class CollectionsPanel(QWidget):
         expanded = {s.record.id for s, i in self._items() if i.isExpanded()}
         current = self.tree.currentItem()
         # The selection stays on its replay (a moved one at its new place) through every refresh.
-        keep = self._keep_selected or (tuple(current.data(0, _ID_ROLE) or ()) if current is not None else None)
+        keep = self._keep_selected or (
+            tuple(current.data(0, _ID_ROLE) or ()) if current is not None else None
+        )
         self.shown = shown
         self.tree.clear()
         for index, collection in enumerate(shown):
@@ -248,7 +268,13 @@ class CollectionsPanel(QWidget):
             top.setToolTip(0, f"by {collection.record.author}; double-click to play in order")
             top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
             for number, entry in enumerate(entries, start=1):
-                child = QTreeWidgetItem([entry_label(number, entry, collection.rows.get(entry.replay_id))])
+                row, gone = collection.rows.get(entry.replay_id), collection.gone.get(entry.replay_id)
+                child = QTreeWidgetItem([entry_label(number, entry, row, gone)])
+                if row is None:  # greyed; it cannot play, and playing in order passes it by
+                    child.setForeground(
+                        0, self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+                    )
+                    child.setToolTip(0, unavailable(entry.replay_id, gone))
                 child.setData(0, _COLLECTION_ROLE, index)
                 child.setData(0, _ENTRY_ROLE, number - 1)
                 child.setData(0, _ID_ROLE, (collection.record.id, entry.replay_id))
@@ -294,6 +320,11 @@ class CollectionsPanel(QWidget):
         if selected is None:
             return
         shown, entry = selected
+        if entry is not None:
+            replay_id = shown.record.entries()[entry].replay_id
+            if replay_id not in shown.rows:
+                self.message.emit(unavailable(replay_id, shown.gone.get(replay_id)), 8000)
+                return
         whole = queue_of(shown)
         queue = queue_of(shown, entry or 0)
         if not queue:
@@ -488,11 +519,16 @@ class CommentsOfReplay(QObject):
     def edit_comment(self, comment: Record) -> None:
         """New text for a comment (its edited time changes); shared with the team on the next sync."""
         text, ok = QInputDialog.getMultiLineText(
-            self.window, "Edit comment", f"Comment at {format_clock(comment.at_ms)} by {comment.author}:", comment.text
+            self.window,
+            "Edit comment",
+            f"Comment at {format_clock(comment.at_ms)} by {comment.author}:",
+            comment.text,
         )
         if not ok or not text.strip() or text == comment.text:
             return
-        self._write(lambda cache: cache.edit_comment(comment.id, text=text), "Comment edited", comment.replay_id)
+        self._write(
+            lambda cache: cache.edit_comment(comment.id, text=text), "Comment edited", comment.replay_id
+        )
 
     def delete_comment(self, comment: Record) -> None:
         answer = QMessageBox.question(
@@ -564,7 +600,9 @@ class CommentsOfReplay(QObject):
         its start) to the collection `name`, or to one asked for ("") or a new one (NEW_COLLECTION)."""
         epoch = round(at_epoch_ms) if at_epoch_ms >= 0 else None
         if name == NEW_COLLECTION:
-            typed, ok = QInputDialog.getText(self.window, NEW_COLLECTION.rstrip("…"), "Name of the new collection:")
+            typed, ok = QInputDialog.getText(
+                self.window, NEW_COLLECTION.rstrip("…"), "Name of the new collection:"
+            )
             if ok and typed.strip():
                 self._add(replay_id, typed.strip(), None, epoch)
         elif name:
@@ -603,7 +641,9 @@ class CommentsOfReplay(QObject):
 
         def done(record: Record) -> None:
             entry = next((e for e in record.entries() if e.replay_id == replay_id), None)
-            where = "" if entry is None or entry.start_ms is None else f", from {format_clock(entry.start_ms)}"
+            where = (
+                "" if entry is None or entry.start_ms is None else f", from {format_clock(entry.start_ms)}"
+            )
             self.message.emit(f"Added to {record.name!r} as number {len(record.entries())}{where}", 6000)
             self.changed.emit()
 
