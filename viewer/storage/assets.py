@@ -117,6 +117,31 @@ def keep(
         )
 
 
+def map_known(conn: Connection, replay_id: str, known: dict[str, str], now_ms: int) -> list[str]:
+    """Map the replay's URLs to contents the cache holds already (by hash; from another replay or a sync);
+    the URLs whose content is not here (evicted meanwhile) are returned, not mapped."""
+    here = present(conn, known.values())
+    for url, digest in known.items():
+        if digest in here:
+            row = {"replay_id": replay_id, "url": url, "hash": digest, "reason": "", "tried_ms": now_ms}
+            conn.execute(
+                insert(replay_assets)
+                .values(row)
+                .on_conflict_do_update(index_elements=["replay_id", "url"], set_=row)
+            )
+    return [url for url, digest in known.items() if digest not in here]
+
+
+def present(conn: Connection, hashes: Iterable[str]) -> set[str]:
+    """Which of these contents the cache holds."""
+    wanted = sorted(set(hashes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        found.update(conn.execute(select(assets.c.hash).where(assets.c.hash.in_(part))).scalars())
+    return found
+
+
 def url_map(conn: Connection, replay_id: str) -> dict[str, str]:
     """The replay's URLs that have content, → the content's hash."""
     rows = conn.execute(

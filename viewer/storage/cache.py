@@ -29,6 +29,7 @@ from viewer.storage import (
 from viewer.storage.chunks import DamagedReplay, decode_chunk
 from viewer.storage.collab import CollabCache
 from viewer.storage.database import MovedAside, open_engine
+from viewer.storage.growing import GrowingReplays
 from viewer.storage.keyframes import StoredKeyframe
 from viewer.storage.models import (
     CacheUpdate,
@@ -58,6 +59,7 @@ class ReplayCache(CollabCache):
         self.moved_aside = moved_aside
         self.tz: tzinfo | None = None  # days of date searches: local time unless set
         self.asset_cap_bytes = MAX_ASSET_CACHE_BYTES  # every asset kept, together (viewer.storage.assets)
+        self.growing = GrowingReplays()  # analyses of replays appended to lately (viewer.storage.growing)
 
     @classmethod
     def open(cls, path: Path | None = None, clock: Clock = time.time) -> ReplayCache:
@@ -99,7 +101,7 @@ class ReplayCache(CollabCache):
 
     def apply(self, update: CacheUpdate) -> UpdateResult:
         with self.writing() as conn:
-            return writes.apply_update(conn, update, self.now_ms())
+            return writes.apply_update(conn, update, self.now_ms(), self.growing)
 
     def add_batch(self, batch: ReplayBatch, source: str = "local") -> UpdateResult:
         """Add a replay, or extend one, with a batch of events; a batch key already stored is skipped."""
@@ -358,14 +360,29 @@ class ReplayCache(CollabCache):
     # The asset cache (viewer.storage.assets, issue 18)
 
     def keep_assets(
-        self, replay_id: str, fetched: list[tuple[str, assets.Content]], missing: list[tuple[str, str]]
+        self,
+        replay_id: str,
+        fetched: list[tuple[str, assets.Content]],
+        missing: list[tuple[str, str]],
+        known: dict[str, str] | None = None,
     ) -> None:
         """Store what fetching a replay's assets gave, then evict past the total cap (nothing when the
-        replay is gone meanwhile)."""
+        replay is gone meanwhile). `known`: URLs → contents the cache already holds (a sync's)."""
         with self.writing() as conn:
             if writes.replay_exists(conn, replay_id):
-                assets.keep(conn, replay_id, fetched, missing, self.now_ms())
+                gone = [(url, assets.EVICTED) for url in assets.map_known(conn, replay_id, known or {}, self.now_ms())]
+                assets.keep(conn, replay_id, fetched, [*missing, *gone], self.now_ms())
                 assets.evict(conn, self.asset_cap_bytes)
+
+    def replay_assets_map(self, replay_id: str) -> dict[str, str]:
+        """The replay's URLs that have content → the content's hash."""
+        with self.reading() as conn:
+            return assets.url_map(conn, replay_id)
+
+    def asset_hashes(self, hashes: list[str]) -> set[str]:
+        """Which of these contents the asset cache holds."""
+        with self.reading() as conn:
+            return assets.present(conn, hashes)
 
     def replay_assets(self, replay_id: str) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
         """The replay's URLs → content hashes, and those contents as content type and body: what the

@@ -74,6 +74,7 @@ class ReplayInfo:
     complete: bool
     stored_bytes: int
     updated_at: int
+    assets_at: int = 0  # when the server last captured its assets (0: never, or a server that does not)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ReplayInfo:
@@ -97,6 +98,7 @@ class ReplayInfo:
             complete=bool(raw.get("complete")),
             stored_bytes=number("stored_bytes"),
             updated_at=number("updated_at"),
+            assets_at=number("assets_at"),
         )
 
     @property
@@ -217,6 +219,17 @@ class ReplayApiClient:
         with _about_replay(replay_id):
             response = self.transport.request("GET", f"/api/v1/replays/{quote(replay_id, safe='')}")
             return ReplayInfo.from_json(_json(response, "its description"))
+
+    def replay_assets(self, replay_id: str) -> dict[str, Any]:
+        """The assets the server captured for a replay: `{assets: {URL: {sha256, content_type, size,
+        fetched_at}}, missing: {URL: reason}}` (issue 18)."""
+        with _about_replay(replay_id):
+            response = self.transport.request("GET", f"/api/v1/replays/{quote(replay_id, safe='')}/assets")
+            return _json(response, "its captured assets")
+
+    def asset(self, sha256: str) -> bytes:
+        """A captured content's bytes (ServerError 404 when no replay of the project uses it any more)."""
+        return self.transport.request("GET", f"/api/v1/assets/{quote(sha256, safe='')}").content
 
     def delete_user(self, distinct_id: str) -> dict[str, Any]:
         response = self.transport.request("DELETE", f"/api/v1/users/{quote(distinct_id, safe='')}")

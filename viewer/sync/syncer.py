@@ -52,6 +52,7 @@ from viewer.sync.client import (
 )
 from viewer.sync.collab import KINDS as COLLAB_KINDS
 from viewer.sync.collab import CollabReport, merge_feed, upload_outbox
+from viewer.sync.server_assets import ServerAssets, download_replay_assets
 from viewer.sync.transport import OfflineError, SyncError
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class SyncReport:
     offline: bool = False
     seconds: float = 0.0
     key: KeyInfo | None = None  # what the server says of the source's key, when it said it
+    assets: int = 0  # URLs of replays given content the server captured (viewer.sync.server_assets)
+    asset_bytes: int = 0  # of that content downloaded
     collab: CollabReport = field(default_factory=CollabReport)  # comments and collections up and down
 
     @property
@@ -128,6 +131,7 @@ class Syncer:
         self.done = 0  # replays handled so far
         self.total = 0  # replays known so far (the feed is read page by page, so it can grow)
         self._waiting: dict[str, int] = {}  # replays that failed before: id → when to try again
+        self._assets: list[ServerAssets] = []  # captured assets downloaded, kept once their replay is
 
     def run(self) -> SyncReport:
         report = SyncReport(self.source)
@@ -224,6 +228,11 @@ class Syncer:
     def _commit(self, update: CacheUpdate, report: SyncReport) -> None:
         result = self.cache.apply(update)
         report.count(result)
+        for got in self._assets:
+            got.keep(self.cache)
+            report.assets += len(got.known) + len(got.fetched)
+            report.asset_bytes += got.bytes
+        self._assets.clear()
         for replay_id in update.resolved_replays:
             self._waiting.pop(replay_id, None)
         self._waiting.update({fault.replay_id: fault.next_retry_ms for fault in result.faults})
@@ -233,6 +242,8 @@ class Syncer:
             update.replay_metadata.append(replay_metadata(info))
             report.replays_metadata_only += 1
             return
+        if info.assets_at:  # the server captured its assets: downloaded now, kept with the replay
+            self._assets.append(download_replay_assets(self.cache, self.client, info.id))
         after = self._after_seq(info.id)
         if after >= info.last_seq:
             return
