@@ -42,7 +42,7 @@ def test_a_deleted_replay_shows_greyed_cannot_play_and_is_passed_by(
     assert top is not None and top.text(0) == "Review  (3)"
     deleted = top.child(1)
     assert deleted is not None and deleted.text(0) == f"2. Replay deleted — {oldest.id}"
-    grey = panel.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    grey = panel.palette().color(QPalette.ColorRole.PlaceholderText)
     assert deleted.foreground(0).color() == grey
     assert top.child(0).foreground(0).color() != grey  # type: ignore[union-attr]
     assert "deleted from this cache" in deleted.toolTip(0)

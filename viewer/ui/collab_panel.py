@@ -270,9 +270,9 @@ class CollectionsPanel(QWidget):
             for number, entry in enumerate(entries, start=1):
                 row, gone = collection.rows.get(entry.replay_id), collection.gone.get(entry.replay_id)
                 child = QTreeWidgetItem([entry_label(number, entry, row, gone)])
-                if row is None:  # greyed; it cannot play, and playing in order passes it by
+                if row is None:  # greyed (legibly: 3:1 or so); it cannot play, and playing in order passes it by
                     child.setForeground(
-                        0, self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+                        0, self.palette().brush(QPalette.ColorRole.PlaceholderText)
                     )
                     child.setToolTip(0, unavailable(entry.replay_id, gone))
                 child.setData(0, _COLLECTION_ROLE, index)
