@@ -7,16 +7,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from replay_api.config import Settings as ServerSettings
 from tests.assets.shop import SHOP_GETS, recording
 from tests.assets.site import Site
+from tests.replay_api.helpers import gz, post_record
+from tests.replay_api.server import running_server
+from tests.sync.conftest import memory_keyring  # noqa: F401 (the keychain stand-in)
 from tests.ui.conftest import MakeWindow, make_window  # noqa: F401 (the fixture)
 from viewer.settings import Settings, save_settings
 from viewer.storage import ReplayBatch, ReplayCache
-from viewer.sync.syncer import SyncReport
+from viewer.sync.sources import add_source
 from viewer.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.webengine
@@ -56,15 +61,24 @@ def test_opening_a_replay_fetches_its_assets_and_says_what_is_missing(
 
 
 def test_after_a_sync_prefetch_fetches_the_new_replays_assets_and_settings_clear_them(
-    qtbot: QtBot, make_window: MakeWindow, site: Site, data_dir: Path  # noqa: F811
+    qtbot: QtBot, make_window: MakeWindow, site: Site, data_dir: Path, tmp_path: Path,  # noqa: F811
+    memory_keyring: object,  # noqa: F811
 ) -> None:
-    with ReplayCache.open() as cache:
-        cache.add_batch(ReplayBatch("shop-2", "seq:0", recording(site.origin, int(time.time() * 1000) - 60_000)))
+    """A real sync from a real replay API brings a replay of the shop; "prefetch" then fetches its assets
+    from the site (the server does not capture them: the app does)."""
+    server_settings = ServerSettings(db_url=f"sqlite:///{tmp_path / 'api.sqlite3'}")
     save_settings(Settings(demo_offered=True, fetch_assets="prefetch", asset_hosts_allowed=["127.0.0.1"]))
     window = make_window()
-    # The sync runner reports a replay added (as after a sync of a real server; none is needed here).
-    window.session._sync.synced.emit([SyncReport("local", replays_added=1)])
-    qtbot.waitUntil(lambda: len(site.hits) == 4, timeout=20_000)
+    with running_server(server_settings) as server:
+        with httpx.Client(base_url=server.base_url, timeout=30) as page:
+            events = recording(site.origin, int(time.time() * 1000) - 60_000)
+            assert post_record(page, "shop-2", 0, gz(events)).status_code == 200
+        add_source("team", server.base_url, server.project.secret)
+        with qtbot.waitSignal(window.session.synced, timeout=30_000) as synced:
+            window.session.reload_sources(sync=True)
+        assert [(r.ok, r.replays_added) for r in synced.args[0]] == [(True, 1)]
+        qtbot.waitUntil(lambda: len(site.hits) == 4, timeout=20_000)
+    assert sorted(site.hits) == SHOP_GETS
     cache = ReplayCache.open()
     try:
         qtbot.waitUntil(lambda: cache.asset_status("shop-2").found == 4, timeout=10_000)
