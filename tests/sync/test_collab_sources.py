@@ -25,9 +25,9 @@ from viewer.sync.syncer import Syncer
 SMALL = min(RRWEB_FIXTURES, key=lambda p: p.stat().st_size)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningServer]]:
-    folder = tmp_path_factory.mktemp("two-sources")
+    folder = tmp_path_factory.mktemp("two-sources")  # two fresh servers for each run (a second sees none of it)
     settings = [
         Settings(db_url=f"sqlite:///{folder / f'{name}.sqlite3'}", clock=FakeClock()) for name in "ab"
     ]

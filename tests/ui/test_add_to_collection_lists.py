@@ -30,17 +30,27 @@ def _entries(name: str) -> list[Entry]:
         return cache.collection(name).entries() if name in [r.name for r in cache.collections()] else []
 
 
+def _close_popups() -> None:
+    """Close every open menu (a failed check must not leave the test waiting in a menu's loop)."""
+    popup = QApplication.activePopupWidget()
+    while popup is not None:
+        popup.close()
+        popup = QApplication.activePopupWidget()
+
+
 def _pick_in_menu(path: list[str], found: list[list[str]]) -> None:
     """When the menu opens: note what its Add to collection ▸ offers, then trigger `path` in it."""
 
     def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        assert isinstance(menu, QMenu)
-        sub = next(a.menu() for a in menu.actions() if a.text() == "Add to collection")
-        assert isinstance(sub, QMenu)
-        found.append([a.text() for a in sub.actions() if not a.isSeparator()])
-        action = next(a for a in sub.actions() if a.text() == path[-1])
-        menu.close()
+        try:
+            menu = QApplication.activePopupWidget()
+            assert isinstance(menu, QMenu)
+            sub = next(a.menu() for a in menu.actions() if a.text() == "Add to collection")
+            assert isinstance(sub, QMenu)
+            found.append([a.text() for a in sub.actions() if not a.isSeparator()])
+            action = next(a for a in sub.actions() if a.text() == path[-1])
+        finally:
+            _close_popups()
         action.trigger()
 
     QTimer.singleShot(300, pick)

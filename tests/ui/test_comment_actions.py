@@ -28,14 +28,24 @@ from viewer.ui.replay_loading import OpenedReplay
 SMALL = sorted((p for p in RRWEB_FIXTURES if p.stat().st_size < 400_000), key=lambda p: p.name)[:1]
 
 
+def _close_popups() -> None:
+    """Close every open menu (a failed check must not leave the test waiting in a menu's loop)."""
+    popup = QApplication.activePopupWidget()
+    while popup is not None:
+        popup.close()
+        popup = QApplication.activePopupWidget()
+
+
 def _trigger_in_menu(text: str) -> None:
     """When the menu opens, trigger its action `text` (and close it)."""
 
     def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        assert isinstance(menu, QMenu), menu
-        action = next(a for a in menu.actions() if a.text() == text)
-        menu.close()
+        try:
+            menu = QApplication.activePopupWidget()
+            assert isinstance(menu, QMenu), menu
+            action = next(a for a in menu.actions() if a.text() == text)
+        finally:
+            _close_popups()
         action.trigger()
 
     QTimer.singleShot(300, pick)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -251,7 +251,20 @@ class CollectionsPanel(QWidget):
     def names(self) -> list[str]:
         return [s.record.name for s in self.shown]
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Light or dark: the greyed entries take the new palette's colour."""
+        super().changeEvent(event)
+        palette = event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if palette and hasattr(self, "tree"):  # (not while the panel is being made)
+            shown, self.shown = self.shown, []
+            self._show(shown)
+
     def _show(self, shown: list[ShownCollection]) -> None:
+        if shown == self.shown and self.tree.topLevelItemCount() and self._keep_selected is None:
+            # Unchanged (a sync or a refresh for other reasons): the tree stays as it is, so a click,
+            # a double-click or a drag under way is not lost to a rebuild.
+            self.filled.emit(len(shown))
+            return
         expanded = {s.record.id for s, i in self._items() if i.isExpanded()}
         current = self.tree.currentItem()
         # The selection stays on its replay (a moved one at its new place) through every refresh.
