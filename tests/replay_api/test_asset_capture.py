@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,20 +204,22 @@ def test_one_worker_captures_a_replay_while_the_others_skip(capturing: RunningSe
 def test_deleting_a_user_and_retention_remove_assets_no_replay_uses(capturing: RunningServer, site: Site) -> None:
     clock = capturing.settings.clock
     assert isinstance(clock, FakeClock)
-    site.file("/img/only-b.png", "image/png", b"\x89PNG only b")
+    run = uuid.uuid4().hex[:8]  # ids of their own: a deleted replay or user stays deleted on this server
+    site.file(f"/img/only-b-{run}.png", "image/png", b"\x89PNG only b " + run.encode())
     with query(capturing) as http:
         a_events = recording(site.origin, capturing.settings.now_ms() - 1000)
         b_events = recording(site.origin, capturing.settings.now_ms() - 1000)
-        b_events.append(img(50, site.origin + "/img/only-b.png"))
+        b_events.append(img(50, f"{site.origin}/img/only-b-{run}.png"))
         b_events[-1]["timestamp"] = b_events[-2]["timestamp"] + 1
-        assert post_record(http, "by-ana", 0, gz(a_events), distinct_id="ana").status_code == 200
-        assert post_record(http, "by-bo", 0, gz(b_events), distinct_id="bo").status_code == 200
-        wait_for_capture(capturing, "by-ana", 4)
-        only_b = wait_for_capture(capturing, "by-bo", 5)["assets"][site.origin + "/img/only-b.png"]["sha256"]
-        logo = asset_map(capturing, "by-bo")["assets"][site.origin + "/img/logo.png"]["sha256"]
+        assert post_record(http, f"by-ana-{run}", 0, gz(a_events), distinct_id=f"ana-{run}").status_code == 200
+        assert post_record(http, f"by-bo-{run}", 0, gz(b_events), distinct_id=f"bo-{run}").status_code == 200
+        wait_for_capture(capturing, f"by-ana-{run}", 4)
+        only_b = wait_for_capture(capturing, f"by-bo-{run}", 5)["assets"][f"{site.origin}/img/only-b-{run}.png"]
+        only_b = only_b["sha256"]
+        logo = asset_map(capturing, f"by-bo-{run}")["assets"][site.origin + "/img/logo.png"]["sha256"]
         assert http.get(f"/api/v1/assets/{only_b}").status_code == 200
-        assert http.delete("/api/v1/users/bo").status_code == 200
-        assert http.get("/api/v1/replays/by-bo/assets").status_code == 404
+        assert http.delete(f"/api/v1/users/bo-{run}").status_code == 200
+        assert http.get(f"/api/v1/replays/by-bo-{run}/assets").status_code == 404
         assert http.get(f"/api/v1/assets/{only_b}").status_code == 404  # nothing else used it
         assert http.get(f"/api/v1/assets/{logo}").status_code == 200  # the shop's other replays do
     assert stored_hashes(capturing) >= {logo} and only_b not in stored_hashes(capturing)
