@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 
 from replay_api.assets import capture_due, queue_capture, set_policy
 from replay_api.config import Settings
+from replay_api.keys import create_key
 from replay_api.lifecycle import purge_expired
 from replay_api.schema import assets as asset_table
 from replay_api.schema import replay_assets
@@ -125,7 +126,10 @@ def test_the_shops_assets_are_captured_once_each_and_served_by_sha256(capturing:
     assert [hits.count(get) for get in SHOP_GETS] == [1, 1, 1, 1]  # once each, not again and again
     logo = found[site.origin + "/img/logo.png"]
     assert (logo["content_type"], logo["size"]) == ("image/png", len(site.routes["/img/logo.png"][2]))  # type: ignore[index]
+    reader = create_key(capturing.db, capturing.project.id, f"reader-{uuid.uuid4().hex[:8]}", "read", capturing.settings.now_ms()).key
     with query(capturing) as http:
+        http.headers["Authorization"] = f"Bearer {reader}"  # a read key is enough
+        assert http.get("/api/v1/replays/shop/assets").json()["assets"] == found
         got = http.get(f"/api/v1/assets/{logo['sha256']}")
         assert got.content == site.routes["/img/logo.png"][2]  # type: ignore[index]
         assert got.headers["x-asset-content-type"] == "image/png"

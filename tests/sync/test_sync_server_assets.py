@@ -1,6 +1,7 @@
 """Sync brings down the assets the server captured (issue 18, 3; viewer.sync.server_assets): content that is
 not what the server listed is refused, and a sync that loses the network while downloading them leaves the
-replay for the next sync, which brings both. The server captures from a real site on 127.0.0.1."""
+replay for the next sync, which brings both; the cache's own caps hold. The server captures from a real
+site on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.replay_api.helpers import gz, post_record
 from tests.replay_api.server import RunningServer, running_server
 from tests.sync.helpers import FaultyNetwork, sync
 from viewer.storage import ReplayCache
+from viewer.sync import server_assets
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +74,16 @@ def test_losing_the_network_while_downloading_assets_leaves_the_replay_for_the_n
         second = sync(cache, server)
         assert second.ok and (second.replays_added, second.assets) == (1, 4)
         assert cache.asset_status("shop").found == 4
+
+
+def test_the_caches_own_cap_per_replay_holds_for_what_the_server_captured(
+    captured: tuple[RunningServer, dict], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, listed = captured
+    monkeypatch.setattr(server_assets, "MAX_REPLAY_ASSET_BYTES", 1000)  # the font alone is 100 kB
+    with ReplayCache.open() as cache:
+        report = sync(cache, server)
+        status = cache.asset_status("shop")
+    font = next(url for url in listed if url.endswith(".otf"))
+    assert report.ok and status.found == 3
+    assert status.missing == {font: f"{font}: the replay's assets reached the 1,000-byte cap"}
