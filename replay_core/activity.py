@@ -61,18 +61,42 @@ def inactive_spans(
     if not events:
         return []
     origin = float(events[0]["timestamp"])
-    end = float(events[-1]["timestamp"]) - origin
-    moments = [
-        float(e["timestamp"]) - origin
-        for e in events
-        if e["type"] == EventType.INCREMENTAL_SNAPSHOT and e["data"].get("source") in INTERACTION_SOURCES
-    ]
-    bounds = [0.0, *moments, end]
-    return [
-        InactiveSpan(before, after)
-        for before, after in zip(bounds, bounds[1:], strict=False)
-        if after - before >= threshold_ms
-    ]
+    spans = SpanFollower(origin, threshold_ms)
+    for event in events:
+        spans.add(event)
+    return spans.spans(float(events[-1]["timestamp"]) - origin)
+
+
+class SpanFollower:
+    """`inactive_spans` one event at a time, for a replay that grows: the spans closed so far are kept,
+    the last one runs from the last interaction to wherever the replay ends now."""
+
+    def __init__(self, origin: float, threshold_ms: float = INACTIVITY_THRESHOLD_MS) -> None:
+        self.origin = origin
+        self.threshold_ms = threshold_ms
+        self.last_ms = 0.0  # the last user interaction, or the recording's start
+        self.closed: list[InactiveSpan] = []
+        self.closed_ms = 0.0
+
+    def add(self, event: Event) -> None:
+        if event["type"] != EventType.INCREMENTAL_SNAPSHOT or event["data"].get("source") not in INTERACTION_SOURCES:
+            return
+        at = float(event["timestamp"]) - self.origin
+        if at - self.last_ms >= self.threshold_ms:
+            self.closed.append(InactiveSpan(self.last_ms, at))
+            self.closed_ms += at - self.last_ms
+        self.last_ms = at
+
+    def _tail(self, end_ms: float) -> InactiveSpan | None:
+        return InactiveSpan(self.last_ms, end_ms) if end_ms - self.last_ms >= self.threshold_ms else None
+
+    def spans(self, end_ms: float) -> list[InactiveSpan]:
+        tail = self._tail(end_ms)
+        return [*self.closed, tail] if tail else list(self.closed)
+
+    def inactive_ms(self, end_ms: float) -> float:
+        tail = self._tail(end_ms)
+        return self.closed_ms + (tail.duration_ms if tail else 0.0)
 
 
 def active_ms(duration_ms: float, spans: Sequence[InactiveSpan]) -> float:

@@ -151,7 +151,7 @@ def visits_and_counts(
         return [], ActivityCounts(errors=0, rage=0, dead=0, failed_requests=0)
     analytics = list(analytics)
     origin = float(events[0]["timestamp"])
-    follower = _VisitFollower(origin, _page_views(analytics, origin), _page_heights(analytics))
+    follower = VisitFollower(origin, _page_views(analytics, origin), _page_heights(analytics))
     for event in events:
         follower.add(event)
     return follower.finish()
@@ -167,7 +167,7 @@ class _OpenVisit:
     clicks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _VisitFollower:
+class VisitFollower:
     def __init__(self, origin: float, page_views: list[tuple[float, str]], heights: dict[str, float]) -> None:
         self.origin = origin
         self.timeline = TimelineBuilder(origin)  # its page tree names elements; its clicks feed detect()
@@ -247,17 +247,25 @@ class _VisitFollower:
             }
         )
 
-    def finish(self) -> tuple[list[PageVisit], ActivityCounts]:
-        self.timeline.close_bursts()
+    @property
+    def visit_count(self) -> int:
+        return len(self.visits)
+
+    def finish(self, since: int = 0, skip_clicks: int = 0) -> tuple[list[PageVisit], ActivityCounts]:
+        """The visits and counts of the events added so far; changes nothing, so more can be added after.
+        A replay that grew asks for the visits from the `since`th on, and may leave out the first
+        `skip_clicks` clicks of that visit (those no later event can change: stored already)."""
         timeline = self.timeline
         signals = detect(timeline.clicks, timeline.answers, timeline.errors)
-        counts = counts_of(timeline.entries + [signal_entry(s) for s in signals])
+        counts = counts_of(timeline.entries + timeline.open_entries() + [signal_entry(s) for s in signals])
         flags = _click_flags(signals, [c.at_ms for c in timeline.clicks])
-        index = 0
+        index = sum(len(visit.clicks) for visit in self.visits[:since])
         visits = []
-        for visit in self.visits:
+        for number, visit in enumerate(self.visits[since:]):
             clicks = []
-            for click in visit.clicks:
+            skipped = skip_clicks if number == 0 else 0
+            index += skipped
+            for click in visit.clicks[skipped:]:
                 rage, dead = flags[index] if index < len(flags) else (False, False)
                 index += 1
                 clicks.append(self._heatmap_click(click, rage, dead))
@@ -265,9 +273,10 @@ class _VisitFollower:
         return visits, counts
 
     def _heatmap_click(self, click: dict[str, Any], rage: bool, dead: bool) -> HeatmapClick:
-        at = click.pop("at")
+        at = click["at"]
+        rest = {key: value for key, value in click.items() if key != "at"}
         return HeatmapClick(at_ms=round(self.origin + at), offset_ms=round(at), element_x=None, element_y=None,
-                            rage=rage, dead=dead, **click)  # fmt: skip
+                            rage=rage, dead=dead, **rest)  # fmt: skip
 
     def _page_visit(self, visit: _OpenVisit, clicks: tuple[HeatmapClick, ...]) -> PageVisit:
         return PageVisit(
@@ -286,10 +295,13 @@ class _VisitFollower:
 def _click_flags(signals: Iterable[Any], times: list[float]) -> list[tuple[bool, bool]]:
     """Per click (in the timeline's order): whether it is part of a rage click, whether it is dead."""
     flags = [(False, False)] * len(times)
+    at_time: dict[float, list[int]] = {}
+    for i, t in enumerate(times):
+        at_time.setdefault(t, []).append(i)
     for signal in signals:
         if not signal.detected or signal.signal not in (Signal.RAGE, Signal.DEAD):
             continue
-        first = next((i for i, t in enumerate(times) if t == signal.at_ms and not any(flags[i])), None)
+        first = next((i for i in at_time.get(signal.at_ms, ()) if not any(flags[i])), None)
         if first is None:
             continue
         if signal.signal == Signal.RAGE:

@@ -42,45 +42,58 @@ def markers_for(events: Sequence[Event]) -> list[Marker]:
     """Markers for events in time order."""
     if not events:
         return []
-    origin = float(events[0]["timestamp"])
-    found: list[Marker] = []
-    last_href: str | None = None
-    last_input: tuple[Any, float] | None = None
+    follower = MarkerFollower(float(events[0]["timestamp"]))
     for event in events:
-        at = float(event["timestamp"]) - origin
+        follower.add(event)
+    return follower.found
+
+
+class MarkerFollower:
+    """`markers_for` one event at a time, for a replay that grows."""
+
+    def __init__(self, origin: float) -> None:
+        self.origin = origin
+        self.found: list[Marker] = []
+        self.counts: dict[MarkerKind, int] = {}
+        self.last_href: str | None = None
+        self.last_input: tuple[Any, float] | None = None
+
+    def _mark(self, marker: Marker) -> None:
+        self.found.append(marker)
+        self.counts[marker.kind] = self.counts.get(marker.kind, 0) + 1
+
+    def add(self, event: Event) -> None:
+        at = float(event["timestamp"]) - self.origin
         kind = event["type"]
         data = event.get("data") or {}
         if kind == EventType.META:
             href = str(data.get("href") or "")
-            if href != last_href:
-                found.append(
-                    Marker(
-                        at, MarkerKind.PAGE, _short(("Page load: " if last_href is None else "Page: ") + href)
-                    )
-                )
-                last_href = href
+            if href != self.last_href:
+                label = ("Page load: " if self.last_href is None else "Page: ") + href
+                self._mark(Marker(at, MarkerKind.PAGE, _short(label)))
+                self.last_href = href
         elif kind == EventType.CUSTOM:
-            found.append(_custom_marker(at, data))
+            self._mark(_custom_marker(at, data))
         elif kind == EventType.PLUGIN:
             error = _console_error(data.get("plugin"), data.get("payload"))
             if error is not None:
-                found.append(Marker(at, MarkerKind.ERROR, _short("Console error: " + error)))
+                self._mark(Marker(at, MarkerKind.ERROR, _short("Console error: " + error)))
         elif kind == EventType.INCREMENTAL_SNAPSHOT:
             source = data.get("source")
             if source == IncrementalSource.MOUSE_INTERACTION:
                 click = _click_label(data.get("type"))
                 if click:
-                    found.append(Marker(at, MarkerKind.CLICK, click))
+                    self._mark(Marker(at, MarkerKind.CLICK, click))
             elif source == IncrementalSource.INPUT:
                 field_id = data.get("id")
-                if last_input is None or last_input[0] != field_id or at - last_input[1] > INPUT_MERGE_MS:
-                    found.append(Marker(at, MarkerKind.INPUT, _input_label(data)))
-                last_input = (field_id, at)
+                last = self.last_input
+                if last is None or last[0] != field_id or at - last[1] > INPUT_MERGE_MS:
+                    self._mark(Marker(at, MarkerKind.INPUT, _input_label(data)))
+                self.last_input = (field_id, at)
             elif source == IncrementalSource.LOG:
                 error = _console_error(CONSOLE_PLUGIN, data)
                 if error is not None:
-                    found.append(Marker(at, MarkerKind.ERROR, _short("Console error: " + error)))
-    return found
+                    self._mark(Marker(at, MarkerKind.ERROR, _short("Console error: " + error)))
 
 
 def _short(text: str) -> str:

@@ -505,6 +505,19 @@ def prepare_events(events: list[Event], name: str = "") -> Recording:
     return Recording(events=ordered, name=name, warnings=warnings)
 
 
+def prepare_appended(events: list[Event], after_ts: float) -> list[Event] | None:
+    """Events that extend a prepared replay whose last event is at `after_ts`, prepared as
+    `prepare_events` of the whole would leave them (ordered, without duplicates or orphan Metas); None
+    when one is not later than `after_ts`: the whole must be prepared again."""
+    if not events:
+        return []
+    ordered = sorted(events, key=_timestamp)
+    if not ordered[0]["timestamp"] > after_ts:
+        return None
+    _check_milliseconds(ordered[-1]["timestamp"])
+    return _drop_orphan_metas(_drop_duplicates(ordered), [])
+
+
 def _timestamp(event: Event) -> float:
     stamp: float = event["timestamp"]
     return stamp

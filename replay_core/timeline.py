@@ -121,6 +121,11 @@ def signal_markers(entries: Iterable[ActivityEntry]) -> list[Marker]:
     return [Marker(e.at_ms, MarkerKind.FRUSTRATION, e.summary) for e in entries if e.kind == EntryKind.FRUSTRATION]
 
 
+# A request is placed at its start by the page's clock when that is at most this far from when it was
+# recorded (it may then sit before events recorded earlier).
+REQUEST_CLOCK_TRUST_MS = 60_000.0
+
+
 class TimelineBuilder:
     def __init__(self, origin: float) -> None:
         self.origin = origin
@@ -193,7 +198,7 @@ class TimelineBuilder:
     def _request(self, recorded_at: float, request: NetworkRequest) -> None:
         started = request.started_ms - self.origin if request.started_ms is not None else None
         # The page's clock places the request; a clock far off the recording's is not trusted.
-        at = started if started is not None and abs(started - recorded_at) <= 60_000 else recorded_at
+        at = started if started is not None and abs(started - recorded_at) <= REQUEST_CLOCK_TRUST_MS else recorded_at
         at = max(0.0, at)
         status = "…" if request.status is None else str(request.status)
         took = "" if request.duration_ms is None else f" ({request.duration_ms:,.0f} ms)"
@@ -257,26 +262,30 @@ class TimelineBuilder:
         self.bursts[key] = [at, at, 1, data, _masked_input(data)]
 
     def close_bursts(self) -> None:
-        for key, burst in sorted(self.bursts.items(), key=lambda item: item[1][0]):
-            self._close(key, burst)
+        self.entries.extend(self.open_entries())
         self.bursts = {}
 
+    def open_entries(self) -> list[ActivityEntry]:
+        """The entries of the bursts still open, as closing them now would make them (nothing changes:
+        a replay that grows goes on from here)."""
+        return [self._entry(key, burst) for key, burst in sorted(self.bursts.items(), key=lambda item: item[1][0])]
+
     def _close(self, key: tuple[str, Any], burst: list[Any]) -> None:
+        self.entries.append(self._entry(key, burst))
+
+    def _entry(self, key: tuple[str, Any], burst: list[Any]) -> ActivityEntry:
         kind, target = key
         first, _last, count, data, masked = burst
         if kind == "input":
-            self.entries.append(self._input_entry(first, target, count, data, masked))
-        elif kind == "scroll":
+            return self._input_entry(first, target, count, data, masked)
+        if kind == "scroll":
             name = self.tree.element_name(target) if self._is_element(target) else "the page"
             y, x = _coordinate(data.get("y")) or 0.0, _coordinate(data.get("x")) or 0.0
             to = f"{y:,.0f} px" if not x else f"{x:,.0f}, {y:,.0f} px"
             summary = one_line(f"Scrolled {name} to {to}")
-            self.entries.append(ActivityEntry(round(first), EntryKind.SCROLL, summary, f"{summary}\nSteps: {count}"))
-        else:
-            size = f"{data.get('width')}×{data.get('height')}"
-            self.entries.append(
-                ActivityEntry(round(first), EntryKind.VIEWPORT, one_line(f"Window resized to {size}"), f"Size: {size}")
-            )
+            return ActivityEntry(round(first), EntryKind.SCROLL, summary, f"{summary}\nSteps: {count}")
+        size = f"{data.get('width')}×{data.get('height')}"
+        return ActivityEntry(round(first), EntryKind.VIEWPORT, one_line(f"Window resized to {size}"), f"Size: {size}")
 
     def _is_element(self, node_id: Any) -> bool:
         node = self.tree.nodes.get(node_id) if isinstance(node_id, int) else None

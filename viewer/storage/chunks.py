@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import orjson
 import zstandard
 
-from replay_core import Recording, ReplaySummary, summarize
+from replay_core import Recording, ReplaySummary
+from replay_core.analysis import ReplayAnalysis
 from replay_core.events import Event
-from replay_core.heatmap import PageVisit, visits_and_counts
+from replay_core.heatmap import PageVisit
 from replay_core.timeline import ActivityCounts
 
 # ~256 KiB of JSON per chunk: large enough to compress well (zstd finds repeats across events),
@@ -55,19 +56,29 @@ class EncodedReplay:
 
 
 def encode_replay(recording: Recording) -> EncodedReplay:
-    # One pass over the events for both: they follow the same page tree (counts as activity_timeline's).
-    visits, activity = visits_and_counts(recording.events)
-    return EncodedReplay(
-        summary=summarize(recording),
+    return analysed_replay(recording)[0]
+
+
+def analysed_replay(recording: Recording) -> tuple[EncodedReplay, ReplayAnalysis]:
+    """The replay encoded, and the analysis that made its figures (to go on with when it grows)."""
+    # One pass over the events for all figures: they follow the same page tree (counts as activity_timeline's).
+    analysis = ReplayAnalysis(recording.start_ts)
+    analysis.add(recording.events)
+    result = analysis.result()
+    encoded = EncodedReplay(
+        summary=result.summary,
         end_ts=recording.end_ts,
         chunks=encode_chunks(recording.events),
-        activity=activity,
-        heatmap=tuple(visits),
+        activity=result.activity,
+        heatmap=result.visits,
     )
+    return encoded, analysis
 
 
-def encode_chunks(events: Sequence[Event]) -> list[EncodedChunk]:
-    """Split time-ordered events into compressed chunks of about CHUNK_TARGET_BYTES of JSON."""
+def encode_chunks(events: Sequence[Event], first_index: int = 0) -> list[EncodedChunk]:
+    """Split time-ordered events into compressed chunks of about CHUNK_TARGET_BYTES of JSON, numbered from
+    `first_index`. Each chunk closes once it reaches the target, so the events of an open last chunk
+    (smaller) encoded again with more events after them give the chunks all the events would give."""
     compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     chunks: list[EncodedChunk] = []
     start = 0
@@ -81,7 +92,7 @@ def encode_chunks(events: Sequence[Event]) -> list[EncodedChunk]:
             raw = b"[" + b",".join(pending) + b"]"
             chunks.append(
                 EncodedChunk(
-                    index=len(chunks),
+                    index=first_index + len(chunks),
                     first_ts=float(events[start]["timestamp"]),
                     last_ts=float(event["timestamp"]),
                     event_count=len(pending),
@@ -121,3 +132,9 @@ def decode_chunk(data: bytes) -> list[Event]:
     if not isinstance(events, list):
         raise DamagedReplay("a chunk of events is not a list")
     return events
+
+
+def is_open(raw_bytes: int, event_count: int) -> bool:
+    """Whether a stored last chunk would take more events (encode_chunks had not closed it: its JSON is
+    the events' bytes and a comma each, plus one byte of brackets)."""
+    return raw_bytes - 1 < CHUNK_TARGET_BYTES and event_count < CHUNK_MAX_EVENTS

@@ -18,7 +18,7 @@ layout), so it is not stored: the Heatmaps view rebuilds one recent snapshot of 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,23 +168,78 @@ class HeatmapView:
 # Writing
 
 
-def store(conn: Connection, replay_id: str, visits: Sequence[PageVisit]) -> None:
-    """Replace the replay's heatmap rows with `visits`, on the caller's transaction."""
-    conn.execute(delete(heatmap_visits).where(heatmap_visits.c.replay_id == replay_id))
+def store(
+    conn: Connection,
+    replay_id: str,
+    visits: Sequence[PageVisit],
+    keep: int = 0,
+    kept_clicks: int = 0,
+    kept_selectors: Collection[str] = (),
+) -> None:
+    """Replace the replay's heatmap rows with `visits`, on the caller's transaction.
+
+    A replay that grew (viewer.storage.growing) keeps what its new events cannot change: its first `keep`
+    visits as stored, and with `kept_clicks` the first clicks of the next one, which is then `visits[0]`
+    without them (`kept_selectors`: the elements those were on)."""
+    if not keep and not kept_clicks:
+        conn.execute(delete(heatmap_visits).where(heatmap_visits.c.replay_id == replay_id))
+        _insert_visits(conn, replay_id, visits)
+        _mark(conn, replay_id)
+        return
+    ids = conn.execute(
+        select(heatmap_visits.c.id).where(heatmap_visits.c.replay_id == replay_id).order_by(heatmap_visits.c.id)
+    ).scalars().all()  # fmt: skip
+    if kept_clicks and keep < len(ids) and visits:
+        conn.execute(delete(heatmap_visits).where(heatmap_visits.c.id.in_(ids[keep + 1 :])))
+        _continue_visit(conn, replay_id, ids[keep], visits[0], kept_clicks, set(kept_selectors))
+        _insert_visits(conn, replay_id, visits[1:])
+    else:
+        conn.execute(delete(heatmap_visits).where(heatmap_visits.c.id.in_(ids[keep:])))
+        _insert_visits(conn, replay_id, visits)
+    _mark(conn, replay_id)
+
+
+def _insert_visits(conn: Connection, replay_id: str, visits: Sequence[PageVisit]) -> None:
     clicks: list[dict[str, Any]] = []
     for visit in visits:
         page_id = _page_id(conn, visit.page)
         row = _visit_row(replay_id, page_id, visit)
         visit_id = int(conn.execute(insert(heatmap_visits).values(row)).inserted_primary_key[0])  # type: ignore[index]
-        shared = {"visit_id": visit_id, "page_id": page_id, "replay_id": replay_id,
-                  "visit_started_ms": visit.started_ms, "visit_viewport": str(visit.viewport)}  # fmt: skip
-        seen: set[str] = set()
-        for click in visit.clicks:
-            clicks.append(shared | _click_row(click) | {"first_in_visit": click.selector not in seen})
-            seen.add(click.selector)
+        clicks += _click_rows(replay_id, visit_id, page_id, visit, set())
     if clicks:
         conn.execute(insert(heatmap_clicks), clicks)
-    _mark(conn, replay_id)
+
+
+def _continue_visit(
+    conn: Connection, replay_id: str, visit_id: int, visit: PageVisit, kept: int, seen: set[str]
+) -> None:
+    """A stored visit goes on: its first `kept` clicks stay, the rest are `visit.clicks`."""
+    page_id = _page_id(conn, visit.page)
+    row = _visit_row(replay_id, page_id, visit) | {"click_count": kept + len(visit.clicks)}
+    conn.execute(heatmap_visits.update().where(heatmap_visits.c.id == visit_id).values(row))
+    last_kept = conn.execute(
+        select(heatmap_clicks.c.id).where(heatmap_clicks.c.visit_id == visit_id)
+        .order_by(heatmap_clicks.c.id).offset(kept - 1).limit(1)
+    ).scalar()  # fmt: skip
+    stale = [heatmap_clicks.c.visit_id == visit_id]
+    if last_kept is not None:
+        stale.append(heatmap_clicks.c.id > last_kept)
+    conn.execute(delete(heatmap_clicks).where(*stale))
+    clicks = _click_rows(replay_id, visit_id, page_id, visit, seen)
+    if clicks:
+        conn.execute(insert(heatmap_clicks), clicks)
+
+
+def _click_rows(
+    replay_id: str, visit_id: int, page_id: int, visit: PageVisit, seen: set[str]
+) -> list[dict[str, Any]]:
+    shared = {"visit_id": visit_id, "page_id": page_id, "replay_id": replay_id,
+              "visit_started_ms": visit.started_ms, "visit_viewport": str(visit.viewport)}  # fmt: skip
+    rows = []
+    for click in visit.clicks:
+        rows.append(shared | _click_row(click) | {"first_in_visit": click.selector not in seen})
+        seen.add(click.selector)
+    return rows
 
 
 def _page_id(conn: Connection, page: str) -> int:

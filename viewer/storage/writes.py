@@ -17,7 +17,8 @@ from replay_core.events import Event
 from replay_core.frustration import SDK_SIGNAL_EVENTS
 from replay_core.reader import prepare_events
 from viewer.storage import activity_counts, budget, faults, heatmaps, removal
-from viewer.storage.chunks import EncodedReplay, decode_chunk, encode_replay
+from viewer.storage.chunks import EncodedReplay, analysed_replay, decode_chunk
+from viewer.storage.growing import GrowingReplays, append_events, stored_state
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, RetryBackoff, UpdateResult
 from viewer.storage.schema import (
     analytics_events,
@@ -32,8 +33,12 @@ from viewer.storage.schema import (
 log = logging.getLogger(__name__)
 
 
-def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateResult:
-    """Store everything in `update` on `conn`; the caller owns the transaction."""
+def apply_update(
+    conn: Connection, update: CacheUpdate, now_ms: int, growing: GrowingReplays | None = None
+) -> UpdateResult:
+    """Store everything in `update` on `conn`; the caller owns the transaction. `growing`: the analyses of
+    replays appended to lately, to append the next batch in time proportional to it (viewer.storage.growing)."""
+    growing = growing if growing is not None else GrowingReplays(limit=0)
     result = UpdateResult()
     source_id = ensure_source(conn, update.source, update.source_kind, now_ms)
     if update.deleted_replays or update.deleted_users or update.deleted_events:
@@ -51,7 +56,7 @@ def apply_update(conn: Connection, update: CacheUpdate, now_ms: int) -> UpdateRe
         _record_keys(conn, new.replay_id, [new.key], now_ms)
         result.added.append(new.replay_id)
     for replay_id, group in _by_replay(update.batches).items():
-        _store_batches(conn, source_id, replay_id, group, now_ms, result)
+        _store_batches(conn, source_id, replay_id, group, now_ms, result, growing)
     result.events_added += _insert_events(conn, update)
     _refresh_signalled(conn, update)
     heatmaps.refresh_for_events(conn, update.events)
@@ -126,6 +131,7 @@ def _store_batches(
     group: list[ReplayBatch],
     now_ms: int,
     result: UpdateResult,
+    growing: GrowingReplays,
 ) -> None:
     known = set(
         conn.execute(
@@ -137,18 +143,34 @@ def _store_batches(
         result.unchanged.append(replay_id)
         return
     existed = bool(known) or replay_exists(conn, replay_id)
+    user_id = next((b.user_id for b in fresh.values() if b.user_id), None)
+    added = [event for batch in fresh.values() for event in batch.events]
+    if existed:
+        try:
+            values: dict[str, Any] = {"source_id": source_id, "updated_ms": now_ms}
+            if user_id:
+                values["user_id"] = user_id
+            appended = append_events(conn, growing, replay_id, added, values)
+        except RecordingError as exc:
+            result.skipped.append((replay_id, str(exc)))
+            return
+        if appended:
+            _record_keys(conn, replay_id, list(fresh), now_ms)
+            result.extended.append(replay_id)
+            return
     events: list[Event] = list(stored_events(conn, replay_id)) if existed else []
-    for batch in fresh.values():
-        events.extend(batch.events)
+    events.extend(added)
     try:
-        encoded = encode_replay(prepare_events(events, name=replay_id))
+        encoded, analysis = analysed_replay(prepare_events(events, name=replay_id))
     except RecordingError as exc:
         result.skipped.append((replay_id, str(exc)))
         return
-    user_id = next((b.user_id for b in fresh.values() if b.user_id), None)
     write_replay(conn, replay_id, source_id, user_id, encoded, now_ms, replace=existed)
     _record_keys(conn, replay_id, list(fresh), now_ms)
     (result.extended if existed else result.added).append(replay_id)
+    stored = stored_state(conn, replay_id)
+    if stored is not None:
+        growing.keep(replay_id, stored, analysis)
 
 
 def stored_events(conn: Connection, replay_id: str) -> Iterable[Event]:
