@@ -63,10 +63,11 @@ fuzz: setup
 	REPLAY_FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest -q --timeout 0 tests/replay_api/test_openapi_fuzz.py
 
 # The keyframe conformance test (tests/player/test_keyframes.py) with 100 seeded moments per recording
-# instead of the 6 of `make test`, and a 20-minute recording without checkouts made for it.
+# instead of the 6 of `make test` (every one's pixels compared, not 2), and a 20-minute recording without
+# checkouts made for it.
 .PHONY: conformance
 conformance: setup
-	KEYFRAME_MOMENTS=100 KEYFRAME_LONG_MINUTES=20 QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q --timeout 0 tests/player/test_keyframes.py
+	KEYFRAME_MOMENTS=100 KEYFRAME_PNG_MOMENTS=100 KEYFRAME_LONG_MINUTES=20 QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(VENV)/bin/pytest -q --timeout 0 tests/player/test_keyframes.py
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(ROOT_ENV) $(PY) -m bench

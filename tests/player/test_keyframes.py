@@ -12,8 +12,14 @@ moment: which element has focus (rrweb focuses an element of the page load's DOM
 it may be hidden or later moved), and the page's scroll offset while the recording has no Scroll event
 for the page since it loaded (rrweb's seek then leaves the page where writing its DOM scrolled it).
 
+The rendered frames are compared too, pixel for pixel, where the two documents are the same line for
+line and no element has focus: with one of the two differences above the pixels may differ as the
+documents do, and a focused element is drawn focused (outline, caret) only in the player window that
+has the keyboard, which is one of the two.
+
 `KEYFRAME_MOMENTS` sets the moments per recording (`make conformance` runs 100, and a 20-minute
-recording without checkouts).
+recording without checkouts); `KEYFRAME_PNG_MOMENTS` how many of them have their pixels compared
+(`make test` 2 per recording, `make conformance` all).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from replay_core import Recording, read_recording
@@ -44,6 +51,8 @@ MOMENTS = int(os.environ.get("KEYFRAME_MOMENTS", "6"))
 # fortieth of a long recording's events, so that one has some forty).
 EVERY_MS, EVERY_EVENTS = 4000.0, 40
 LONG_MINUTES = float(os.environ.get("KEYFRAME_LONG_MINUTES", "0"))
+PNG_MOMENTS = int(os.environ.get("KEYFRAME_PNG_MOMENTS", "2"))
+PIXELS_COMPARED: defaultdict[str, int] = defaultdict(int)  # moments whose frames were compared, by recording
 
 
 def capture_replays(folder: Path) -> list[Recording]:
@@ -133,7 +142,7 @@ def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, s
     ours.view.set_seek_mode("keyframes")
     ours.wait_for_keyframes(timeout_s=300)
     from_keyframes = 0
-    for at in moments(recording, seed, MOMENTS):
+    for number, at in enumerate(moments(recording, seed, MOMENTS)):
         ours.seek(at)
         mine = ours.digest()
         keyframe = mine.seek.startswith("keyframe ")
@@ -145,7 +154,35 @@ def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, s
         difference = first_difference(mine, theirs, page_scrolled_by_events(recording, at))
         assert difference is None, f"{where}: the frame differs from rrweb's, {difference}"
         assert ours.text().visible == reference.text().visible, f"{where}: the visible text differs"
+        if number < PNG_MOMENTS and mine.lines == theirs.lines and not any(" focus " in line for line in mine.lines):
+            pixels = pixel_difference(ours.image(), reference.image())
+            assert pixels is None, f"{where}: the rendered frame differs from rrweb's: {pixels}"
+            PIXELS_COMPARED[recording.name] += 1
     return from_keyframes
+
+
+def pixel_difference(mine: QImage, theirs: QImage) -> str | None:
+    """None when the two frames are the same pixels; else how many pixels differ and where."""
+    if mine.size() != theirs.size():
+        return f"sizes {mine.width()}×{mine.height()} and {theirs.width()}×{theirs.height()}"
+    a = mine.convertToFormat(QImage.Format.Format_RGB32)
+    b = theirs.convertToFormat(QImage.Format.Format_RGB32)
+    if a == b:
+        return None
+    width = a.width()
+    raw_a, raw_b = bytes(a.constBits()), bytes(b.constBits())
+    line = a.bytesPerLine()
+    spots = [
+        (x, y)
+        for y in range(a.height())
+        if raw_a[y * line : y * line + width * 4] != raw_b[y * line : y * line + width * 4]
+        for x in range(width)
+        if raw_a[y * line + x * 4 : y * line + x * 4 + 3] != raw_b[y * line + x * 4 : y * line + x * 4 + 3]
+    ]
+    if not spots:
+        return None  # only the unused alpha byte differs
+    xs, ys = [x for x, _ in spots], [y for _, y in spots]
+    return f"{len(spots)} pixels, within ({min(xs)}, {min(ys)})–({max(xs)}, {max(ys)})"
 
 
 @pytest.mark.parametrize(("name", "path"), recordings(), ids=[name for name, _ in recordings()])
@@ -153,6 +190,8 @@ def test_a_keyframe_seek_shows_rrwebs_frame(
     players: tuple[MomentRenderer, MomentRenderer], name: str, path: Path
 ) -> None:
     used = sum(walk(players, recording, name) for recording in load(path))
+    if PNG_MOMENTS:
+        assert sum(n for shown, n in PIXELS_COMPARED.items() if shown.startswith(name)), "some frames' pixels compared"
     if "long-mutations" in name:
         assert used > 0, "a recording of 25,000 mutations is sought from keyframes"
 

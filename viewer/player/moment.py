@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from replay_core import Recording
@@ -153,6 +154,15 @@ class MomentRenderer:
     def save_png(self, path: Path, settle_s: float = 3.0) -> None:
         """Write what the view shows, once it has settled: the widget may still hold the frame painted
         before the last seek for a moment (more so while keyframes are being made)."""
+        shot = self._settled_grab(settle_s)
+        if shot.isNull() or not shot.save(str(path), "PNG"):
+            raise CommandError(f"could not write the PNG to {path}")
+
+    def image(self, settle_s: float = 3.0) -> QImage:
+        """What the view shows, once it has settled (as `save_png` writes it)."""
+        return self._settled_grab(settle_s).toImage()
+
+    def _settled_grab(self, settle_s: float) -> QPixmap:
         shot = self.view.grab()
         same, deadline = 0, time.monotonic() + settle_s
         while same < 3 and time.monotonic() < deadline:
@@ -161,8 +171,7 @@ class MomentRenderer:
             latest = self.view.grab()
             same = same + 1 if latest.toImage() == shot.toImage() else 0
             shot = latest
-        if shot.isNull() or not shot.save(str(path), "PNG"):
-            raise CommandError(f"could not write the PNG to {path}")
+        return shot
 
     def close(self) -> None:
         self.view.close()
