@@ -17,7 +17,7 @@ try:
 except ImportError:  # Windows: no other process can share the file's turn there, only threads
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -47,24 +47,22 @@ class Writer:
         """Number and store the changes: the last statements before commit, as the counter lock is held."""
         if not self._pending:
             return
-        locked = select(feed_counter.c.value).where(feed_counter.c.id == 1).with_for_update()
-        last = int(self.conn.execute(locked).scalar_one())
+        # One statement takes the counter's row lock (held to commit) and numbers the pending changes.
+        counted = len(self._pending)
+        bumped = update(feed_counter).where(feed_counter.c.id == 1).values(value=feed_counter.c.value + counted)
+        last = int(self.conn.execute(bumped.returning(feed_counter.c.value)).scalar_one()) - counted
+        dialect_insert = postgresql_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         for project_id, kind, key, payload in self._pending:
             last += 1
-            entity = (changes.c.project_id == project_id) & (changes.c.kind == kind) & (changes.c.key == key)
-            self.conn.execute(delete(changes).where(entity))
-            self.conn.execute(
-                insert(changes).values(
-                    seq=last,
-                    project_id=project_id,
-                    kind=kind,
-                    key=key,
-                    op="delete" if payload is None else "upsert",
-                    payload=None if payload is None else json.dumps(payload, separators=(",", ":")),
-                    created_at=self.now_ms,
-                )
-            )
-        self.conn.execute(update(feed_counter).where(feed_counter.c.id == 1).values(value=last))
+            entry = {
+                "seq": last,
+                "op": "delete" if payload is None else "upsert",
+                "payload": None if payload is None else json.dumps(payload, separators=(",", ":")),
+                "created_at": self.now_ms,
+            }
+            # The entity's one entry, replaced: it moves to the end of the feed.
+            statement = dialect_insert(changes).values(project_id=project_id, kind=kind, key=key, **entry)
+            self.conn.execute(statement.on_conflict_do_update(index_elements=["project_id", "kind", "key"], set_=entry))
         self._pending.clear()
 
 

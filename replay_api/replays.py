@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from replay_api.batches import Batch
 from replay_api.db import Writer, insert_if_absent
@@ -32,26 +33,22 @@ def store_batch(writer: Writer, project_id: int, params: RecordParams, batch: Ba
             if row is None:
                 return False
         replay_pk = created
-    if row is not None:
-        replay_pk = int(row.id)
-        known = select(replay_batches.c.id).where(
-            (replay_batches.c.replay_pk == row.id) & (replay_batches.c.seq == params.seq)
-        )
-        if conn.execute(known).first() is not None:
-            return False
-        _extend_replay(writer, row, params, batch)
-    conn.execute(
-        insert(replay_batches).values(
-            replay_pk=replay_pk,
-            seq=params.seq,
-            event_count=batch.event_count,
-            min_ms=batch.min_ms,
-            max_ms=batch.max_ms,
-            events_gz=batch.events_gz,
-            received_at=writer.now_ms,
-        )
-    )
-    fresh = conn.execute(select(replays).where(replays.c.id == replay_pk)).one()
+    stored = {
+        "replay_pk": int(row.id) if row is not None else replay_pk,
+        "seq": params.seq,
+        "event_count": batch.event_count,
+        "min_ms": batch.min_ms,
+        "max_ms": batch.max_ms,
+        "events_gz": batch.events_gz,
+        "received_at": writer.now_ms,
+    }
+    # A batch stored already (a retry) is not stored again; the replay's row lock orders this check.
+    if insert_if_absent(conn, replay_batches, stored, ["replay_pk", "seq"]) is None:
+        return False
+    if row is None:
+        fresh: Any = conn.execute(select(replays).where(replays.c.id == replay_pk)).one()
+    else:
+        fresh = SimpleNamespace(**{**row._asdict(), **_extend_replay(writer, row, params, batch)})
     writer.record_change(project_id, REPLAY, params.replay_id, replay_metadata(fresh))
     return True
 
@@ -93,7 +90,8 @@ def _create_replay(writer: Writer, project_id: int, params: RecordParams, batch:
     return insert_if_absent(writer.conn, replays, values, ["project_id", "replay_id"])
 
 
-def _extend_replay(writer: Writer, row: Row[Any], params: RecordParams, batch: Batch) -> None:
+def _extend_replay(writer: Writer, row: Row[Any], params: RecordParams, batch: Batch) -> dict[str, Any]:
+    """Update the replay's row for one more batch; returns the columns set."""
     runs = merge_runs([*json.loads(row.interaction_runs), *batch.runs])
     values: dict[str, Any] = {
         "start_ms": min(row.start_ms, batch.min_ms),
@@ -116,6 +114,7 @@ def _extend_replay(writer: Writer, row: Row[Any], params: RecordParams, batch: B
             if getattr(params, column):
                 values[column] = getattr(params, column)
     writer.conn.execute(update(replays).where(replays.c.id == row.id).values(**values))
+    return values
 
 
 def replay_metadata(row: Row[Any]) -> dict[str, Any]:
