@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import zstandard
@@ -138,3 +139,16 @@ def is_open(raw_bytes: int, event_count: int) -> bool:
     """Whether a stored last chunk would take more events (encode_chunks had not closed it: its JSON is
     the events' bytes and a comma each, plus one byte of brackets)."""
     return raw_bytes - 1 < CHUNK_TARGET_BYTES and event_count < CHUNK_MAX_EVENTS
+
+
+def chunk_row(replay_id: str, chunk: EncodedChunk) -> dict[str, Any]:
+    """The `event_chunks` row of one chunk."""
+    return {
+        "replay_id": replay_id,
+        "idx": chunk.index,
+        "first_ts": round(chunk.first_ts),
+        "last_ts": round(chunk.last_ts),
+        "event_count": chunk.event_count,
+        "raw_bytes": chunk.raw_bytes,
+        "data": chunk.data,
+    }

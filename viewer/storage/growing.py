@@ -29,7 +29,7 @@ from replay_core.analysis import ReplayAnalysis
 from replay_core.events import Event
 from replay_core.reader import prepare_appended
 from viewer.storage import activity_counts, heatmaps
-from viewer.storage.chunks import EncodedChunk, decode_chunk, encode_chunks, is_open
+from viewer.storage.chunks import chunk_row, decode_chunk, encode_chunks, is_open
 from viewer.storage.schema import event_chunks, replays
 
 # Analyses kept for the replays that grew lately. One holds its page's node tree and the activity found
@@ -153,7 +153,7 @@ def _append_chunks(
     else:
         chunks = encode_chunks(fresh, first_index=stored.chunk_count)
         size, packed = stored.size_bytes, stored.stored_bytes
-    conn.execute(insert(event_chunks), [_chunk_row(replay_id, chunk) for chunk in chunks])
+    conn.execute(insert(event_chunks), [chunk_row(replay_id, chunk) for chunk in chunks])
     # What the new events cannot change (visits, and clicks of the visit after them) stays as stored.
     settled, kept_clicks = analysis.settled(float(fresh[0]["timestamp"]))
     kept_selectors = analysis.selectors(settled, kept_clicks) if kept_clicks else set()
@@ -176,15 +176,3 @@ def _append_chunks(
     }
     conn.execute(replays.update().where(replays.c.id == replay_id).values(**values, **figures))
     heatmaps.store(conn, replay_id, result.visits, settled, kept_clicks, kept_selectors)
-
-
-def _chunk_row(replay_id: str, chunk: EncodedChunk) -> dict[str, Any]:
-    return {
-        "replay_id": replay_id,
-        "idx": chunk.index,
-        "first_ts": round(chunk.first_ts),
-        "last_ts": round(chunk.last_ts),
-        "event_count": chunk.event_count,
-        "raw_bytes": chunk.raw_bytes,
-        "data": chunk.data,
-    }

@@ -17,7 +17,7 @@ from replay_core.events import Event
 from replay_core.frustration import SDK_SIGNAL_EVENTS
 from replay_core.reader import prepare_events
 from viewer.storage import activity_counts, budget, faults, heatmaps, removal
-from viewer.storage.chunks import EncodedReplay, analysed_replay, decode_chunk
+from viewer.storage.chunks import EncodedReplay, analysed_replay, chunk_row, decode_chunk
 from viewer.storage.growing import GrowingReplays, append_events, stored_state
 from viewer.storage.models import CacheUpdate, ProfileChange, ReplayBatch, RetryBackoff, UpdateResult
 from viewer.storage.schema import (
@@ -230,18 +230,7 @@ def _replay_values(encoded: EncodedReplay, source_id: int, now_ms: int) -> dict[
 
 
 def _chunk_rows(replay_id: str, encoded: EncodedReplay) -> list[dict[str, Any]]:
-    return [
-        {
-            "replay_id": replay_id,
-            "idx": chunk.index,
-            "first_ts": round(chunk.first_ts),
-            "last_ts": round(chunk.last_ts),
-            "event_count": chunk.event_count,
-            "raw_bytes": chunk.raw_bytes,
-            "data": chunk.data,
-        }
-        for chunk in encoded.chunks
-    ]
+    return [chunk_row(replay_id, chunk) for chunk in encoded.chunks]
 
 
 def _record_keys(conn: Connection, replay_id: str, keys: list[str], now_ms: int) -> None:
