@@ -148,10 +148,11 @@
   }
 
   function hiddenRoot() {
-    // Laid out (scroll positions need layout) but never seen, and out of the way of the real one.
+    // Never laid out: keyframes take scroll offsets from the recorded events, and values and rules from
+    // the DOM and the CSSOM, which need no layout.
     const root = document.createElement('div');
     root.setAttribute('aria-hidden', 'true');
-    root.style.cssText = 'position:fixed;left:-100000px;top:0;visibility:hidden;pointer-events:none;';
+    root.style.cssText = 'display:none;';
     document.body.appendChild(root);
     return root;
   }
@@ -372,7 +373,10 @@
   }
 
   function describeElement(element) {
-    const parts = Array.from(element.attributes, (a) => `${a.name}=${JSON.stringify(a.value)}`).sort();
+    // A style attribute as the browser holds its declarations: the same style reads `#0f0` after rrweb set
+    // the attribute's text and `rgb(0, 255, 0)` after it set properties (the keyframe builder's path).
+    const value = (a) => (a.name === 'style' && element.style ? element.style.cssText : a.value);
+    const parts = Array.from(element.attributes, (a) => `${a.name}=${JSON.stringify(value(a))}`).sort();
     if ('value' in element && /^(INPUT|TEXTAREA|SELECT)$/.test(element.nodeName)) {
       parts.push(`.value=${JSON.stringify(element.value)}`, `.checked=${element.checked}`);
     }
