@@ -356,6 +356,11 @@
       if (view) lines.push(`${path} scrolled ${view.scrollX},${view.scrollY}`);
       const active = parent.activeElement;
       if (active && active !== parent.body) lines.push(`${path} focus ${active.nodeName}#${active.id}`);
+      const selection = view ? view.getSelection() : null;
+      if (selection && selection.rangeCount && !selection.isCollapsed) {
+        const text = JSON.stringify(selection.toString().slice(0, 200));
+        lines.push(`${path} selection ${text} ${selection.anchorOffset}-${selection.focusOffset}`);
+      }
     }
     parent.childNodes.forEach((child, index) => {
       const here = `${path}/${child.nodeName.toLowerCase()}[${index}]`;
