@@ -66,8 +66,8 @@ def _drag(panel: CollectionsPanel, source: QTreeWidgetItem, target: QTreeWidgetI
     move, left = Qt.DropAction.MoveAction, Qt.MouseButton.LeftButton
     none = Qt.KeyboardModifier.NoModifier
     tree.setCurrentItem(source)
-    QApplication.sendEvent(viewport, QDragEnterEvent(end.toPoint(), move, data, left, none))
-    over = QDragMoveEvent(end.toPoint(), move, data, left, none)
+    QApplication.sendEvent(viewport, QDragEnterEvent(end, move, data, left, none))
+    over = QDragMoveEvent(end, move, data, left, none)
     QApplication.sendEvent(viewport, over)
     if not over.isAccepted():  # refused: the loop ends the drag with a leave when the mouse is released
         QApplication.sendEvent(viewport, QDragLeaveEvent())
