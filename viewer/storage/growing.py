@@ -103,7 +103,7 @@ def append_events(
         return False
     fresh = prepare_appended(events, analysis.end_ts)
     if fresh is None:
-        return False  # late events: the analysis is of the stored events still, keep it
+        return False  # late events: the whole path encodes the replay again and keeps a new analysis
     if fresh:
         _append_chunks(conn, replay_id, stored, fresh, analysis, values)
     after = stored_state(conn, replay_id)
