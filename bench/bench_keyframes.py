@@ -96,8 +96,9 @@ def measure_ours(path: Path, plan: dict[str, list[float]]) -> dict[str, Any]:
         renderer.keep_made_keyframes = False  # a file's keyframes live in the page only, as in the app
         try:
             recording = read_recording(path)
-            renderer.show(recording, timeout_s=300)
-            del recording  # as the app: once the page has the events, Python lets them go
+            renderer.show(recording, timeout_s=300, wait_for_all=False)
+            del recording  # as the app: it keeps no parsed events once the page is given them
+            renderer.wait_for_all_events(timeout_s=300)
             loaded = time.perf_counter()
             progress = renderer.wait_for_keyframes(timeout_s=900)
             ready_ms = (time.perf_counter() - loaded) * 1000

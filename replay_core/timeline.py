@@ -9,7 +9,7 @@ and window resizes (a burst is one entry), console messages and network requests
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -98,17 +98,21 @@ def counts_of(entries: Iterable[ActivityEntry]) -> ActivityCounts:
 
 
 def activity_timeline(
-    events: Sequence[Event], analytics: Iterable[Mapping[str, Any]] = ()
+    events: Iterable[Event], analytics: Iterable[Mapping[str, Any]] = ()
 ) -> list[ActivityEntry]:
-    """The timeline of a replay's events (in time order, as a Recording holds them).
+    """The timeline of a replay's events (in time order, as a Recording holds them), read once in order
+    (an iterator that lets each event go once read will do).
 
     `analytics`: the replay's analytics events as `{"name", "time_ms" (epoch ms), "properties"}`."""
-    if not events:
+    builder: TimelineBuilder | None = None
+    last: Event | None = None
+    for last in events:
+        if builder is None:
+            builder = TimelineBuilder(float(last["timestamp"]))
+        builder.add(last)
+    if builder is None or last is None:
         return []
-    builder = TimelineBuilder(float(events[0]["timestamp"]))
-    for event in events:
-        builder.add(event)
-    end_ms = float(events[-1]["timestamp"]) - builder.origin
+    end_ms = float(last["timestamp"]) - builder.origin
     sdk = builder.add_analytics(analytics, end_ms)
     builder.close_bursts()
     signals = detect(builder.clicks, builder.answers, builder.errors, sdk)

@@ -36,6 +36,11 @@ const ReplayKeyframes = (function () {
   // (recorded pages run no script), and the builder collects once when it is done. (Collecting during the
   // build too cut the peak by a fifth but made the build half as slow again.)
   const collect = () => { if (typeof gc === 'function') gc(); };
+  // Most of that garbage is the nodes the recording adds and removes again (a busy 2-hour dashboard adds
+  // 400,000), so the build also collects after every this many added nodes: the page then peaked at
+  // about 300 MB instead of 650 MB, and the build took no measurably longer at this spacing (collecting
+  // after every keyframe made it 40 % slower).
+  const COLLECT_AFTER_ADDED_NODES = 50000;
 
   function recordedScrolls(root) {
     const scrolls = new Map();
@@ -287,6 +292,7 @@ const ReplayKeyframes = (function () {
       this.handle = null;
       this.stopped = false;
       this.buildMs = 0;
+      this.added = 0; // nodes added in the hidden Replayer since it last collected its garbage
       this.resumeAfter = -Infinity; // keyframes up to here are kept already (a build run again)
     }
 
@@ -382,7 +388,10 @@ const ReplayKeyframes = (function () {
         this.sinceKeyframe += 1;
         // The same event objects as the visible Replayer's: rrweb only sets their `delay` (each seek
         // sets it anew) and would drop removals from them, which keepRemovals prevents.
-        if (changesDocument(event)) hiddenEvents.push(event);
+        if (changesDocument(event)) {
+          hiddenEvents.push(event);
+          if (event.type === INCREMENTAL && event.data.source === S.mutation) this.added += event.data.adds.length;
+        }
         end += 1;
         if (end < events.length && events[end].timestamp === event.timestamp) continue;
         due = this.due(event.timestamp);
@@ -393,6 +402,7 @@ const ReplayKeyframes = (function () {
       hiddenEvents.splice(1); // applied; the hidden Replayer only ever moves forward
       if (due && this.done <= this.resumeAfter) this.keep(null, end); // kept already: only move on
       else if (due) this.keep(capture(this.hidden, this.state, this.done), end);
+      if (this.added >= COLLECT_AFTER_ADDED_NODES) { this.added = 0; collect(); }
       return end < events.length;
     }
 

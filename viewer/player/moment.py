@@ -122,7 +122,13 @@ class MomentRenderer:
         wait_until(lambda: self._failed_or(self._first_frame), timeout_s, "the first frame")
         self.first_frame_s = time.perf_counter() - started
         if wait_for_all:
-            wait_until(lambda: self._failed_or(self._all_loaded()), timeout_s, "the replay to load")
+            self.wait_for_all_events(timeout_s)
+
+    def wait_for_all_events(self, timeout_s: float = 60.0) -> None:
+        """Wait until the page has every event of the replay shown. (The renderer keeps none of them once
+        the page has them: a caller that lets go of its recording after `show(wait_for_all=False)` holds
+        the events once, not twice, while they load, as the app does.)"""
+        wait_until(lambda: self._failed_or(self._all_loaded()), timeout_s, "the replay to load")
 
     def _all_loaded(self) -> bool:
         loaded, total = self._loaded

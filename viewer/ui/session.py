@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from replay_core import Recording, ReplaySummary
 from replay_core.collab import Record
+from replay_core.events import released
 from replay_core.links import LinkError, comment_link, format_link, parse_link
 from replay_core.timeline import ActivityEntry, activity_timeline
 from viewer.player.scheme import keyframe_format
@@ -279,11 +280,16 @@ class ReplaySession(QObject):
 
     def _compute_activity(self, number: int, recording: Recording, replay_id: str | None) -> None:
         """The open replay's activity timeline, made on the cache thread after its first frame is asked for
-        (with its analytics events when it is cached); an answer about an older opening is dropped."""
+        (with its analytics events when it is cached); an answer about an older opening is dropped.
+
+        It reads a list of the events of its own and lets each go once read, and keeps no hold on
+        `recording`: while the page takes the events, the app's copy shrinks instead of staying whole
+        beside the page's (a 2-hour recording's timeline takes seconds to make)."""
+        events = list(recording.events)
 
         def work(cache: ReplayCache) -> list[ActivityEntry]:
             analytics = cache.replay_analytics(replay_id) if replay_id is not None else []
-            return activity_timeline(recording.events, analytics)
+            return activity_timeline(released(events), analytics)
 
         def done(entries: list[ActivityEntry]) -> None:
             if number == self._number:
