@@ -176,8 +176,9 @@ def play_for_memory(path: Path) -> dict[str, float]:
         renderer = _ready_renderer()
         recording = read_recording(path)
         work = Workload.of(path, recording)
-        renderer.show(recording, timeout_s=120)
-        del recording  # as the app: once the page has the events, Python lets them go
+        renderer.show(recording, timeout_s=120, wait_for_all=False)
+        del recording  # as the app: it keeps no parsed events once the page is given them
+        renderer.wait_for_all_events(timeout_s=120)
         renderer.view.set_speed(PLAY_SPEED)
         for at in work.plays_from_ms:
             renderer.seek(at, play=True)

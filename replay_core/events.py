@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from enum import IntEnum
 from typing import Any, TypeVar
+
+import orjson
 
 Event = dict[str, Any]
 
@@ -72,3 +75,14 @@ def released(events: list[_E]) -> Iterator[_E]:
         events[index] = None  # type: ignore[assignment]
         yield event
     events.clear()
+
+
+def events_json(value: Any) -> bytes:
+    """Events (one, or a list) as compact JSON: orjson (several times the standard library's speed: the
+    app serialises a 2-hour recording's 58 MB as the page loads it), or the standard library for what
+    orjson refuses (integers beyond 64 bits, which the standard library reads and writes)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+

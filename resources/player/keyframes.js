@@ -123,6 +123,17 @@ const ReplayKeyframes = (function () {
     return !POINTER.has(source) && source !== S.interaction;
   }
 
+  // The index of the first event at or after `timestamp`.
+  function lowerBound(events, timestamp) {
+    let low = 0;
+    let high = events.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (events[mid].timestamp < timestamp) low = mid + 1; else high = mid;
+    }
+    return low;
+  }
+
   function upperBound(events, timestamp) {
     let low = 0;
     let high = events.length;
@@ -274,13 +285,14 @@ const ReplayKeyframes = (function () {
   // Builds keyframes for the events of `source()` (the visible Replayer's sorted event list), a slice
   // at a time in idle callbacks, and tells `onProgress(count, doneUntil, finished)` how far it is.
   class Builder {
-    constructor(source, makeRoot, onProgress, spacing, onKeep, playing) {
+    constructor(source, makeRoot, onProgress, spacing, onKeep, playing, loading) {
       this.spacing = { ...SPACING, ...spacing };
       this.source = source;
       this.makeRoot = makeRoot;
       this.onProgress = onProgress;
       this.onKeep = onKeep || (() => {}); // told of each keyframe made here (not of those restored)
       this.playing = playing || (() => false); // whether the visible replay is playing
+      this.loading = loading || (() => false); // whether more of the replay's events are on their way
       // { at, before, json, loaded } sorted by `at`: time, how many events are at or before it, its events
       // as JSON, page-load ids
       this.keyframes = [];
@@ -331,10 +343,13 @@ const ReplayKeyframes = (function () {
       }
       this.buildMs += performance.now() - began;
       const events = this.source();
-      const finished = !more;
+      // Caught up with a replay whose events are still coming: the hidden Replayer waits for them (to be
+      // started again), rather than be dropped and apply every event again from the first.
+      const waiting = !more && !this.stopped && this.loading();
+      const finished = !more && !waiting;
       this.onProgress(this.keyframes.length, events.length ? this.done - events[0].timestamp : 0, finished);
       if (more) this.start();
-      else {
+      else if (finished) {
         this.dropHidden(); // its DOM is a second copy of the page: keep it only while building
         collect();
       }
@@ -373,7 +388,11 @@ const ReplayKeyframes = (function () {
     // whether events remain. A slice ends between two timestamps, never inside a group of equal ones.
     step() {
       const events = this.source();
-      if (upperBound(events, this.done) >= events.length) return false;
+      // While more events are coming, the last timestamp here is left for later: the next ones may share
+      // it, and a slice never ends inside a group of equal timestamps.
+      const available = this.loading() && events.length
+        ? lowerBound(events, events[events.length - 1].timestamp) : events.length;
+      if (upperBound(events, this.done) >= available) return false;
       this.ensureHidden(events);
       const start = upperBound(events, this.done);
       const hiddenEvents = this.hidden.service.state.context.events;
@@ -381,7 +400,7 @@ const ReplayKeyframes = (function () {
       const limit = this.playing() ? sliceEvents : Math.max(sliceEvents, pausedSliceEvents);
       let end = start;
       let due = false;
-      while (end < events.length) {
+      while (end < available) {
         const event = events[end];
         if (event.type === META) this.pageLoad(event);
         this.state.track(event);
@@ -393,7 +412,7 @@ const ReplayKeyframes = (function () {
           if (event.type === INCREMENTAL && event.data.source === S.mutation) this.added += event.data.adds.length;
         }
         end += 1;
-        if (end < events.length && events[end].timestamp === event.timestamp) continue;
+        if (end < available && events[end].timestamp === event.timestamp) continue;
         due = this.due(event.timestamp);
         if (due || end - start >= limit) break;
       }
@@ -403,7 +422,7 @@ const ReplayKeyframes = (function () {
       if (due && this.done <= this.resumeAfter) this.keep(null, end); // kept already: only move on
       else if (due) this.keep(capture(this.hidden, this.state, this.done), end);
       if (this.added >= COLLECT_AFTER_ADDED_NODES) { this.added = 0; collect(); }
-      return end < events.length;
+      return end < available;
     }
 
     pageLoad(meta) {

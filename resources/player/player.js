@@ -48,6 +48,22 @@
     return ReplayKeyframes.keepRemovals(await response.json());
   }
 
+  // Chunks `from`..`count - 1` in order, each asked for while the one before is being added: the app
+  // serialises the next chunk (in its own process) while this page parses and adds the last one.
+  async function* chunksFrom(baseUrl, from, count) {
+    const ask = (index) => {
+      const answer = fetchChunk(baseUrl, index);
+      answer.catch(() => {}); // a load given up before reaching it must not leave an unhandled failure
+      return answer;
+    };
+    let next = from < count ? ask(from) : null;
+    for (let index = from; index < count; index++) {
+      const events = await next;
+      next = index + 1 < count ? ask(index + 1) : null;
+      yield [index, events];
+    }
+  }
+
   async function startLoad(baseUrl, chunkCount, generation, speed) {
     destroyReplayer();
     load = { generation, loadedUntil: -Infinity, complete: false, pendingSeek: null, origin: 0, firstPage: 0 };
@@ -66,8 +82,7 @@
       bridge.chunksLoaded(generation, 1, mine.loadedUntil);
       mine.complete = chunkCount === 1 && !mine.appending;
       runPendingSeek(mine);
-      for (let index = 1; index < chunkCount; index++) {
-        const events = await fetchChunk(baseUrl, index);
+      for await (const [index, events] of chunksFrom(baseUrl, 1, chunkCount)) {
         if (mine !== load) return;
         for (const event of events) replayer.addEvent(event);
         // addEvent hands each event over in a microtask; let them land before seeking past them.
@@ -98,8 +113,7 @@
     await previous;
     if (mine !== load || !replayer) return;
     try {
-      for (let index = 0; index < chunkCount; index++) {
-        const events = await fetchChunk(baseUrl, index);
+      for await (const [, events] of chunksFrom(baseUrl, 0, chunkCount)) {
         if (mine !== load) return;
         for (const event of events) replayer.addEvent(event);
         await Promise.resolve();
@@ -182,6 +196,7 @@
           bridge.keyframeKept(generation, keyframe.at, keyframe.before, keyframe.total, keyframe.json, loaded);
         },
         () => built.service.state.matches('playing'),
+        () => !mine.complete,
       );
     }
     const builder = keyframes;

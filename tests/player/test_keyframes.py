@@ -52,6 +52,9 @@ MOMENTS = int(os.environ.get("KEYFRAME_MOMENTS", "6"))
 # Close together, so a fixture of a minute has several: a keyframe every 4 s or 40 events (or every
 # fortieth of a long recording's events, so that one has some forty).
 EVERY_MS, EVERY_EVENTS = 4000.0, 40
+# Small chunks, so that the events reach the page in many pieces, each asked for before the one
+# before it is added, and chunks end inside groups of events with the same timestamp.
+WALK_CHUNK_EVENTS = 25
 LONG_MINUTES = float(os.environ.get("KEYFRAME_LONG_MINUTES", "0"))
 PNG_MOMENTS = int(os.environ.get("KEYFRAME_PNG_MOMENTS", "2"))
 # Two windows can draw the same edge anti-aliased a little differently (seen: up to 2 levels of 255).
@@ -141,6 +144,7 @@ def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, s
     """Seek both players through the moments; returns how many seeks started from a keyframe."""
     ours, reference = players
     ours.view.set_keyframe_spacing(EVERY_MS, max(EVERY_EVENTS, len(recording.events) // 40))
+    ours.view.chunk_events = WALK_CHUNK_EVENTS
     ours.show(recording, timeout_s=120)
     reference.show(recording, timeout_s=120)
     ours.view.set_seek_mode("keyframes")

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import json
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 import zstandard
 
-from replay_core.events import Event, EventType
+from replay_core.events import Event, EventType, events_json
 
 # The first chunk holds the first page and a little more, so the first frame shows at once.
 FIRST_CHUNK_EXTRA_EVENTS = 200
@@ -53,7 +52,7 @@ class EventChunks:
             return zstandard.ZstdDecompressor().decompress(packed)
         assert self._events is not None  # the events go only once every chunk is packed
         start, end = self._bounds[index]
-        body = json.dumps(self._events[start:end], separators=(",", ":")).encode()
+        body = events_json(self._events[start:end])
         self._packed[index] = zstandard.ZstdCompressor(level=_PACK_LEVEL).compress(body)
         self._events[start:end] = [None] * (end - start)
         self._unpacked -= 1

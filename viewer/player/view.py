@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from replay_core.events import Event
 from viewer.player.bridge import PlayerBridge
-from viewer.player.chunks import EventChunks, ShownChunks
+from viewer.player.chunks import CHUNK_EVENTS, EventChunks, ShownChunks
 from viewer.player.page import LockedPage, make_player_profile
 from viewer.player.policy import by_path
 from viewer.player.scheme import PAGE_URL, check_player_installed
@@ -55,6 +55,7 @@ class ReplayView(QWebEngineView):
         self._generation = 0
         self._chunk_count = 0
         self._parts: list[EventChunks] = []  # the replay shown: its events, then each appended batch
+        self.chunk_events = CHUNK_EVENTS  # events per chunk the page fetches (after the first page's)
         self._token = 0
         self._text_request = 0
         self.recorded_viewport = (0, 0)
@@ -135,7 +136,7 @@ class ReplayView(QWebEngineView):
         self.scheme_handler.drop_replays()
         if assets is not None:
             self.set_assets(*assets)
-        chunks = EventChunks(events)
+        chunks = EventChunks(events, self.chunk_events)
         self._parts = [chunks]
         self._load(chunks, speed)
 
@@ -186,7 +187,7 @@ class ReplayView(QWebEngineView):
         """Events after the ones shown (the rest of a file, a replay still recording): add them, keep playing."""
         if not events:
             return
-        chunks = EventChunks(events)
+        chunks = EventChunks(events, self.chunk_events)
         self._parts.append(chunks)
         url = self.scheme_handler.add_replay(chunks)
         generation = self._generation

@@ -12,7 +12,7 @@ import zstandard
 
 from replay_core import Recording, ReplaySummary
 from replay_core.analysis import ReplayAnalysis
-from replay_core.events import Event
+from replay_core.events import Event, events_json
 from replay_core.heatmap import PageVisit
 from replay_core.timeline import ActivityCounts
 
@@ -86,7 +86,7 @@ def encode_chunks(events: Sequence[Event], first_index: int = 0) -> list[Encoded
     pending: list[bytes] = []
     size = 0
     for position, event in enumerate(events):
-        encoded = _dumps(event)
+        encoded = events_json(event)
         pending.append(encoded)
         size += len(encoded) + 1
         if size >= CHUNK_TARGET_BYTES or len(pending) >= CHUNK_MAX_EVENTS or position == len(events) - 1:
@@ -103,14 +103,6 @@ def encode_chunks(events: Sequence[Event], first_index: int = 0) -> list[Encoded
             )
             start, pending, size = position + 1, [], 0
     return chunks
-
-
-def _dumps(event: Event) -> bytes:
-    try:
-        return orjson.dumps(event)
-    except TypeError:
-        # orjson refuses integers beyond 64 bits, which the standard library reads and writes.
-        return json.dumps(event, separators=(",", ":")).encode("utf-8")
 
 
 class DamagedReplay(ValueError):
