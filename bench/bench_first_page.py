@@ -98,10 +98,11 @@ def make_docs_page(path: Path) -> None:
     ])  # fmt: skip
     doctype = {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": next(ids)}
     document = {"type": 0, "childNodes": [doctype, html], "id": next(ids)}
+    meta = {"href": "https://docs.example.test/guide", "width": 1280, "height": 800}
     events: list[dict[str, Any]] = [
-        {"type": 4, "timestamp": START_MS, "data": {"href": "https://docs.example.test/guide", "width": 1280, "height": 800}},
+        {"type": 4, "timestamp": START_MS, "data": meta},
         {"type": 2, "timestamp": START_MS + 5, "data": {"node": document, "initialOffset": {"top": 0, "left": 0}}},
-    ]  # fmt: skip
+    ]
     for k in range(1, 600):
         position = {"x": 100 + k % 500, "y": 200, "id": 5, "timeOffset": 0}
         events.append({"type": 3, "timestamp": START_MS + 5 + k * 100, "data": {"source": 1, "positions": [position]}})
