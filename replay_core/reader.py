@@ -491,31 +491,43 @@ def node_problem(node: Any, where: str) -> str | None:
     return None
 
 
-def prepare_events(events: list[Event], name: str = "") -> Recording:
-    """Order validated events for replay: sort by time, drop exact duplicates and orphan Metas."""
+def prepare_events(events: list[Event], name: str = "", still_recording: bool = False) -> Recording:
+    """Order validated events for replay: sort by time, drop exact duplicates and orphan Metas.
+
+    `still_recording`: a replay that more batches may extend (the cache's): a Meta at its very end is
+    kept, since its FullSnapshot may come in the next batch (`without_pending_meta` leaves it out of
+    what the player is given until then)."""
     if not events:
         raise RecordingError("the recording holds no events")
     ordered = sorted(events, key=_timestamp)
     _check_milliseconds(ordered[-1]["timestamp"])
     ordered = _drop_duplicates(ordered)
     warnings: list[str] = []
-    ordered = _drop_orphan_metas(ordered, warnings)
+    ordered = _drop_orphan_metas(ordered, warnings, keep_last=still_recording)
     if not any(e["type"] == EventType.FULL_SNAPSHOT for e in ordered):
         raise RecordingError("no FullSnapshot (type 2) event: there is no page to show")
     return Recording(events=ordered, name=name, warnings=warnings)
 
 
 def prepare_appended(events: list[Event], after_ts: float) -> list[Event] | None:
-    """Events that extend a prepared replay whose last event is at `after_ts`, prepared as
-    `prepare_events` of the whole would leave them (ordered, without duplicates or orphan Metas); None
-    when one is not later than `after_ts`: the whole must be prepared again."""
+    """Events that extend a prepared replay still recording whose last event is at `after_ts`, prepared
+    as `prepare_events(..., still_recording=True)` of the whole would leave them (ordered, without
+    duplicates or orphan Metas); None when one is not later than `after_ts`: the whole must be prepared
+    again."""
     if not events:
         return []
     ordered = sorted(events, key=_timestamp)
     if not ordered[0]["timestamp"] > after_ts:
         return None
     _check_milliseconds(ordered[-1]["timestamp"])
-    return _drop_orphan_metas(_drop_duplicates(ordered), [])
+    return _drop_orphan_metas(_drop_duplicates(ordered), [], keep_last=True)
+
+
+def without_pending_meta(events: list[Event]) -> list[Event]:
+    """A replay still recording as the player is given it: without a Meta at its very end, whose page
+    has not come yet (rrweb's seek past a Meta starts from it, and with no FullSnapshot after it shows
+    no page)."""
+    return events[:-1] if len(events) > 1 and events[-1]["type"] == EventType.META else events
 
 
 def _timestamp(event: Event) -> float:
@@ -562,14 +574,15 @@ def _distinct(group: list[Event]) -> list[Event]:
     return distinct
 
 
-def _drop_orphan_metas(ordered: list[Event], warnings: list[str]) -> list[Event]:
-    """rrweb's Replayer restarts seeks from a Meta not followed by a FullSnapshot and loses state."""
+def _drop_orphan_metas(ordered: list[Event], warnings: list[str], keep_last: bool = False) -> list[Event]:
+    """rrweb's Replayer restarts seeks from a Meta not followed by a FullSnapshot and loses state.
+    `keep_last`: a Meta that is the last event is not an orphan yet (a replay still recording)."""
     last = len(ordered) - 1
     orphans = {
         index
         for index, event in enumerate(ordered)
         if event["type"] == EventType.META
-        and (index == last or ordered[index + 1]["type"] != EventType.FULL_SNAPSHOT)
+        and (ordered[index + 1]["type"] != EventType.FULL_SNAPSHOT if index < last else not keep_last)
     }
     for index in sorted(orphans):
         warnings.append(f"dropped a Meta event at {ordered[index]['timestamp']} with no FullSnapshot after it")

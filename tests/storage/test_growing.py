@@ -143,3 +143,25 @@ def test_a_long_replay_grown_keeps_what_its_new_events_cannot_change(
     assert any(clicks for _, clicks in kept), "some appends kept clicks of the open visit as stored"
     if name == "two-pages":
         assert any(visits for visits, _ in kept), "some appends kept earlier visits as stored"
+
+
+@pytest.mark.parametrize("path_taken", ["append", "whole"])
+def test_a_page_load_split_from_its_snapshot_across_two_batches_keeps_its_meta(
+    path_taken: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK may flush a page load's Meta in one batch and its FullSnapshot in the next. The Meta was
+    dropped as an orphan when its batch was stored, and the page load then never had it (its address,
+    its window size). Now the cache keeps it and the player is not given it until the page comes."""
+    fixture = next(p for p in RRWEB_FIXTURES if "checkout-sampling" in p.name)  # four page loads
+    events = read_recording(fixture).events
+    meta = next(i for i, e in enumerate(events) if i > 0 and e["type"] == EventType.META)
+    assert events[meta + 1]["type"] == EventType.FULL_SNAPSHOT
+    if path_taken == "whole":
+        monkeypatch.setattr(writes, "append_events", lambda *_: False)
+    whole = at_once(tmp_path / "whole.sqlite3", events)
+    with ReplayCache.open(tmp_path / "split.sqlite3") as cache:
+        cache.add_batch(ReplayBatch(REPLAY, "seq:0", events[: meta + 1], user_id="u1"))
+        assert cache.events(REPLAY) == events[:meta]  # the page has not come: the player ends before it
+        cache.add_batch(ReplayBatch(REPLAY, "seq:1", events[meta + 1 :], user_id="u1"))
+        assert cache.events(REPLAY) == events
+        assert stored(cache) == whole

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from replay_core.events import Event
 from replay_core.limits import MAX_ASSET_CACHE_BYTES
+from replay_core.reader import without_pending_meta
 from viewer.storage import (
     activity_counts,
     analytics,
@@ -156,7 +157,9 @@ class ReplayCache(CollabCache):
                 raise DamagedReplay(f"replay {replay_id} is damaged in the cache: {missing}")
 
     def events(self, replay_id: str) -> list[Event]:
-        return [event for chunk in self.iter_event_chunks(replay_id) for event in chunk]
+        """The replay's events to play: a Meta at the end, whose FullSnapshot a later batch may bring,
+        is kept in the cache but left out here."""
+        return without_pending_meta([event for chunk in self.iter_event_chunks(replay_id) for event in chunk])
 
     def first_events(self, replay_id: str) -> list[Event]:
         """The replay's first chunk of events (its first page, for most replays): what the player shows

@@ -161,7 +161,7 @@ def _store_batches(
     events: list[Event] = list(stored_events(conn, replay_id)) if existed else []
     events.extend(added)
     try:
-        encoded, analysis = analysed_replay(prepare_events(events, name=replay_id))
+        encoded, analysis = analysed_replay(prepare_events(events, name=replay_id, still_recording=True))
     except RecordingError as exc:
         result.skipped.append((replay_id, str(exc)))
         return
