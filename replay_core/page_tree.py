@@ -84,31 +84,37 @@ class PageTree:
 
     def _add(self, root: Any, parent: int | None, next_id: Any) -> None:
         # Iterative: a snapshot may nest as deep as the reader allows, deeper than Python recursion.
+        # The hot path of a long recording's activity timeline (a busy 2-hour page adds 400,000 nodes):
+        # plain lookups, and an attribute dict copied only when it has something.
         nodes = self.nodes
         stack = [(root, parent, next_id)]
+        pop, push = stack.pop, stack.extend
         while stack:
-            node, parent_id, before = stack.pop()
-            node_id = node.get("id") if isinstance(node, dict) else None
+            node, parent_id, before = pop()
+            if not isinstance(node, dict):
+                continue
+            node_id = node.get("id")
             if not isinstance(node_id, int):
                 continue
             if node_id in nodes:
                 self._remove(node_id)
-            attributes, kind, tag, text = (node.get(k) for k in ("attributes", "type", "tagName", "textContent"))
+            get = node.get
+            attributes, kind, tag, text = get("attributes"), get("type"), get("tagName"), get("textContent")
             tag = tag.lower() if isinstance(tag, str) else ""
             nodes[node_id] = PageNode(
-                kind=kind if isinstance(kind, int) else -1,
-                tag=tag,
-                attributes=dict(attributes) if isinstance(attributes, dict) else {},
-                text=text if isinstance(text, str) else "",
-                parent=parent_id,
+                kind if isinstance(kind, int) else -1,
+                tag,
+                dict(attributes) if attributes and isinstance(attributes, dict) else {},
+                text if isinstance(text, str) else "",
+                parent_id,
             )
             if parent_id is not None:
                 self._link(node_id, parent_id, before)
             if tag == "label" and isinstance(attributes, dict) and isinstance(attributes.get("for"), str):
                 self.labels[attributes["for"]] = node_id
-            children = node.get("childNodes")
-            if isinstance(children, list):
-                stack.extend((child, node_id, None) for child in reversed(children))
+            children = get("childNodes")
+            if children and isinstance(children, list):
+                push([(child, node_id, None) for child in reversed(children)])
 
     def _link(self, node_id: int, parent_id: int | None, before: Any) -> None:
         parent = self.nodes.get(parent_id) if parent_id is not None else None
