@@ -10,8 +10,8 @@ compressed chunks (about a tenth of the JSON) are what showing the replay again 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 import zstandard
@@ -106,11 +106,15 @@ def _chunk_bounds(events: Sequence[Event], chunk_events: int) -> list[tuple[int,
 def _give_back_freed_memory() -> None:
     """Ask glibc to return the heap the freed events held to the system (freed Python objects otherwise
     stay in the process: 20 MB of a 2-hour recording's, measured). Elsewhere there is nothing to ask."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # the process's own symbols: glibc's
+    except (OSError, AttributeError, TypeError):  # not glibc, or no such lookup on this system
+        return None
+    return trim
