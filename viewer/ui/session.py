@@ -328,12 +328,14 @@ class ReplaySession(QObject):
         if self._file is not None and self._file.request == request:
             self.previewed.emit(preview)
 
-    def _file_loaded(self, request: int, recording: Recording, summary: ReplaySummary) -> None:
+    def _file_loaded(
+        self, request: int, recording: Recording, summary: ReplaySummary, activity: list[ActivityEntry]
+    ) -> None:
         file = self._file
         if file is not None and file.request == request:
             self._file = None
             self.opened.emit(OpenedReplay(recording, summary, recording.name, start_at_s=file.start_at_s))
-            self._compute_activity(file.number, recording, None)
+            self.activity.emit(activity)  # made by the reader (a file has no analytics events)
 
     def _file_failed(self, request: int, text: str) -> None:
         if self._file is not None and self._file.request == request:
