@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from replay_core import read_recording
+from replay_core.timeline import activity_timeline
 from tests.paths import FIXTURES, RRWEB_FIXTURES
 from tests.ui.conftest import MakeWindow
 from viewer.settings import load_settings
@@ -174,3 +176,13 @@ def test_a_long_file_shows_its_first_page_before_it_is_read_whole_then_plays_to_
         panel.controller.seek(last["at_ms"])
     visible, at = page_state(qtbot, window)
     assert at == pytest.approx(last["at_ms"], abs=1) and visible == last["text"]
+
+
+def test_a_files_activity_fills_the_panel_once_it_is_read(qtbot: QtBot, window: MainWindow) -> None:
+    """A file's activity timeline is made by the reader with the rest of the file (not on the cache
+    thread while the player lets go of the events), and the panel shows all of it."""
+    path = next(p for p in RRWEB_FIXTURES if "checkout-sampling" in p.name)  # clicks, inputs, page loads
+    expected = activity_timeline(read_recording(path).events)
+    assert len(expected) > 10
+    window.session.open_file(path)
+    qtbot.waitUntil(lambda: window.activity.model.entries == expected, timeout=30000)
