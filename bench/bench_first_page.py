@@ -123,12 +123,7 @@ def _medians(rows: list[dict[str, float]]) -> dict[str, Any]:
 
 
 def measure_reference(path: Path) -> dict[str, Any]:
-    class Work:
-        pass
-
-    work = Work()
-    work.path = path  # type: ignore[attr-defined]
-    with reference._site(work) as site, sync_playwright() as pw:  # type: ignore[arg-type]
+    with reference.site_for(path) as site, sync_playwright() as pw:
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         rows = []

@@ -55,11 +55,10 @@ def seek_plan(duration_ms: float) -> dict[str, list[float]]:
 
 
 def measure_reference(path: Path, plan: dict[str, list[float]], duration_ms: float) -> dict[str, Any]:
-    work = _Work(path)
-    with reference._site(work) as site, sync_playwright() as pw, PeakMemory(chromium_processes) as peak:
+    with reference.site_for(path) as site, sync_playwright() as pw, PeakMemory(chromium_processes) as peak:
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        opens = [reference._open(page, site, work) for _ in range(OPEN_REPEATS)]
+        opens = [reference.open_recording(page, site, path) for _ in range(OPEN_REPEATS)]
         to_end = float(page.evaluate("(at) => seekTo(at)", duration_ms))
         page.evaluate("(at) => seekTo(at)", 0)
         seeks = {
@@ -72,13 +71,6 @@ def measure_reference(path: Path, plan: dict[str, list[float]], duration_ms: flo
         **{f"seek_{key}_ms": spread(values) for key, values in seeks.items()},
         "memory": {"peak_pss_mb": round(peak.peak.pss_mb, 1), "peak_rss_mb": round(peak.peak.rss_mb, 1)},
     }
-
-
-class _Work:
-    """What reference._open and reference._site need of a workload: the recording's path."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
 
 def measure_cached_open(path: Path) -> dict[str, Any]:

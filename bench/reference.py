@@ -22,13 +22,23 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def _open(page: Page, site: StaticSite, work: Workload, skip_inactive: bool = False) -> float:
+    return open_recording(page, site, work.path, skip_inactive)
+
+
+def open_recording(page: Page, site: StaticSite, recording: Path, skip_inactive: bool = False) -> float:
+    """ms from asking the reference page to open `recording` (served by `site_for`) to its first frame."""
     page.goto(site.url("pages/reference.html"), wait_until="load")
-    url = site.url(f"recordings/{work.path.name}")
+    url = site.url(f"recordings/{recording.name}")
     return float(page.evaluate("([url, skip]) => openRecording(url, skip)", [url, skip_inactive]))
 
 
 def _site(work: Workload) -> StaticSite:
-    return StaticSite({"pages": PAGES, "rrweb": RRWEB_DIST, "recordings": work.path.parent})
+    return site_for(work.path)
+
+
+def site_for(recording: Path) -> StaticSite:
+    """The reference page, rrweb, and the folder of `recording`, served on 127.0.0.1."""
+    return StaticSite({"pages": PAGES, "rrweb": RRWEB_DIST, "recordings": recording.parent})
 
 
 def measure(work: Workload) -> dict[str, Any]:
