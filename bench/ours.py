@@ -81,7 +81,7 @@ def cached_open_to_first_frame(cache: ReplayCache, replay_id: str) -> dict[str, 
     """As the app opens a cached replay: its first chunk from the cache (viewer.ui.replay_loading.preview_cached)
     shown while the whole replay is read from the cache and summarized."""
     return _open(
-        lambda: preview_cached(cache, replay_id),
+        lambda: getattr(preview_cached(cache, replay_id), "recording", None),
         lambda: Recording(events=cache.events(replay_id), name=replay_id),
         f"replay {replay_id}",
         "whole_replay_ready",

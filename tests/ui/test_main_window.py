@@ -144,6 +144,26 @@ def test_copy_link_then_open_it_returns_to_the_same_moment(qtbot: QtBot, window:
     assert abs(page_time(qtbot, window) - 12_300) <= 50
 
 
+def test_copy_link_works_as_soon_as_a_cached_replay_is_shown(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
+    """The first page shows from the replay's first chunk while the whole replay is still read: Copy link
+    at that moment copies this replay's link (it once copied nothing: the row came with the whole read)."""
+    first, second = sorted(cached_rows, key=lambda r: r.id)[:2]
+    copied: list[str] = []
+
+    def copy_now() -> None:  # in the slot: before the whole read's answer can reach the GUI thread
+        qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        copied.append(QGuiApplication.clipboard().text())
+
+    window.session.previewed.connect(copy_now)
+    for row in (first, second):
+        QGuiApplication.clipboard().clear()
+        with qtbot.waitSignal(window.player.view.firstFrameShown, timeout=20000):
+            window.session.open_replay(row.id)
+        qtbot.waitUntil(lambda: window.player.replay_id == row.id, timeout=20000)  # noqa: B023 (waited for here)
+    window.session.previewed.disconnect(copy_now)
+    assert [parse_link(link).replay_id for link in copied] == [first.id, second.id]
+
+
 def test_typing_n_and_p_in_the_search_box_types_them(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
     wait_for_feed(qtbot, window)
     open_by_click(qtbot, window, 0)

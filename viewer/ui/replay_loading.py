@@ -23,6 +23,15 @@ class CachedReplay:
 
 
 @dataclass(frozen=True)
+class CachedPreview:
+    """A cached replay's first page, shown while the whole replay is read, and its row (the replay the
+    window then shows: links and comments name it from this moment)."""
+
+    recording: Recording
+    row: ReplayRow
+
+
+@dataclass(frozen=True)
 class EventsNotCached:
     """Only the replay's metadata is cached (it was beyond the disk budget): fetch its events, then open."""
 
@@ -88,10 +97,11 @@ def look_up_replay(cache: ReplayCache, replay_id: str, with_keyframes: bool = Fa
     return CachedReplay(recording, summarize(recording), row, kept)
 
 
-def preview_cached(cache: ReplayCache, replay_id: str) -> Recording | None:
+def preview_cached(cache: ReplayCache, replay_id: str) -> CachedPreview | None:
     """A cached replay's first page from its first chunk alone, shown while the whole replay is read."""
     events = first_page(cache.first_events(replay_id))
-    return Recording(events=events, name=replay_id) if events else None
+    row = cache.get_replay(replay_id) if events else None
+    return CachedPreview(Recording(events=events, name=replay_id), row) if row is not None else None
 
 
 def import_files(cache: ReplayCache, paths: list[Path]) -> str:

@@ -26,6 +26,7 @@ from viewer.ui.cache_worker import CacheWorker
 from viewer.ui.feed_model import absolute_time, display_name
 from viewer.ui.loader import RecordingLoader
 from viewer.ui.replay_loading import (
+    CachedPreview,
     CachedReplay,
     CacheLookup,
     EventsNotCached,
@@ -111,6 +112,8 @@ class ReplaySession(QObject):
         self.current_row: ReplayRow | None = None
         self._queue: list[QueuedReplay] = []  # to play after this one (View replays of a profile or a report)
         self._number = 0  # of the latest opening: answers about older ones are dropped
+        self._opened = 0  # the number of the latest opening the player was handed whole (not only its first page)
+        self._grown_while_opening = 0  # the opening whose replay a sync grew before the player had it whole
         self._file: _FileOpening | None = None
         self._source_urls: dict[str, str] = {}  # replay source name -> replay API base URL
         self._shut_down = False
@@ -223,9 +226,12 @@ class ReplaySession(QObject):
             lambda text: self._fail(opening.number, "This replay cannot be read from the cache", text),
         )
 
-    def _cached_previewed(self, opening: _Opening, preview: Recording | None) -> None:
+    def _cached_previewed(self, opening: _Opening, preview: CachedPreview | None) -> None:
+        """The window shows this replay from now on: a link copied or a comment added names it, though the
+        whole read (which opens it for playing) may take seconds more."""
         if preview is not None and opening.number == self._number:
-            self.previewed.emit(preview)
+            self.current_row = preview.row
+            self.previewed.emit(preview.recording)
 
     def _looked_up(self, opening: _Opening, found: CacheLookup) -> None:
         if opening.number != self._number:
@@ -240,6 +246,7 @@ class ReplaySession(QObject):
 
     def _show(self, opening: _Opening, found: CachedReplay) -> None:
         row = self.current_row = found.row
+        self._opened = opening.number
         user = ReplayUser(row.user_id, display_name(row)) if row.user_id else None
         title = f"{display_name(row)} · {absolute_time(row.start_ms)}"
         start_s = opening.start_s(found.recording)
@@ -251,6 +258,8 @@ class ReplaySession(QObject):
         self._compute_activity(opening.number, found.recording, row.id)
         if self.settings.fetch_assets != "never":
             self._assets.fetch(row.id, self.settings.asset_hosts_allowed)
+        if self._grown_while_opening == opening.number:  # the whole read may have missed what the sync added
+            self.cache.call(lambda cache: look_up_replay(cache, row.id), self._extend)
 
     def _assets_fetched(self, replay_id: str, done: CacheFetch) -> None:
         """A fetch ended: the replay shown gets its new assets (shown again where it is) and its notice."""
@@ -441,7 +450,10 @@ class ReplaySession(QObject):
     def _grow_open_replay(self, reports: list[SyncReport]) -> None:
         row = self.current_row
         if row is not None and any(r.source == row.source and r.replays_extended for r in reports):
-            self.cache.call(lambda cache: look_up_replay(cache, row.id), self._extend)
+            if self._opened == self._number:
+                self.cache.call(lambda cache: look_up_replay(cache, row.id), self._extend)
+            else:  # only its first page is shown yet: the player is handed the whole replay first
+                self._grown_while_opening = self._number
 
     def _extend(self, found: CacheLookup) -> None:
         current = self.current_row
