@@ -7,6 +7,7 @@ from pathlib import Path
 
 from replay_core import Recording, ReplaySummary, summarize
 from replay_core.preview import first_page
+from replay_core.timeline import ActivityEntry, activity_timeline
 from viewer.player.scheme import keyframe_format
 from viewer.storage import ReplayCache, ReplayRow
 from viewer.storage.keyframes import StoredKeyframe
@@ -20,6 +21,7 @@ class CachedReplay:
     summary: ReplaySummary
     row: ReplayRow
     keyframes: tuple[StoredKeyframe, ...] = ()  # the player's, kept from an earlier opening
+    activity: tuple[ActivityEntry, ...] | None = None  # its activity timeline, when asked for with it
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,15 @@ class ReplayProblem:
     message: str
 
 
-def look_up_replay(cache: ReplayCache, replay_id: str, with_keyframes: bool = False) -> CacheLookup:
-    """The replay's events, summary and row (and the player's keyframes of it, to open it), or why they
-    cannot be had from the cache alone."""
+def look_up_replay(
+    cache: ReplayCache, replay_id: str, with_keyframes: bool = False, with_activity: bool = False
+) -> CacheLookup:
+    """The replay's events, summary and row (and the player's keyframes of it and its activity timeline,
+    to open it), or why they cannot be had from the cache alone.
+
+    The timeline is made here, before the player is handed the events: made while the player lets them
+    go, its objects took the freed places among the events' and kept their memory from going back (a
+    2-hour replay's ~230 MB, measured with a file)."""
     row = cache.get_replay(replay_id)
     if row is None:
         return NotInCache(replay_id)
@@ -94,7 +102,10 @@ def look_up_replay(cache: ReplayCache, replay_id: str, with_keyframes: bool = Fa
         return EventsNotCached(row)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
     kept = tuple(cache.stored_keyframes(replay_id, keyframe_format())) if with_keyframes else ()
-    return CachedReplay(recording, summarize(recording), row, kept)
+    activity = (
+        tuple(activity_timeline(recording.events, cache.replay_analytics(replay_id))) if with_activity else None
+    )
+    return CachedReplay(recording, summarize(recording), row, kept, activity)
 
 
 def preview_cached(cache: ReplayCache, replay_id: str) -> CachedPreview | None:
