@@ -157,3 +157,37 @@ def test_durations_read_like_a_person_would_say_them() -> None:
     assert format_duration(130_000) == "2 min 10 s"
     assert format_duration(120_000) == "2 min"
     assert format_duration(3_900_000) == "1 h 5 min"
+
+
+def test_what_is_asked_while_the_next_replay_loads_is_done_once_it_is_in() -> None:
+    """Its first page shows before the whole replay is read: Space and → pressed then are not lost, nor
+    do they move the previous replay's timeline under the new page."""
+    controller, clock, sink, _ = make(skip=False)
+    controller.play()
+    clock.now += 3
+    controller.await_replay()
+    assert not controller.playing and controller.duration_ms == 0 and controller.position_ms == 0
+    sink.calls.clear()
+    controller.toggle()  # Space
+    controller.step(5000)  # →, twice
+    controller.step(5000)
+    assert controller.play_wanted and not controller.playing and sink.calls == []
+    controller.load(60_000, [], [])
+    assert controller.playing and controller.position_ms == 10_000
+    assert sink.calls == [("seek", 10_000, False), ("seek", 10_000, True)]
+
+
+def test_space_twice_while_loading_leaves_it_paused_and_a_failed_load_keeps_nothing() -> None:
+    controller, _, sink, _ = make()
+    controller.await_replay()
+    controller.toggle()
+    controller.toggle()
+    controller.load(60_000, [], [])
+    assert not controller.playing and controller.position_ms == 0
+    controller.await_replay()
+    controller.play()
+    controller.seek(30_000)
+    controller.load(0, [], [])  # the replay could not be shown
+    assert not controller.playing and controller.position_ms == 0
+    controller.load(60_000, [], [])  # the next replay does not inherit those wishes
+    assert not controller.playing and controller.position_ms == 0

@@ -164,6 +164,27 @@ def test_copy_link_works_as_soon_as_a_cached_replay_is_shown(qtbot: QtBot, windo
     assert [parse_link(link).replay_id for link in copied] == [first.id, second.id]
 
 
+def test_space_and_right_pressed_as_the_first_page_shows_are_done_once_the_replay_is_in(
+    qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]
+) -> None:
+    """Before, the keys went to the previous (here: no) replay's timeline and were lost when it came."""
+    row = max(cached_rows, key=lambda r: r.duration_ms)
+    window.player.controller.set_skip_inactivity(False)
+
+    def keys() -> None:
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+        assert window.player.controls.play_button.text() == "Pause"
+
+    window.session.previewed.connect(keys)
+    with qtbot.waitSignal(window.session.opened, timeout=20000):
+        window.session.open_replay(row.id)
+    window.session.previewed.disconnect(keys)
+    controller = window.player.controller
+    assert controller.playing and controller.position_ms >= 5000
+    qtbot.waitUntil(lambda: page_time(qtbot, window) > 5000, timeout=10000)
+
+
 def test_typing_n_and_p_in_the_search_box_types_them(qtbot: QtBot, window: MainWindow, cached_rows: list[ReplayRow]) -> None:
     wait_for_feed(qtbot, window)
     open_by_click(qtbot, window, 0)

@@ -264,7 +264,8 @@ def test_reports_view_replays_plays_the_listed_replays_in_turn_like_a_profile(
     playing_after_first_frame: list[bool] = []
     window.session.opened.connect(lambda opened: shown.append(opened.replay_id))
     window.player.view.firstFrameShown.connect(
-        lambda: QTimer.singleShot(0, lambda: playing_after_first_frame.append(window.player.controller.playing))
+        # it plays, or will as soon as the whole replay is read (its first page shows before)
+        lambda: QTimer.singleShot(0, lambda: playing_after_first_frame.append(window.player.controller.play_wanted))
     )
     qtbot.mouseClick(window.reports.view_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(shown) >= 2 and len(playing_after_first_frame) >= 2, timeout=90000)

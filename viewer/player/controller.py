@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from replay_core.activity import InactiveSpan
@@ -41,6 +42,14 @@ def format_duration(ms: float) -> str:
     return f"{secs} s"
 
 
+@dataclass
+class _Wanted:
+    """What the user asked for while a replay was on its way (its first page shown): done once it loads."""
+
+    play: bool = False
+    at_ms: float | None = None
+
+
 class PlaybackController:
     def __init__(
         self,
@@ -57,6 +66,7 @@ class PlaybackController:
         self.inactive_spans: list[InactiveSpan] = []
         self.markers: list[Marker] = []
         self.playing = False
+        self._wanted: _Wanted | None = None  # while a replay is on its way
         self._anchor_ms = 0.0
         self._anchor_wall = clock()
         self._changed: list[Callable[[], None]] = []
@@ -78,13 +88,45 @@ class PlaybackController:
             callback(text)
 
     # state -----------------------------------------------------------------------------------
+    def await_replay(self) -> None:
+        """Another replay is on its way, and its first page may show before it is all there: playback stops
+        and the controls are empty; a play, pause or seek asked for meanwhile is done once it loads (before,
+        the previous replay's timeline took them, and the loaded replay then started over paused)."""
+        self.pause()
+        self._wanted = None  # an earlier wait's wishes go with it
+        self.load(0.0, [], [])
+        self._wanted = _Wanted()
+
+    @property
+    def waiting(self) -> bool:
+        """A replay is on its way (see `await_replay`)."""
+        return self._wanted is not None
+
+    @property
+    def play_wanted(self) -> bool:
+        """Playing, or asked to play once the replay on its way loads: what the Play button shows."""
+        return self.playing or (self._wanted is not None and self._wanted.play)
+
     def load(self, duration_ms: float, spans: Sequence[InactiveSpan], markers: Sequence[Marker]) -> None:
-        """A new replay: paused at its start."""
+        """A new replay: paused at its start, unless it was asked to play or go to a moment while on its way."""
+        wanted, self._wanted = self._wanted, None
         self.duration_ms = duration_ms
         self.inactive_spans = list(spans)
         self.markers = list(markers)
         self.playing = False
         self._set_anchor(0.0)
+        self._emit_change()
+        if wanted is not None and wanted.at_ms is not None:
+            self.seek(wanted.at_ms)
+        if wanted is not None and wanted.play:
+            self.play()
+
+    def _hold(self, play: bool | None = None, at_ms: float | None = None) -> None:
+        assert self._wanted is not None
+        if play is not None:
+            self._wanted.play = play
+        if at_ms is not None:
+            self._wanted.at_ms = max(0.0, at_ms)
         self._emit_change()
 
     def extend(self, duration_ms: float, spans: Sequence[InactiveSpan], markers: Sequence[Marker]) -> None:
@@ -116,6 +158,9 @@ class PlaybackController:
 
     # commands --------------------------------------------------------------------------------
     def play(self) -> None:
+        if self._wanted is not None:
+            self._hold(play=True)
+            return
         if self.duration_ms <= 0:
             return
         start = 0.0 if self.at_end else self.position_ms
@@ -123,6 +168,9 @@ class PlaybackController:
         self._go(self._skip_target(start))
 
     def pause(self) -> None:
+        if self._wanted is not None:
+            self._hold(play=False)
+            return
         if not self.playing:
             return
         position = self.position_ms
@@ -132,16 +180,22 @@ class PlaybackController:
         self._emit_change()
 
     def toggle(self) -> None:
-        if self.playing:
+        if self.play_wanted:
             self.pause()
         else:
             self.play()
 
     def seek(self, at_ms: float) -> None:
+        if self._wanted is not None:
+            self._hold(at_ms=at_ms)
+            return
         target = max(0.0, min(at_ms, self.duration_ms))
         self._go(self._skip_target(target) if self.playing else target)
 
     def step(self, delta_ms: float) -> None:
+        if self._wanted is not None:
+            self._hold(at_ms=(self._wanted.at_ms or 0.0) + delta_ms)
+            return
         self.seek(self.position_ms + delta_ms)
 
     def next_marker(self) -> None:

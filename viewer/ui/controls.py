@@ -121,7 +121,7 @@ class ControlsBar(QWidget):
         super().changeEvent(event)
 
     def _set_icons(self) -> None:
-        playing = self.controller.playing
+        playing = self.controller.play_wanted  # a Space pressed while the replay loads shows as Pause at once
         pixmap = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self._icon(pixmap))
         self.fullscreen_button.setIcon(self._icon(QStyle.StandardPixmap.SP_TitleBarMaxButton))
@@ -133,7 +133,7 @@ class ControlsBar(QWidget):
     def sync_from_controller(self) -> None:
         controller = self.controller
         self._set_icons()
-        self.play_button.setText("Pause" if controller.playing else "Play")
+        self.play_button.setText("Pause" if controller.play_wanted else "Play")
         self.speed_box.setCurrentIndex(SPEEDS.index(controller.speed))
         if self.skip_box.isChecked() != controller.skip_inactivity:
             self.skip_box.setChecked(controller.skip_inactivity)

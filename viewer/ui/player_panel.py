@@ -61,6 +61,7 @@ class PlayerPanel(QWidget):
         self.shown: RecordingOutline | None = None
         self.replay_id: str | None = None
         self._autoplay = False  # play when the page shows the first frame (a queue of replays)
+        self._frame_shown = False  # the page shows the replay on its way (its first page, or all of it)
         self._previewed: list[Event] | None = None  # events the page shows ahead of the whole file
         self._was_playing = False
         self._build()
@@ -136,10 +137,12 @@ class PlayerPanel(QWidget):
 
     # opening --------------------------------------------------------------------------------
     def begin_loading(self, text: str) -> None:
-        """Something else is on its way: playback pauses and the header says what."""
-        self.controller.pause()
+        """Something else is on its way: playback stops and the header says what. What the user asks of
+        playback meanwhile (its first page may show seconds before the whole replay) is done once it is in."""
+        self.controller.await_replay()
         self._previewed = None
         self._autoplay = False
+        self._frame_shown = False
         self.title.setText(text)
         self.view.set_assets({}, {})  # a cached replay's come with `show_assets` (a file has none)
 
@@ -176,7 +179,10 @@ class PlayerPanel(QWidget):
         self.controller.load(opened.summary.duration_ms, opened.summary.inactive_spans, opened.summary.markers)
         if opened.start_at_s is not None:
             self.controller.seek(seconds_to_ms(opened.start_at_s))  # a link's 12.349 s is 12349 ms
-        self._autoplay = opened.autoplay
+        if opened.autoplay and self._frame_shown:  # its first page showed before the whole replay came
+            self.controller.play()
+        else:
+            self._autoplay = opened.autoplay
 
     def _show_events(self, recording: Recording, summary: ReplaySummary) -> None:
         self.controls.timeline.set_replay(
@@ -193,6 +199,7 @@ class PlayerPanel(QWidget):
             self.keyframeKept.emit(self.replay_id, keyframe)
 
     def _on_first_frame(self) -> None:
+        self._frame_shown = True
         if self._autoplay:
             self._autoplay = False
             self.controller.play()
@@ -251,14 +258,15 @@ class PlayerPanel(QWidget):
 
     def _on_controller_change(self) -> None:
         controller = self.controller
-        if self._was_playing and not controller.playing and controller.at_end:
-            self.ended.emit()
-        self._was_playing = controller.playing
+        ended = self._was_playing and not controller.playing and controller.at_end
+        self._was_playing = controller.playing  # before `ended` opens the next replay, which changes it again
         remembered = (self.settings.playback_speed, self.settings.skip_inactivity)
         if remembered != (controller.speed, controller.skip_inactivity):
             self.settings.playback_speed = controller.speed
             self.settings.skip_inactivity = controller.skip_inactivity
             save_settings(self.settings)
+        if ended:
+            self.ended.emit()
 
     def take_keyboard(self) -> None:
         self.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -111,7 +111,9 @@ def look_up_replay(
 def preview_cached(cache: ReplayCache, replay_id: str) -> CachedPreview | None:
     """A cached replay's first page from its first chunk alone, shown while the whole replay is read."""
     events = first_page(cache.first_events(replay_id))
-    row = cache.get_replay(replay_id) if events else None
+    if not events:
+        return None
+    row = cache.get_replay(replay_id)
     return CachedPreview(Recording(events=events, name=replay_id), row) if row is not None else None
 
 
