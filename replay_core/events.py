@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -62,19 +61,6 @@ def incremental_source(event: Event) -> int | None:
         return None
     source = event["data"].get("source")
     return source if isinstance(source, int) else None
-
-
-_E = TypeVar("_E")
-
-
-def released(events: list[_E]) -> Iterator[_E]:
-    """Each event of `events` in order, its place in the list emptied once it is handed out: a long
-    reading of a list nobody else needs (the app's activity timeline) then holds one event at a time,
-    not every event until it ends."""
-    for index, event in enumerate(events):
-        events[index] = None  # type: ignore[assignment]
-        yield event
-    events.clear()
 
 
 def events_json(value: Any) -> bytes:

@@ -523,11 +523,13 @@ def prepare_appended(events: list[Event], after_ts: float) -> list[Event] | None
     return _drop_orphan_metas(_drop_duplicates(ordered), [], keep_last=True)
 
 
-def without_pending_meta(events: list[Event]) -> list[Event]:
+def without_pending_meta(events: list[Event], read_before: bool = False) -> list[Event]:
     """A replay still recording as the player is given it: without a Meta at its very end, whose page
     has not come yet (rrweb's seek past a Meta starts from it, and with no FullSnapshot after it shows
-    no page)."""
-    return events[:-1] if len(events) > 1 and events[-1]["type"] == EventType.META else events
+    no page). `read_before`: `events` are the end of a replay whose earlier events were read before,
+    so a Meta alone is pending too."""
+    pending = bool(events) and events[-1]["type"] == EventType.META and (read_before or len(events) > 1)
+    return events[:-1] if pending else events
 
 
 def _timestamp(event: Event) -> float:

@@ -112,12 +112,7 @@ def activity_timeline(
         builder.add(last)
     if builder is None or last is None:
         return []
-    end_ms = float(last["timestamp"]) - builder.origin
-    sdk = builder.add_analytics(analytics, end_ms)
-    builder.close_bursts()
-    signals = detect(builder.clicks, builder.answers, builder.errors, sdk)
-    entries = builder.entries + [signal_entry(s) for s in signals]
-    return sorted(entries, key=lambda e: e.at_ms)
+    return builder.timeline(analytics, float(last["timestamp"]) - builder.origin)
 
 
 def signal_markers(entries: Iterable[ActivityEntry]) -> list[Marker]:
@@ -307,9 +302,20 @@ class TimelineBuilder:
         details = f"Field: {name}\nChanges: {count}\nValue: {value}"
         return ActivityEntry(round(at), EntryKind.INPUT, summary, details, flags=("masked",) if hidden else ())
 
-    def add_analytics(self, analytics: Iterable[Mapping[str, Any]], end_ms: float) -> list[SdkSignal]:
+    def timeline(self, analytics: Iterable[Mapping[str, Any]], end_ms: float) -> list[ActivityEntry]:
+        """The timeline of the events added so far, which end `end_ms` after the first, with `analytics`
+        (see `activity_timeline`). Nothing changes: a replay that grows goes on adding events."""
+        entries, sdk = self.analytics_entries(analytics, end_ms)
+        signals = detect(self.clicks, self.answers, self.errors, sdk)
+        every = self.entries + entries + self.open_entries() + [signal_entry(s) for s in signals]
+        return sorted(every, key=lambda e: e.at_ms)
+
+    def analytics_entries(
+        self, analytics: Iterable[Mapping[str, Any]], end_ms: float
+    ) -> tuple[list[ActivityEntry], list[SdkSignal]]:
         """Analytics events inside the replay become entries; the SDK's frustration events become
         signals to merge with the detected ones."""
+        entries: list[ActivityEntry] = []
         sdk: list[SdkSignal] = []
         for event in analytics:
             time_ms = event.get("time_ms")
@@ -327,9 +333,9 @@ class TimelineBuilder:
                 continue
             # The SDK's page views are the URL changes of single-page apps, which rrweb does not record.
             kind = EntryKind.PAGE if name == "$mp_web_page_view" else EntryKind.EVENT
-            self.entries.append(ActivityEntry(round(at), kind, _event_summary(name, properties),
-                                              _properties_text(properties)))  # fmt: skip
-        return sdk
+            entries.append(ActivityEntry(round(at), kind, _event_summary(name, properties),
+                                         _properties_text(properties)))  # fmt: skip
+        return entries, sdk
 
 
 def _event_summary(name: str, properties: Mapping[str, Any]) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +10,6 @@ import pytest
 
 from replay_core import read_recording, summarize
 from replay_core.analytics import parse_track_events
-from replay_core.events import released
 from replay_core.frustration import DEAD_CLICK_MS, RAGE_CLICKS, RAGE_RADIUS_PX, RAGE_WINDOW_MS
 from replay_core.ingest import parse_captured_request, parse_record_batch
 from replay_core.plain_text import DETAILS_CHARS, SUMMARY_CHARS
@@ -317,26 +314,3 @@ def test_names_follow_the_page_through_mutations() -> None:
         "Click on an element no longer on the page",
     ]
 
-
-class Watched(dict[str, Any]):
-    """An event that can be watched for being freed (a plain dict cannot have weak references)."""
-
-
-def test_the_timeline_of_released_events_is_the_same_and_holds_one_event_at_a_time() -> None:
-    """The app makes a long replay's timeline (seconds on a 2-hour recording) while the page loads it:
-    read through `released`, each event is let go once read instead of all of them staying until the end."""
-    recording, analytics = read_capture(CONSOLE_NETWORK)
-    expected = activity_timeline(recording.events, analytics)
-    events = [Watched(e) for e in recording.events]
-    first = weakref.ref(events[0])
-    seen_alive: list[bool] = []
-
-    def reading() -> Iterator[dict[str, Any]]:
-        for index, event in enumerate(released(events)):
-            if index == 2:  # the first event was read, and so was the one after it
-                seen_alive.append(first() is not None)
-            yield event
-
-    assert activity_timeline(reading(), analytics) == expected
-    assert seen_alive == [False] and events == []
-    assert activity_timeline(released([]), analytics) == []

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from replay_core import read_recording
+from replay_core import read_recording, summarize
 from replay_core.events import Event, EventType
+from replay_core.following import ReplayFollower
+from replay_core.reader import Recording
 from tests.paths import RRWEB_FIXTURES
 from viewer.storage import ReplayCache, heatmaps, writes
 from viewer.storage.models import ReplayBatch
@@ -165,3 +167,54 @@ def test_a_page_load_split_from_its_snapshot_across_two_batches_keeps_its_meta(
         cache.add_batch(ReplayBatch(REPLAY, "seq:1", events[meta + 1 :], user_id="u1"))
         assert cache.events(REPLAY) == events
         assert stored(cache) == whole
+
+
+def test_the_replay_shown_gets_each_batch_from_the_chunks_that_hold_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the app reads when a sync grows the replay it shows (viewer.ui.replay_loading.grow_replay):
+    every event once, in order, read from the chunks that hold the batch (not the whole replay)."""
+    from viewer.storage import cache as cache_module
+
+    events = stretched(fixture_events("long-mutations"), 6)
+    parts = batches(events, 15, seed=5)
+    decoded: list[int] = []
+    decode = cache_module.decode_chunk
+
+    def counting(data: bytes) -> list[Event]:
+        chunk = decode(data)
+        decoded.append(len(chunk))
+        return chunk
+
+    with ReplayCache.open(tmp_path / "grown.sqlite3") as cache:
+        cache.add_batch(ReplayBatch(REPLAY, "seq:0", parts[0], user_id="u1"))
+        shown = cache.events(REPLAY)
+        follower = ReplayFollower(Recording(list(shown), REPLAY))
+        monkeypatch.setattr(cache_module, "decode_chunk", counting)
+        for number, part in enumerate(parts[1:], start=1):
+            cache.add_batch(ReplayBatch(REPLAY, f"seq:{number}", part, user_id="u1"))
+            decoded.clear()
+            fresh = follower.append(cache.events_from(REPLAY, follower.end_ts))
+            assert fresh == part
+            assert sum(decoded) - len(fresh) <= max(decoded), f"batch {number}: more than one chunk of events read again"
+            shown += fresh
+        assert len(stored(cache)["chunks"]) > 4
+    assert shown == events
+    assert follower.summary() == summarize(Recording(events, REPLAY))
+
+
+def test_a_page_load_split_from_the_last_events_millisecond_is_read_once_its_page_came(tmp_path: Path) -> None:
+    """checkout-sampling's second page load has its Meta on the millisecond of the event before it: a
+    batch that ends before the Meta, then the Meta alone, then its page."""
+    fixture = next(p for p in RRWEB_FIXTURES if "checkout-sampling" in p.name)  # four page loads
+    events = read_recording(fixture).events
+    meta = next(i for i, e in enumerate(events) if i > 0 and e["type"] == EventType.META)
+    assert events[meta]["timestamp"] == events[meta - 1]["timestamp"]
+    with ReplayCache.open(tmp_path / "split.sqlite3") as cache:
+        cache.add_batch(ReplayBatch(REPLAY, "seq:0", events[:meta], user_id="u1"))
+        follower = ReplayFollower(Recording(cache.events(REPLAY), REPLAY))
+        cache.add_batch(ReplayBatch(REPLAY, "seq:1", events[meta : meta + 1], user_id="u1"))  # the Meta alone
+        assert follower.append(cache.events_from(REPLAY, follower.end_ts)) == []  # its page has not come
+        cache.add_batch(ReplayBatch(REPLAY, "seq:2", events[meta + 1 :], user_id="u1"))
+        assert follower.append(cache.events_from(REPLAY, follower.end_ts)) == events[meta:]
+    assert follower.summary() == summarize(Recording(events, REPLAY))

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from replay_api.config import Settings as ServerSettings
+from replay_core.timeline import activity_timeline
 from tests.paths import MIXPANEL_CAPTURES
 from tests.replay_api.captures import load_capture, send
 from tests.replay_api.server import FakeClock, running_server
@@ -62,6 +63,10 @@ def test_synced_replays_appear_grow_while_open_and_offline_is_shown(
             sync_and_wait(qtbot, session)
         assert controller.duration_ms > before  # the timeline grew ...
         assert controller.playing and 400 <= controller.position_ms < before  # ... and playback went on
+        with qtbot.waitCallback(timeout=10000) as whole:  # the activity panel: the whole replay's timeline
+            session.cache.call(lambda cache: activity_timeline(cache.events(GROWING), cache.replay_analytics(GROWING)), whole)
+        qtbot.waitUntil(lambda: window.activity.model.entries == whole.args[0], timeout=10000)
+        assert whole.args[0][-1].at_ms > before - 1000  # it has entries of the batch the sync added
         assert session.share_link(None) == f"{server.base_url}/replays/{GROWING}"
     sync_and_wait(qtbot, session)  # the server is gone now
     assert window.sync_label.text().startswith("Offline — last synced")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -160,6 +161,23 @@ class ReplayCache(CollabCache):
         """The replay's events to play: a Meta at the end, whose FullSnapshot a later batch may bring,
         is kept in the cache but left out here."""
         return without_pending_meta([event for chunk in self.iter_event_chunks(replay_id) for event in chunk])
+
+    def events_from(self, replay_id: str, from_ts: float) -> list[Event]:
+        """The replay's events to play at or after `from_ts` (what a sync added to a replay shown up to
+        there, and the events at that moment, which a batch may have split: see ReplayFollower), read
+        from the chunks that hold them: a batch costs its own chunks, not the replay's."""
+        stmt = (
+            select(event_chunks.c.data)
+            .where((event_chunks.c.replay_id == replay_id) & (event_chunks.c.last_ts >= math.floor(from_ts)))
+            .order_by(event_chunks.c.idx)
+        )
+        with self.reading() as conn:
+            chunks = conn.execute(stmt).scalars().all()
+        try:
+            tail = [event for data in chunks for event in decode_chunk(data) if event["timestamp"] >= from_ts]
+        except DamagedReplay as exc:
+            raise DamagedReplay(f"replay {replay_id} is damaged in the cache: {exc}") from None
+        return without_pending_meta(tail, read_before=True)
 
     def first_events(self, replay_id: str) -> list[Event]:
         """The replay's first chunk of events (its first page, for most replays): what the player shows

@@ -26,7 +26,7 @@ from viewer.ui.asset_fetch import PlayerAssets
 from viewer.ui.controls import ControlsBar
 from viewer.ui.error_panel import ErrorPanel
 from viewer.ui.notice import NoticeOverlay
-from viewer.ui.replay_loading import OpenedReplay, ReplayProblem
+from viewer.ui.replay_loading import GrownReplay, OpenedReplay, ReplayProblem
 
 TICK_MS = 50
 
@@ -204,16 +204,14 @@ class PlayerPanel(QWidget):
             self._autoplay = False
             self.controller.play()
 
-    def extend_replay(self, recording: Recording, summary: ReplaySummary) -> None:
-        """More of the open replay arrived: the page gets the new events, playback carries on."""
-        if self.shown is None:
+    def extend_replay(self, grown: GrownReplay) -> None:
+        """More of the open replay arrived (events later than the page's: see ReplayFollower): the page
+        gets them, playback carries on."""
+        if self.shown is None or grown.row.id != self.replay_id:
             return
-        latest = self.shown.end_ts
-        # Events that came in earlier than what the page has (late uploads) show on the next opening.
-        fresh = [e for e in recording.events if e["timestamp"] > latest]
-        self.shown = recording.outline()
-        if fresh:
-            self.view.append_events(fresh)
+        summary = grown.summary
+        self.shown = grown.outline
+        self.view.append_events(grown.events)
         self.controls.timeline.set_replay(
             summary.duration_ms, summary.start_ts, summary.inactive_spans, summary.markers
         )

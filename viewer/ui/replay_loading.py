@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replay_core import Recording, ReplaySummary, summarize
+from replay_core.events import Event
+from replay_core.following import ReplayFollower
 from replay_core.preview import first_page
-from replay_core.timeline import ActivityEntry, activity_timeline
+from replay_core.reader import RecordingOutline
+from replay_core.timeline import ActivityEntry
 from viewer.player.scheme import keyframe_format
 from viewer.storage import ReplayCache, ReplayRow
 from viewer.storage.keyframes import StoredKeyframe
@@ -22,6 +25,19 @@ class CachedReplay:
     row: ReplayRow
     keyframes: tuple[StoredKeyframe, ...] = ()  # the player's, kept from an earlier opening
     activity: tuple[ActivityEntry, ...] | None = None  # its activity timeline, when asked for with it
+    follower: ReplayFollower | None = None  # with its timeline: what a sync that grows it goes on from
+
+
+@dataclass(frozen=True)
+class GrownReplay:
+    """What a sync added to the replay shown: the events later than the player's, the whole replay's
+    outline, summary and activity timeline now, and its row."""
+
+    row: ReplayRow
+    events: list[Event]
+    outline: RecordingOutline
+    summary: ReplaySummary
+    activity: list[ActivityEntry]
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,8 @@ def look_up_replay(
 
     The timeline is made here, before the player is handed the events: made while the player lets them
     go, its objects took the freed places among the events' and kept their memory from going back (a
-    2-hour replay's ~230 MB, measured with a file)."""
+    2-hour replay's ~230 MB, measured with a file). What it is made with is kept (`follower`), so a sync
+    that grows the replay costs the batch (`grow_replay`), not another read of the whole replay."""
     row = cache.get_replay(replay_id)
     if row is None:
         return NotInCache(replay_id)
@@ -102,10 +119,24 @@ def look_up_replay(
         return EventsNotCached(row)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
     kept = tuple(cache.stored_keyframes(replay_id, keyframe_format())) if with_keyframes else ()
-    activity = (
-        tuple(activity_timeline(recording.events, cache.replay_analytics(replay_id))) if with_activity else None
-    )
-    return CachedReplay(recording, summarize(recording), row, kept, activity)
+    if not with_activity:
+        return CachedReplay(recording, summarize(recording), row, kept)
+    follower = ReplayFollower(recording)
+    activity = tuple(follower.activity(cache.replay_analytics(replay_id)))
+    return CachedReplay(recording, follower.summary(), row, kept, activity, follower)
+
+
+def grow_replay(cache: ReplayCache, replay_id: str, follower: ReplayFollower) -> GrownReplay | None:
+    """The events a sync added to the replay shown (read from the chunks that hold them), taken by its
+    follower; None when nothing later than what it has came, or the replay is gone."""
+    row = cache.get_replay(replay_id)
+    if row is None:
+        return None
+    fresh = follower.append(cache.events_from(replay_id, follower.end_ts))
+    if not fresh:
+        return None
+    activity = follower.activity(cache.replay_analytics(replay_id))
+    return GrownReplay(row, fresh, follower.outline, follower.summary(), activity)
 
 
 def preview_cached(cache: ReplayCache, replay_id: str) -> CachedPreview | None:

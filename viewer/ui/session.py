@@ -11,12 +11,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from replay_core import Recording, ReplaySummary
 from replay_core.collab import Record
-from replay_core.events import released
+from replay_core.following import ReplayFollower
 from replay_core.links import LinkError, comment_link, format_link, parse_link
-from replay_core.timeline import ActivityEntry, activity_timeline
+from replay_core.timeline import ActivityEntry
 from viewer.player.scheme import keyframe_format
 from viewer.settings import Settings, save_settings
-from viewer.storage import MovedAside, Removal, ReplayCache, ReplayRow
+from viewer.storage import MovedAside, Removal, ReplayRow
 from viewer.storage.keyframes import StoredKeyframe
 from viewer.sync.assets import CacheFetch
 from viewer.sync.sources import load_config
@@ -30,11 +30,13 @@ from viewer.ui.replay_loading import (
     CachedReplay,
     CacheLookup,
     EventsNotCached,
+    GrownReplay,
     NotInCache,
     OpenedReplay,
     QueuedReplay,
     ReplayProblem,
     ReplayUser,
+    grow_replay,
     import_files,
     look_up_replay,
     preview_cached,
@@ -83,7 +85,7 @@ class ReplaySession(QObject):
     loading = Signal(str)  # what the player's header says while a replay is on its way
     previewed = Signal(object)  # Recording: a file's first page, shown before the rest is read
     opened = Signal(object)  # OpenedReplay
-    grew = Signal(object, object)  # Recording, ReplaySummary: more of the open replay arrived
+    grew = Signal(object)  # GrownReplay: more of the open replay arrived
     failed = Signal(object)  # ReplayProblem
     message = Signal(str, int)  # a status bar line, and for how many ms
     replaysChanged = Signal()  # the cached replays changed: lists read them again
@@ -114,6 +116,7 @@ class ReplaySession(QObject):
         self._number = 0  # of the latest opening: answers about older ones are dropped
         self._opened = 0  # the number of the latest opening the player was handed whole (not only its first page)
         self._grown_while_opening = 0  # the opening whose replay a sync grew before the player had it whole
+        self._follower: ReplayFollower | None = None  # of the cached replay shown: its growth goes on from it
         self._file: _FileOpening | None = None
         self._source_urls: dict[str, str] = {}  # replay source name -> replay API base URL
         self._shut_down = False
@@ -207,6 +210,7 @@ class ReplaySession(QObject):
     def _next_number(self) -> int:
         self._number += 1
         self._file = None
+        self._follower = None  # the replay shown before is not grown any more
         return self._number
 
     def _look_up(self, opening: _Opening) -> None:
@@ -247,6 +251,7 @@ class ReplaySession(QObject):
     def _show(self, opening: _Opening, found: CachedReplay) -> None:
         row = self.current_row = found.row
         self._opened = opening.number
+        self._follower = found.follower
         user = ReplayUser(row.user_id, display_name(row)) if row.user_id else None
         title = f"{display_name(row)} · {absolute_time(row.start_ms)}"
         start_s = opening.start_s(found.recording)
@@ -255,14 +260,11 @@ class ReplaySession(QObject):
                 found.recording, found.summary, title, row.id, user, start_s, opening.autoplay, found.keyframes
             )
         )
-        if found.activity is not None:
-            self.activity.emit(list(found.activity))  # made with the events, before the player had them
-        else:
-            self._compute_activity(opening.number, found.recording, row.id)
+        self.activity.emit(list(found.activity or ()))  # made with the events, before the player had them
         if self.settings.fetch_assets != "never":
             self._assets.fetch(row.id, self.settings.asset_hosts_allowed)
         if self._grown_while_opening == opening.number:  # the whole read may have missed what the sync added
-            self.cache.call(lambda cache: look_up_replay(cache, row.id), self._extend)
+            self._grow(row.id)
 
     def _assets_fetched(self, replay_id: str, done: CacheFetch) -> None:
         """A fetch ended: the replay shown gets its new assets (shown again where it is) and its notice."""
@@ -289,26 +291,6 @@ class ReplaySession(QObject):
         """The player made a keyframe of a cached replay: keep it, so the replay seeks fast when opened again."""
         format_key = keyframe_format()
         self.cache.call(lambda cache: cache.keep_keyframe(replay_id, format_key, keyframe))
-
-    def _compute_activity(self, number: int, recording: Recording, replay_id: str | None) -> None:
-        """The open replay's activity timeline, made on the cache thread after its first frame is asked for
-        (with its analytics events when it is cached); an answer about an older opening is dropped.
-
-        It reads a list of the events of its own and lets each go once read, and keeps no hold on
-        `recording`: while the page takes the events, the app's copy shrinks instead of staying whole
-        beside the page's (a 2-hour recording's timeline takes seconds to make)."""
-        events = list(recording.events)
-
-        def work(cache: ReplayCache) -> list[ActivityEntry]:
-            analytics = cache.replay_analytics(replay_id) if replay_id is not None else []
-            return activity_timeline(released(events), analytics)
-
-        def done(entries: list[ActivityEntry]) -> None:
-            if number == self._number:
-                self.activity.emit(entries)
-
-        self.activity.emit([])
-        self.cache.call(work, done)
 
     def _fetch_then_open(self, opening: _Opening) -> None:
         self.loading.emit("Downloading the replay's events…")
@@ -454,18 +436,25 @@ class ReplaySession(QObject):
         row = self.current_row
         if row is not None and any(r.source == row.source and r.replays_extended for r in reports):
             if self._opened == self._number:
-                self.cache.call(lambda cache: look_up_replay(cache, row.id), self._extend)
+                self._grow(row.id)
             else:  # only its first page is shown yet: the player is handed the whole replay first
                 self._grown_while_opening = self._number
 
-    def _extend(self, found: CacheLookup) -> None:
-        current = self.current_row
-        if not isinstance(found, CachedReplay) or current is None or current.id != found.row.id:
+    def _grow(self, replay_id: str) -> None:
+        """Read what a sync added to the replay shown: its follower takes the new events on the cache
+        thread (one call after another there, so each batch once), and the player and panel get them."""
+        follower, number = self._follower, self._number
+        if follower is None:
             return
-        if found.row.end_ms > current.end_ms:
+
+        def grown(found: GrownReplay | None) -> None:
+            if found is None or number != self._number:
+                return
             self.current_row = found.row
-            self.grew.emit(found.recording, found.summary)
-            self._compute_activity(self._number, found.recording, found.row.id)
+            self.grew.emit(found)
+            self.activity.emit(found.activity)
+
+        self.cache.call(lambda cache: grow_replay(cache, replay_id, follower), grown)
 
     # shutdown --------------------------------------------------------------------------------
     @property
