@@ -17,7 +17,24 @@ try:
 except ImportError:  # Windows: no other process can share the file's turn there, only threads
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    column,
+    create_engine,
+    event,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -47,23 +64,58 @@ class Writer:
         """Number and store the changes: the last statements before commit, as the counter lock is held."""
         if not self._pending:
             return
-        # One statement takes the counter's row lock (held to commit) and numbers the pending changes.
-        counted = len(self._pending)
-        bumped = update(feed_counter).where(feed_counter.c.id == 1).values(value=feed_counter.c.value + counted)
-        last = int(self.conn.execute(bumped.returning(feed_counter.c.value)).scalar_one()) - counted
-        dialect_insert = postgresql_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        # An entity changed twice in one transaction has its last change, in the place of that change (its
+        # entry would be replaced, and move to the end, anyway).
+        latest: dict[tuple[int, str, str], dict[str, Any] | None] = {}
         for project_id, kind, key, payload in self._pending:
-            last += 1
-            entry = {
-                "seq": last,
-                "op": "delete" if payload is None else "upsert",
-                "payload": None if payload is None else json.dumps(payload, separators=(",", ":")),
-                "created_at": self.now_ms,
-            }
-            # The entity's one entry, replaced: it moves to the end of the feed.
-            statement = dialect_insert(changes).values(project_id=project_id, kind=kind, key=key, **entry)
-            self.conn.execute(statement.on_conflict_do_update(index_elements=["project_id", "kind", "key"], set_=entry))
+            latest.pop((project_id, kind, key), None)
+            latest[project_id, kind, key] = payload
         self._pending.clear()
+        entries = [
+            (project_id, kind, key, number, "delete" if payload is None else "upsert",
+             None if payload is None else json.dumps(payload, separators=(",", ":")), self.now_ms)
+            for number, ((project_id, kind, key), payload) in enumerate(latest.items(), start=1)
+        ]  # fmt: skip
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(_numbered_changes(entries))
+            return
+        # SQLite: its writers take turns anyway (BEGIN IMMEDIATE). One statement takes the counter's row
+        # lock (held to commit) and numbers the pending changes.
+        bumped = update(feed_counter).where(feed_counter.c.id == 1).values(value=feed_counter.c.value + len(entries))
+        last = int(self.conn.execute(bumped.returning(feed_counter.c.value)).scalar_one()) - len(entries)
+        for project_id, kind, key, number, op, text_payload, created_at in entries:
+            entry = {"seq": last + number, "op": op, "payload": text_payload, "created_at": created_at}
+            # The entity's one entry, replaced: it moves to the end of the feed.
+            statement = sqlite_insert(changes).values(project_id=project_id, kind=kind, key=key, **entry)
+            self.conn.execute(statement.on_conflict_do_update(index_elements=["project_id", "kind", "key"], set_=entry))
+
+
+_ENTRY_COLUMNS = ["project_id", "kind", "key", "seq", "op", "payload", "created_at"]
+
+
+def _numbered_changes(entries: list[tuple[Any, ...]]) -> Any:
+    """PostgreSQL: one statement bumps the feed counter (its row lock is then held to commit), numbers the
+    changes from it and makes each its entity's one entry (it moves to the end of the feed).
+
+    One statement, not one per change after the bump: the lock is held from the bump to the commit, and
+    every round trip inside it waits for the worker's other threads to let this one run again; measured
+    with the SDK's batches, the other writers mostly waited on this lock (issue 15)."""
+    counted = len(entries)
+    bumped = (
+        update(feed_counter).where(feed_counter.c.id == 1).values(value=feed_counter.c.value + counted)
+        .returning(feed_counter.c.value).cte("bumped")
+    )  # fmt: skip
+    rows = values(
+        column("project_id", Integer), column("kind", String), column("key", String), column("number", BigInteger),
+        column("op", String), column("payload", Text), column("created_at", BigInteger), name="pending",
+    ).data(entries)  # fmt: skip
+    numbered = select(
+        rows.c.project_id, rows.c.kind, rows.c.key, (bumped.c.value - counted + rows.c.number).label("seq"),
+        rows.c.op, rows.c.payload, rows.c.created_at,
+    ).select_from(bumped).join(rows, literal(True))  # fmt: skip
+    statement = postgresql_insert(changes).from_select(_ENTRY_COLUMNS, numbered)
+    replaced = {name: statement.excluded[name] for name in ("seq", "op", "payload", "created_at")}
+    return statement.on_conflict_do_update(index_elements=["project_id", "kind", "key"], set_=replaced).add_cte(bumped)
 
 
 def insert_if_absent(conn: Connection, table: Table, values: dict[str, Any], unique: list[str]) -> int | None:

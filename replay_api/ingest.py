@@ -12,7 +12,7 @@ from replay_api.assets import queue_capture
 from replay_api.batches import parse_batch
 from replay_api.errors import documented_errors
 from replay_api.replays import store_batch
-from replay_api.state import AppState, app_state, project_for_token, run_db
+from replay_api.state import AppState, app_state, ingest_limiter, project_for_token, run_db
 from replay_api.wire import basic_auth_token, read_body, refused_as_http
 from replay_core.analytics import parse_engage_items, parse_track_items
 from replay_core.ingest import decode_data_items, parse_record_params
@@ -48,7 +48,7 @@ async def record(request: Request) -> JSONResponse:
             if store_batch(writer, project_id, params, batch):
                 queue_capture(writer, project_id, params.replay_id, int(state.settings.asset_capture_delay_s * 1000))
 
-    await run_db(work)
+    await run_db(work, ingest_limiter())
     return JSONResponse(OK)
 
 
@@ -80,7 +80,7 @@ async def track(request: Request) -> Response:
         with state.db.write(state.settings.now_ms()) as writer:
             store_events(writer, project_id, tracked)
 
-    await run_db(work)
+    await run_db(work, ingest_limiter())
     return _answer(request)
 
 
@@ -97,7 +97,7 @@ async def engage(request: Request) -> Response:
         with state.db.write(state.settings.now_ms()) as writer:
             apply_engage(writer, project_id, updates)
 
-    await run_db(work)
+    await run_db(work, ingest_limiter())
     return _answer(request)
 
 

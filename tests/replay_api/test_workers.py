@@ -170,3 +170,30 @@ def test_the_same_events_and_new_profiles_reaching_two_workers_at_once_are_store
             profiles = {c["id"]: c["data"]["properties"] for c in changes if c["kind"] == "user"}
         assert events == sorted(f"both-{n}" for n in range(10))
         assert profiles == {f"new-user-{n}": {"plan": f"plan-{n}"} for n in range(10)}
+
+
+def test_one_transaction_numbers_its_changes_in_order_and_an_entity_changed_twice_once(
+    db_url: str, project: NewProject
+) -> None:
+    """The feed's numbering, now one statement on PostgreSQL: a transaction's changes in the order made,
+    an entity changed twice in it has its last change (PostgreSQL refuses to replace one row twice in a
+    statement), and the next transaction's come after."""
+    db = Database(db_url)
+
+    def feed() -> list[tuple[str, str, Any]]:
+        with db.read() as conn:
+            page = json.loads(read_page(conn, project.id, 0, 100).body)
+        seqs = [c["seq"] for c in page["changes"]]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        return [(c["id"], c["op"], c["data"]) for c in page["changes"]]
+
+    try:
+        with db.write(0) as writer:
+            for key, n in [("a", 1), ("b", 1), ("a", 2), ("c", 1)]:
+                writer.record_change(project.id, REPLAY, key, {"n": n})
+        assert feed() == [("b", "upsert", {"n": 1}), ("a", "upsert", {"n": 2}), ("c", "upsert", {"n": 1})]
+        with db.write(0) as writer:
+            writer.record_change(project.id, REPLAY, "b", None)
+        assert feed() == [("a", "upsert", {"n": 2}), ("c", "upsert", {"n": 1}), ("b", "delete", None)]
+    finally:
+        db.dispose()
