@@ -72,18 +72,21 @@ class Writer:
             latest[project_id, kind, key] = payload
         self._pending.clear()
         entries = [
-            (project_id, kind, key, number, "delete" if payload is None else "upsert",
+            (project_id, kind, key, "delete" if payload is None else "upsert",
              None if payload is None else json.dumps(payload, separators=(",", ":")), self.now_ms)
-            for number, ((project_id, kind, key), payload) in enumerate(latest.items(), start=1)
+            for (project_id, kind, key), payload in latest.items()
         ]  # fmt: skip
         if self.conn.dialect.name == "postgresql":
-            self.conn.execute(_numbered_changes(entries))
+            # Several statements for many changes (deleting a user with thousands of events): a statement
+            # takes at most 65,535 parameters. The first one takes the lock; the numbers run on.
+            for start in range(0, len(entries), CHANGES_PER_STATEMENT):
+                self.conn.execute(_numbered_changes(entries[start : start + CHANGES_PER_STATEMENT]))
             return
         # SQLite: its writers take turns anyway (BEGIN IMMEDIATE). One statement takes the counter's row
         # lock (held to commit) and numbers the pending changes.
         bumped = update(feed_counter).where(feed_counter.c.id == 1).values(value=feed_counter.c.value + len(entries))
         last = int(self.conn.execute(bumped.returning(feed_counter.c.value)).scalar_one()) - len(entries)
-        for project_id, kind, key, number, op, text_payload, created_at in entries:
+        for number, (project_id, kind, key, op, text_payload, created_at) in enumerate(entries, start=1):
             entry = {"seq": last + number, "op": op, "payload": text_payload, "created_at": created_at}
             # The entity's one entry, replaced: it moves to the end of the feed.
             statement = sqlite_insert(changes).values(project_id=project_id, kind=kind, key=key, **entry)
@@ -91,6 +94,7 @@ class Writer:
 
 
 _ENTRY_COLUMNS = ["project_id", "kind", "key", "seq", "op", "payload", "created_at"]
+CHANGES_PER_STATEMENT = 1000  # at most 7 parameters each
 
 
 def _numbered_changes(entries: list[tuple[Any, ...]]) -> Any:
@@ -108,7 +112,7 @@ def _numbered_changes(entries: list[tuple[Any, ...]]) -> Any:
     rows = values(
         column("project_id", Integer), column("kind", String), column("key", String), column("number", BigInteger),
         column("op", String), column("payload", Text), column("created_at", BigInteger), name="pending",
-    ).data(entries)  # fmt: skip
+    ).data([(project_id, kind, key, number, *rest) for number, (project_id, kind, key, *rest) in enumerate(entries, 1)])
     numbered = select(
         rows.c.project_id, rows.c.kind, rows.c.key, (bumped.c.value - counted + rows.c.number).label("seq"),
         rows.c.op, rows.c.payload, rows.c.created_at,

@@ -197,3 +197,23 @@ def test_one_transaction_numbers_its_changes_in_order_and_an_entity_changed_twic
         assert feed() == [("a", "upsert", {"n": 2}), ("c", "upsert", {"n": 1}), ("b", "delete", None)]
     finally:
         db.dispose()
+
+
+def test_a_transaction_with_more_changes_than_one_statement_takes_numbers_them_all(
+    db_url: str, project: NewProject
+) -> None:
+    """Deleting a user with thousands of analytics events leaves a tombstone for each in one transaction:
+    more than one PostgreSQL statement's 65,535 parameters would hold."""
+    count = 65_535 // 6 + 500  # a tombstone has no payload: 6 parameters
+    db = Database(db_url)
+    try:
+        with db.write(0) as writer:
+            for index in range(count):
+                writer.record_change(project.id, "event", f"e{index}", None)
+        with db.read() as conn:
+            page = json.loads(read_page(conn, project.id, 0, count + 10).body)
+    finally:
+        db.dispose()
+    assert [c["id"] for c in page["changes"]] == [f"e{index}" for index in range(count)]
+    seqs = [c["seq"] for c in page["changes"]]
+    assert seqs == list(range(seqs[0], seqs[0] + count))
