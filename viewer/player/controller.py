@@ -98,11 +98,6 @@ class PlaybackController:
         self._wanted = _Wanted()
 
     @property
-    def waiting(self) -> bool:
-        """A replay is on its way (see `await_replay`)."""
-        return self._wanted is not None
-
-    @property
     def play_wanted(self) -> bool:
         """Playing, or asked to play once the replay on its way loads: what the Play button shows."""
         return self.playing or (self._wanted is not None and self._wanted.play)
