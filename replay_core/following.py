@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from replay_core.events import Event, EventType
-from replay_core.reader import Recording, RecordingOutline
+from replay_core.events import Event
+from replay_core.reader import Recording, RecordingOutline, page_loads
 from replay_core.summary import ReplaySummary, SummaryBuilder
 from replay_core.timeline import ActivityEntry, TimelineBuilder
 
@@ -59,12 +59,7 @@ class ReplayFollower:
         if not fresh:
             return []
         self._add(fresh)
-        pages = tuple(
-            (float(e["timestamp"]), str(e["data"]["href"]))
-            for e in fresh
-            if e["type"] == EventType.META and isinstance(e["data"].get("href"), str) and e["data"]["href"]
-        )
-        self._outline = replace(self._outline, end_ts=self.end_ts, pages=self._outline.pages + pages)
+        self._outline = replace(self._outline, end_ts=self.end_ts, pages=self._outline.pages + page_loads(fresh))
         return fresh
 
     def summary(self) -> ReplaySummary:

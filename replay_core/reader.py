@@ -11,7 +11,7 @@ import base64
 import gc
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,12 +95,16 @@ class Recording:
     def outline(self) -> RecordingOutline:
         """What is worth keeping of the recording once a player holds its events (issue 11: the app does
         not keep the parsed events of the replay it shows)."""
-        pages = tuple(
-            (float(e["timestamp"]), str(e["data"]["href"]))
-            for e in self.events
-            if e["type"] == EventType.META and isinstance(e["data"].get("href"), str) and e["data"]["href"]
-        )
-        return RecordingOutline(self.name, self.start_ts, self.end_ts, self.viewport, pages)
+        return RecordingOutline(self.name, self.start_ts, self.end_ts, self.viewport, page_loads(self.events))
+
+
+def page_loads(events: Iterable[Event]) -> tuple[tuple[float, str], ...]:
+    """The pages `events` load: (time, URL) of each Meta that names one."""
+    return tuple(
+        (float(e["timestamp"]), str(e["data"]["href"]))
+        for e in events
+        if e["type"] == EventType.META and isinstance(e["data"].get("href"), str) and e["data"]["href"]
+    )
 
 
 @dataclass(frozen=True)

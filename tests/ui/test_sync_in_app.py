@@ -83,11 +83,10 @@ def test_a_replay_grown_by_a_sync_while_it_opens_gets_the_growth(
     read_done, synced = threading.Event(), threading.Event()
     real_look_up = session_module.look_up_replay
 
-    def read_then_wait_for_the_sync(cache, replay_id, with_keyframes=False, **more):  # type: ignore[no-untyped-def]
-        found = real_look_up(cache, replay_id, with_keyframes, **more)
-        if with_keyframes:  # the opening's read (the growth's own read asks for no keyframes)
-            read_done.set()
-            assert synced.wait(30), "the sync did not report"
+    def read_then_wait_for_the_sync(cache, replay_id):  # type: ignore[no-untyped-def]
+        found = real_look_up(cache, replay_id)  # the opening's read (a growth reads only what it added)
+        read_done.set()
+        assert synced.wait(30), "the sync did not report"
         return found
 
     monkeypatch.setattr(session_module, "look_up_replay", read_then_wait_for_the_sync)

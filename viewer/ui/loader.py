@@ -8,10 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from replay_core import RecordingError, parse_recording
+from replay_core.following import ReplayFollower
 from replay_core.preview import read_preview
 from replay_core.reader import read_file
-from replay_core.summary import summarize
-from replay_core.timeline import activity_timeline
 from viewer.ui.background import BackgroundThread
 
 STOP_WAIT_S = 5.0  # a file still being parsed at exit is left to its daemon thread after this
@@ -42,13 +41,12 @@ class RecordingLoader(QObject):
                 self._answer(self.previewed, request, preview)
             recording = parse_recording(raw, name=path.name)
             del raw, preview  # the file's bytes are not needed while the events are analysed
-            summary = summarize(recording)
-            # The activity timeline here too, before anything lets go of the events: made while the player
-            # frees them (as when the session made it on the cache thread), its objects took the freed
-            # places among the events', and the app's heap stayed ~540 MB after a 2-hour file was loaded
-            # instead of ~310 MB (pymalloc frees only whole arenas). It costs the whole replay 1.4 s on
-            # that file; its first page is shown already.
-            activity = activity_timeline(recording.events)
+            # The summary and the activity timeline in one read, as for a cached replay, and here, before
+            # anything lets go of the events: made while the player frees them, the timeline's objects took
+            # the freed places among the events', and the app's heap stayed ~540 MB after a 2-hour file was
+            # loaded instead of ~310 MB (pymalloc frees only whole arenas). Its first page is shown already.
+            follower = ReplayFollower(recording)
+            summary, activity = follower.summary(), follower.activity()
         except RecordingError as exc:
             self._answer(self.failed, request, str(exc))
         except Exception as exc:  # a bug must reach the user as a message, not kill the reader thread

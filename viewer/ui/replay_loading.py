@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from replay_core import Recording, ReplaySummary, summarize
+from replay_core import Recording, ReplaySummary
 from replay_core.events import Event
 from replay_core.following import ReplayFollower
 from replay_core.preview import first_page
@@ -23,9 +23,9 @@ class CachedReplay:
     recording: Recording
     summary: ReplaySummary
     row: ReplayRow
-    keyframes: tuple[StoredKeyframe, ...] = ()  # the player's, kept from an earlier opening
-    activity: tuple[ActivityEntry, ...] | None = None  # its activity timeline, when asked for with it
-    follower: ReplayFollower | None = None  # with its timeline: what a sync that grows it goes on from
+    keyframes: tuple[StoredKeyframe, ...]  # the player's, kept from an earlier opening
+    activity: tuple[ActivityEntry, ...]  # its activity timeline
+    follower: ReplayFollower  # what made the summary and timeline: a sync that grows it goes on from it
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,9 @@ class ReplayProblem:
     message: str
 
 
-def look_up_replay(
-    cache: ReplayCache, replay_id: str, with_keyframes: bool = False, with_activity: bool = False
-) -> CacheLookup:
-    """The replay's events, summary and row (and the player's keyframes of it and its activity timeline,
-    to open it), or why they cannot be had from the cache alone.
+def look_up_replay(cache: ReplayCache, replay_id: str) -> CacheLookup:
+    """What opening a cached replay needs: its events, summary, row, activity timeline and the player's
+    keyframes of it; or why they cannot be had from the cache alone.
 
     The timeline is made here, before the player is handed the events: made while the player lets them
     go, its objects took the freed places among the events' and kept their memory from going back (a
@@ -118,9 +116,7 @@ def look_up_replay(
     if not cache.has_events(replay_id):
         return EventsNotCached(row)
     recording = Recording(events=cache.events(replay_id), name=replay_id)
-    kept = tuple(cache.stored_keyframes(replay_id, keyframe_format())) if with_keyframes else ()
-    if not with_activity:
-        return CachedReplay(recording, summarize(recording), row, kept)
+    kept = tuple(cache.stored_keyframes(replay_id, keyframe_format()))
     follower = ReplayFollower(recording)
     activity = tuple(follower.activity(cache.replay_analytics(replay_id)))
     return CachedReplay(recording, follower.summary(), row, kept, activity, follower)

@@ -225,7 +225,7 @@ class ReplaySession(QObject):
             lambda preview: self._cached_previewed(opening, preview),
         )
         self.cache.call(
-            lambda cache: look_up_replay(cache, opening.replay_id, with_keyframes=True, with_activity=True),
+            lambda cache: look_up_replay(cache, opening.replay_id),
             lambda found: self._looked_up(opening, found),
             lambda text: self._fail(opening.number, "This replay cannot be read from the cache", text),
         )
@@ -260,7 +260,7 @@ class ReplaySession(QObject):
                 found.recording, found.summary, title, row.id, user, start_s, opening.autoplay, found.keyframes
             )
         )
-        self.activity.emit(list(found.activity or ()))  # made with the events, before the player had them
+        self.activity.emit(list(found.activity))  # made with the events, before the player had them
         if self.settings.fetch_assets != "never":
             self._assets.fetch(row.id, self.settings.asset_hosts_allowed)
         if self._grown_while_opening == opening.number:  # the whole read may have missed what the sync added
