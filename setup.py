@@ -72,8 +72,8 @@ def ensure_player_packages(player: Path) -> None:
 def licence_notice(player: Path) -> str:
     """The licences of the npm packages the player's files come from, as one text."""
     parts = [
-        "The player page loads rrweb and rrweb-snapshot, installed by npm from the lock file; their",
-        "bundles include the packages below. Each one's name, version and licence, with the licence text",
+        "The player page loads rrweb, installed by npm from the lock file; its bundle includes the",
+        "packages below. Each one's name, version and licence, with the licence text",
         "the package ships (where it ships none, what its package.json says).",
         "",
     ]

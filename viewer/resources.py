@@ -40,7 +40,7 @@ def player_dir() -> Path:
 
 
 def player_packages() -> Path:
-    """The npm packages the player page loads (rrweb, rrweb-snapshot), as installed from the lock file."""
+    """The npm package the player page loads (rrweb) and its dependencies, as installed from the lock file."""
     return player_dir() / "node_modules"
 
 

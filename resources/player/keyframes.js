@@ -54,19 +54,6 @@ const ReplayKeyframes = (function () {
     requestIdleCallback(collect, { timeout: 2000 });
   };
 
-  function recordedScrolls(root) {
-    const scrolls = new Map();
-    const walk = (node) => {
-      const a = node.attributes;
-      if (a && (a.rr_scrollLeft || a.rr_scrollTop)) {
-        scrolls.set(node.id, { source: S.scroll, id: node.id, x: a.rr_scrollLeft || 0, y: a.rr_scrollTop || 0 });
-      }
-      if (node.childNodes) node.childNodes.forEach(walk);
-    };
-    walk(root);
-    return scrolls;
-  }
-
   function idsOf(root) {
     const ids = new Set();
     const walk = (node) => {
@@ -90,9 +77,6 @@ const ReplayKeyframes = (function () {
       this.loaded = new Set();
       this.supported = true;
       this.events = 0;
-      this.scrolls = new Map();
-      this.inputs = new Set();
-      this.styled = new Set();
       this.selection = null;
       this.focus = null;
       this.touch = null;
@@ -104,8 +88,6 @@ const ReplayKeyframes = (function () {
       if (event.type === FULL) {
         this.initialOffset = event.data.initialOffset || { top: 0, left: 0 };
         this.loaded = idsOf(event.data.node);
-        // Scroll offsets the snapshot recorded, applied when rrweb rebuilds it; Scroll events come after.
-        this.scrolls = recordedScrolls(event.data.node);
         return;
       }
       if (event.type !== INCREMENTAL) return;
@@ -113,13 +95,11 @@ const ReplayKeyframes = (function () {
       const source = data.source;
       if (UNSUPPORTED.has(source)) this.supported = false;
       else if (POINTER.has(source)) this.pointer = event;
-      else if (source === S.scroll) this.scrolls.set(data.id, data);
-      else if (source === S.input) this.inputs.add(data.id);
       else if (source === S.resize) { this.width = data.width; this.height = data.height; }
       else if (source === S.selection) this.selection = data;
       else if (source === S.styleRule || source === S.styleDeclaration) {
+        // Rules of a constructed stylesheet: rrweb's virtual DOM keeps them aside, not in a node.
         if (data.styleId !== undefined || data.id === undefined) this.supported = false;
-        else this.styled.add(data.id);
       } else if (source === S.interaction && this.loaded.has(data.id)) {
         if (data.type === FOCUS || data.type === BLUR) this.focus = data;
         if (TOUCH.has(data.type)) this.touch = data;
@@ -127,6 +107,10 @@ const ReplayKeyframes = (function () {
       }
     }
   }
+
+  const emptyMutation = (timestamp) => ({
+    type: INCREMENTAL, timestamp, data: { source: S.mutation, texts: [], attributes: [], removes: [], adds: [] },
+  });
 
   // Events the hidden Replayer needs: pointer events only move rrweb's cursor and hover classes.
   function changesDocument(event) {
@@ -156,54 +140,103 @@ const ReplayKeyframes = (function () {
     return low;
   }
 
-  // Serialize the hidden Replayer's document with the ids of its mirror (the recording's own ids).
+  const NODE = { document: 0, doctype: 1, element: 2, text: 3, cdata: 4, comment: 5 };
+  const PAGE_SCROLL = ['rr_scrollLeft', 'rr_scrollTop'];
+
+  // The hidden Replayer's virtual DOM (rrweb's own, where its seeks apply events) serialized as a
+  // FullSnapshot with the recording's ids, and what its DOM write would do after it (scroll offsets,
+  // input values, CSSOM rules) as events after it, in the order that write does them.
   function capture(replayer, state, at) {
-    const doc = replayer.iframe.contentDocument;
-    const mirror = replayer.getMirror();
-    const fresh = new Map();
-    const detached = [];
+    if (!replayer.usingVirtualDom) return null;
+    const mirror = replayer.virtualDom.mirror;
+    let fresh = 0;
     const frames = [];
-    const nodeOf = (id) => (id >= FRESH_ID ? freshNodes[id - FRESH_ID] : mirror.getNode(id));
-    const freshNodes = [];
-    const visit = (parent) => {
-      for (const child of Array.from(parent.childNodes)) {
-        // rrweb's virtual DOM leaves negative ids on nodes it made itself: not the recording's.
-        if (!mirror.hasNode(child) || mirror.getId(child) < 0) {
-          // rrweb's own <style> of injected rules, put before <head>: the rebuild puts its own there.
-          if (child.nodeName === 'STYLE' && parent === parent.ownerDocument.documentElement) {
-            detached.push([parent, child, child.nextSibling]);
-            parent.removeChild(child);
-            continue;
-          }
-          fresh.set(child, FRESH_ID + freshNodes.length);
-          freshNodes.push(child);
+    const after = [];
+    const idOf = (node) => {
+      const meta = mirror.getMeta(node);
+      return meta && meta.id > 0 ? meta.id : -1;
+    };
+    // rrweb's own <style> of injected rules, put before <head> of each document: the rebuild puts its own.
+    const injected = (node, parent) => node.RRNodeType === NODE.element && node.tagName === 'STYLE'
+      && parent.RRNodeType === NODE.element && parent.tagName === 'HTML' && idOf(node) < 0;
+    const children = (parent, shadow) => {
+      const list = [];
+      for (let child = parent.firstChild; child; child = child.nextSibling) {
+        if (injected(child, parent)) continue;
+        const sn = serialize(child);
+        if (!sn) continue;
+        if (shadow) sn.isShadow = true;
+        list.push(sn);
+      }
+      return list;
+    };
+    const serialize = (node) => {
+      const meta = mirror.getMeta(node);
+      // Nodes rrweb made itself (a style's or a textarea's text) have no id of the recording's.
+      const id = meta && meta.id > 0 ? meta.id : FRESH_ID + fresh++;
+      let sn;
+      switch (node.RRNodeType) {
+        case NODE.document:
+          sn = { type: NODE.document, id, childNodes: children(node, false) };
+          if (node.compatMode) sn.compatMode = node.compatMode;
+          break;
+        case NODE.doctype:
+          sn = { type: NODE.doctype, id, name: node.name, publicId: node.publicId, systemId: node.systemId };
+          break;
+        case NODE.element:
+          sn = element(node, meta, id);
+          break;
+        case NODE.text:
+        case NODE.cdata:
+        case NODE.comment:
+          // A style's text is rrweb's text for replay already: without `isStyle` it is not adapted again.
+          sn = { type: node.RRNodeType, id, textContent: node.data };
+          break;
+        default:
+          return null;
+      }
+      if (meta && meta.rootId) sn.rootId = meta.rootId;
+      if (node.scrollData) after.push(copy(node.scrollData));
+      if (node.inputData) after.push(copy(node.inputData));
+      if (node.rules && node.rules.length && id < FRESH_ID) for (const rule of node.rules) after.push(copy(rule));
+      return sn;
+    };
+    const element = (node, meta, id) => {
+      const recorded = meta && meta.type === NODE.element ? meta : null;
+      // rrweb keeps an element's name in capitals; an SVG one's case matters (foreignObject).
+      const tagName = recorded && recorded.isSVG ? recorded.tagName : node.tagName.toLowerCase();
+      const attributes = { ...node.attributes };
+      if (tagName === 'html' && typeof attributes.class === 'string') {
+        // rrweb adds and removes `rrweb-paused` itself on every rebuild, as it did on the page load's.
+        const kept = attributes.class.split(/\s+/).filter((c) => c && c !== 'rrweb-paused').join(' ');
+        if (kept) attributes.class = kept; else delete attributes.class;
+      }
+      const sn = { type: NODE.element, id, tagName, attributes, childNodes: children(node, false) };
+      if (recorded) {
+        if (recorded.isSVG) sn.isSVG = true;
+        if (recorded.isCustom) sn.isCustom = true;
+        // What rrweb did with its own attributes (media state, a canvas's image) when it built the node;
+        // not the recorded scroll offsets: a page load's come as Scroll events below, as rrweb set them.
+        for (const name in recorded.attributes) {
+          if (!name.startsWith('rr_') || PAGE_SCROLL.includes(name)) continue;
+          if (name === 'rr_dataURL' && tagName === 'img') continue; // its `src` is that image already
+          attributes[name] = recorded.attributes[name];
         }
-        visit(child);
+        if (state.loaded.has(id) && PAGE_SCROLL.some((name) => recorded.attributes[name])) {
+          const a = recorded.attributes;
+          after.push({ source: S.scroll, id, x: a.rr_scrollLeft || 0, y: a.rr_scrollTop || 0 });
+        }
       }
-      if (parent.shadowRoot) visit(parent.shadowRoot);
-      if (parent.nodeName === 'IFRAME' && parent.contentDocument && mirror.hasNode(parent.contentDocument)) {
-        frames.push(parent);
-        visit(parent.contentDocument);
+      if (node.shadowRoot) {
+        sn.isShadowHost = true;
+        sn.childNodes.push(...children(node.shadowRoot, true));
       }
+      if (node.tagName === 'IFRAME' && node.contentDocument && idOf(node.contentDocument) > 0) {
+        frames.push([id, node.contentDocument]);
+      }
+      return sn;
     };
-    visit(doc);
-    const idOf = (node) => (fresh.has(node) ? fresh.get(node) : mirror.getId(node));
-    const view = { hasNode: (n) => fresh.has(n) || mirror.hasNode(n), getId: idOf, add() {} };
-    const options = {
-      mirror: view, blockClass: NEVER, maskTextClass: NEVER, maskAllInputs: {}, inlineStylesheet: false,
-      recordCanvas: true, slimDOM: false, keepIframeSrcFn: () => false,
-    };
-    let node;
-    const frameDocs = [];
-    try {
-      node = rrwebSnapshot.snapshot(doc, options);
-      for (const frame of frames) frameDocs.push([frame, rrwebSnapshot.snapshot(frame.contentDocument, options)]);
-    } finally {
-      for (const [parent, child, next] of detached.reverse()) parent.insertBefore(child, next);
-    }
-    if (!node) return null;
-    const fix = (sn) => fixNode(sn, nodeOf, idOf);
-    fix(node);
+    const node = serialize(replayer.virtualDom);
     const events = [
       { type: META, timestamp: at, data: { href: state.href, width: state.width, height: state.height } },
       { type: FULL, timestamp: at, data: { node, initialOffset: state.initialOffset } },
@@ -212,78 +245,16 @@ const ReplayKeyframes = (function () {
     // A mutation first, as after a page load: rrweb then applies what follows to its virtual DOM and
     // sets scroll offsets and input values when it writes the DOM, as a seek from the page load does
     // (set at once, a browser may put a rebuilt page back where the page shown before was scrolled).
-    add({ source: S.mutation, texts: [], attributes: [], removes: [], adds: [] });
-    for (const [frame, sn] of frameDocs) {
-      if (!sn) continue;
-      fix(sn);
+    events.push(emptyMutation(at));
+    // A frame's document after the frame, as recorders send it; every node's state after them all.
+    for (let index = 0; index < frames.length; index++) {
+      const [parentId, doc] = frames[index];
       add({ source: S.mutation, texts: [], attributes: [], removes: [],
-        adds: [{ parentId: idOf(frame), nextId: null, node: sn }] });
+        adds: [{ parentId, nextId: null, node: serialize(doc) }] });
     }
-    addExtras(state, mirror, add);
-    return events;
-  }
-
-  // Undo what serializing a replayed (not a recorded) page changes, so that the rebuild is the same DOM.
-  function fixNode(sn, nodeOf, idOf) {
-    const live = nodeOf(sn.id);
-    if (sn.type === 2 && live) {
-      const attributes = sn.attributes;
-      // Scroll offsets come as Scroll events, from what was recorded: a page laid out where no one sees
-      // it may not scroll as the visible one does.
-      delete attributes.rr_scrollLeft;
-      delete attributes.rr_scrollTop;
-      if (sn.tagName === 'html' && typeof attributes.class === 'string') {
-        const kept = attributes.class.split(/\s+/).filter((c) => c && c !== 'rrweb-paused').join(' ');
-        // rrweb adds and removes `rrweb-paused` itself on every rebuild, as it did on the page load's.
-        if (kept) attributes.class = kept; else delete attributes.class;
-      }
-      // Serializing a <style> blanks its text for a `_cssText` of its rules, which a rebuild would adapt
-      // for replay a second time. Its text is already rrweb's text for replay: keep that, as it is; rules
-      // added through the CSSOM come as StyleSheetRule events.
-      if (sn.tagName === 'style') {
-        delete attributes._cssText;
-        for (const child of sn.childNodes) {
-          const text = nodeOf(child.id);
-          if (child.type === 3 && text) child.textContent = text.data;
-        }
-      }
-      // Serializing reads properties into these attributes; the page had its own, and the values
-      // a user typed come back as Input events.
-      if (['input', 'textarea', 'select', 'option'].includes(sn.tagName)) {
-        for (const name of ['value', 'checked', 'selected']) {
-          if (live.hasAttribute(name)) attributes[name] = live.getAttribute(name); else delete attributes[name];
-        }
-        if (sn.tagName === 'textarea' && !sn.childNodes.length) {
-          sn.childNodes = Array.from(live.childNodes)
-            .filter((child) => child.nodeType === Node.TEXT_NODE)
-            .map((child) => ({ type: 3, textContent: child.data, id: idOf(child), rootId: sn.rootId }));
-        }
-      }
-    }
-    if (sn.childNodes) for (const child of sn.childNodes) fixNode(child, nodeOf, idOf);
-  }
-
-  function addExtras(state, mirror, add) {
     // Focus first: writing a value into a focused field scrolls it into view, as typing did.
     if (state.focus) add(copy(state.focus));
-    for (const id of state.styled) {
-      const style = mirror.getNode(id);
-      if (!style || style.nodeName !== 'STYLE' || !style.sheet) continue;
-      const rules = Array.from(style.sheet.cssRules, (rule) => rule.cssText);
-      // The rules now first, then every rule the rebuilt text made (at most one per brace or semicolon).
-      const made = (style.textContent.match(/[{;]/g) || []).length + 1;
-      add({
-        source: S.styleRule,
-        id,
-        adds: rules.map((rule, index) => ({ rule, index })),
-        removes: Array.from({ length: made }, () => ({ index: rules.length })),
-      });
-    }
-    for (const id of state.inputs) {
-      const input = mirror.getNode(id);
-      if (input && 'value' in input) add({ source: S.input, id, text: input.value, isChecked: !!input.checked });
-    }
-    for (const data of state.scrolls.values()) add(copy(data));
+    for (const data of after) add(data);
     if (state.selection) add(copy(state.selection));
     if (state.touch) add(copy(state.touch));
     if (state.pointer) {
@@ -292,6 +263,7 @@ const ReplayKeyframes = (function () {
       const last = data.positions ? data.positions[data.positions.length - 1] : data;
       add({ source: S.mouseMove, positions: [{ x: last.x || 0, y: last.y || 0, id: last.id, timeOffset: 0 }] });
     }
+    return events;
   }
 
   // Builds keyframes for the events of `source()` (the visible Replayer's sorted event list), a slice
@@ -389,10 +361,13 @@ const ReplayKeyframes = (function () {
       this.hidden = new rrweb.Replayer(seed, {
         root: this.root, speed: 1, skipInactive: false, showWarning: false, mouseTail: false,
         triggerFocus: false, UNSAFE_replayCanvas: false, pauseAnimation: true, loadTimeout: 0,
-        // Applied to its own DOM, which is not laid out (display: none): rrweb's virtual DOM, rebuilt from
-        // the page and written back at every slice, made the build a third slower.
-        useVirtualDom: false,
+        useVirtualDom: true,
       });
+      // Its events go to rrweb's virtual DOM, where rrweb's own seeks apply them, and stay there: rrweb
+      // writes that DOM into the page after every seek (a Flush), which this Replayer never does. A
+      // keyframe is serialized from the virtual DOM, so the build costs what rrweb's own seek to the end
+      // does, and not a real DOM's nodes besides (writing them made the build three times that seek).
+      this.hidden.emitter.off('flush');
       this.hiddenOrigin = seed[0].timestamp;
     }
 
@@ -421,6 +396,9 @@ const ReplayKeyframes = (function () {
         // sets it anew) and would drop removals from them, which keepRemovals prevents.
         if (changesDocument(event)) {
           hiddenEvents.push(event);
+          // An empty mutation right after a page load's snapshot: rrweb builds its virtual DOM from the
+          // page at the first mutation, and applies what comes after to the virtual DOM.
+          if (event.type === FULL) hiddenEvents.push(emptyMutation(event.timestamp));
           const data = event.data;
           if (event.type === INCREMENTAL && data.source === S.mutation && Array.isArray(data.adds)) {
             this.added += data.adds.length;

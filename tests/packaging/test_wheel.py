@@ -83,7 +83,6 @@ def test_the_wheel_carries_the_player_and_rrweb(installed: tuple) -> None:
         "replay_viewer_resources/player/index.html",
         "replay_viewer_resources/player/keyframes.js",
         "replay_viewer_resources/player/node_modules/rrweb/dist/rrweb.umd.cjs",
-        "replay_viewer_resources/player/node_modules/rrweb-snapshot/dist/rrweb-snapshot.umd.cjs",
         "replay_viewer_resources/player/THIRD-PARTY-LICENSES.txt",
         "replay_viewer_resources/icons/replay-viewer.svg",
         "replay_viewer_resources/desktop/replay-viewer.desktop",

@@ -30,7 +30,6 @@ _STATIC = {
     "/keyframes.js": "keyframes.js",
     "/heatmap-overlay.js": "heatmap-overlay.js",
     "/heatmap-overlay.css": "heatmap-overlay.css",
-    "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs": "node_modules/rrweb-snapshot/dist/rrweb-snapshot.umd.cjs",
     "/vendor/rrweb/rrweb.umd.cjs": "node_modules/rrweb/dist/rrweb.umd.cjs",
     "/vendor/rrweb/style.css": "node_modules/rrweb/dist/style.css",
 }
@@ -73,7 +72,7 @@ def keyframe_format() -> str:
     global _keyframe_format
     if _keyframe_format is None:
         digest = hashlib.sha256()
-        for path in ("/keyframes.js", "/vendor/rrweb/rrweb.umd.cjs", "/vendor/rrweb-snapshot/rrweb-snapshot.umd.cjs"):
+        for path in ("/keyframes.js", "/vendor/rrweb/rrweb.umd.cjs"):
             file = static_files()[path]
             digest.update(file.read_bytes() if file.is_file() else b"")
         _keyframe_format = f"keyframes-1/{digest.hexdigest()[:24]}"
