@@ -7,9 +7,8 @@ const ReplayKeyframes = (function () {
   // A keyframe at least every `everyMs` of recording time or `everyEvents` events since the last one,
   // whichever comes first; none in the first `everyEvents / 8` events of a page (the page load is one).
   // Events applied per background slice: few while the replay plays (a slice holds the page up), more
-  // while it is paused. Each slice is one rrweb seek of the hidden Replayer, whose fixed cost (it rebuilds
-  // its virtual DOM from the page and writes the page back) is most of the build time with small slices:
-  // on a 2-hour recording 300-event slices took twice the time of 1,500-event ones.
+  // while it is paused. Each slice is one rrweb seek of the hidden Replayer; as it writes no page, its fixed
+  // cost is small: on a 2-hour recording 300-event slices took 3.7-4.0 s in all, 1,500-event ones 3.5-3.6 s.
   const SPACING = { everyMs: 60 * 1000, everyEvents: 1500, sliceEvents: 300, pausedSliceEvents: 1500 };
   const NEVER = /(?!)/; // a class pattern nothing matches: the recording was masked when it was made
   const FRESH_ID = 2 ** 30; // ids for nodes rrweb built without one; recorders count up from 1
@@ -30,16 +29,16 @@ const ReplayKeyframes = (function () {
   const MOVES_POINTER = new Set([0, 1, 2, 7, 9]); // what rrweb moves its cursor to when seeking
 
   const copy = (value) => JSON.parse(JSON.stringify(value));
-  // Making keyframes leaves much garbage (serialized documents, the hidden Replayer's virtual DOMs), and
+  // Making keyframes leaves much garbage (serialized documents, the virtual DOM's removed nodes), and
   // V8 grows its heap rather than collect it: on a 2-hour recording the page stayed ~350 MB larger after
   // the build than a collection leaves it. The app starts Chromium with V8's `gc` exposed to its own page
   // (recorded pages run no script), and the builder collects once when it is done. (Collecting during the
   // build too cut the peak by a fifth but made the build half as slow again.)
   const collect = () => { if (typeof gc === 'function') gc(); };
   // Most of that garbage is the nodes the recording adds and removes again (a busy 2-hour dashboard adds
-  // 400,000), so the build also collects after every this many added nodes: the page then peaked at
-  // about 300 MB instead of 650 MB, and the build time stayed within its spread from run to run here
-  // (5.2-7.0 s on that recording; collecting after every keyframe made it 40 % slower).
+  // 400,000), so the build also collects after every this many added nodes. On that recording (`bench
+  // keyframes`) the app's peak memory was then 576 MB (PSS) instead of 825 MB, for a build of 4.0-4.6 s
+  // instead of 3.5 s.
   const COLLECT_AFTER_ADDED_NODES = 50000;
   // A keyframe seek leaves the document it replaced, the parsed keyframe and the nodes the events after
   // it added and removed as garbage too, which V8 left uncollected: on the busy 2-hour recording 90
