@@ -97,8 +97,9 @@ const ReplayKeyframes = (function () {
       else if (source === S.resize) { this.width = data.width; this.height = data.height; }
       else if (source === S.selection) this.selection = data;
       else if (source === S.styleRule || source === S.styleDeclaration) {
-        // Rules of a constructed stylesheet: rrweb's virtual DOM keeps them aside, not in a node.
-        if (data.styleId !== undefined || data.id === undefined) this.supported = false;
+        // Rules of a constructed stylesheet: rrweb's virtual DOM keeps them aside, not in a node. (Tested
+        // as rrweb tests them: a recording may carry `styleId: null` for a node's rules.)
+        if (data.styleId || !data.id) this.supported = false;
       } else if (source === S.interaction && this.loaded.has(data.id)) {
         if (data.type === FOCUS || data.type === BLUR) this.focus = data;
         if (TOUCH.has(data.type)) this.touch = data;

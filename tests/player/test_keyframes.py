@@ -59,6 +59,7 @@ LONG_MINUTES = float(os.environ.get("KEYFRAME_LONG_MINUTES", "0"))
 PNG_MOMENTS = int(os.environ.get("KEYFRAME_PNG_MOMENTS", "2"))
 # Two windows can draw the same edge anti-aliased a little differently (seen: up to 2 levels of 255).
 AA_LEVELS = 4
+PAGES = Path(__file__).resolve().parent / "pages"
 PIXELS_COMPARED: defaultdict[str, int] = defaultdict(int)  # moments whose frames were compared, by recording
 
 
@@ -140,8 +141,9 @@ def first_difference(ours: FrameDigest, theirs: FrameDigest, page_scroll: bool =
     return None
 
 
-def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, seed: str) -> int:
-    """Seek both players through the moments; returns how many seeks started from a keyframe."""
+def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, seed: str, count: int = 0) -> int:
+    """Seek both players through the moments (`count`, else MOMENTS); returns how many seeks started from
+    a keyframe."""
     ours, reference = players
     ours.view.set_keyframe_spacing(EVERY_MS, max(EVERY_EVENTS, len(recording.events) // 40))
     ours.view.chunk_events = WALK_CHUNK_EVENTS
@@ -150,7 +152,7 @@ def walk(players: tuple[MomentRenderer, MomentRenderer], recording: Recording, s
     ours.view.set_seek_mode("keyframes")
     ours.wait_for_keyframes(timeout_s=300)
     from_keyframes = 0
-    for at in moments(recording, seed, MOMENTS):
+    for at in moments(recording, seed, count or MOMENTS):
         ours.seek(at)
         mine = ours.digest()
         keyframe = mine.seek.startswith("keyframe ")
@@ -216,6 +218,76 @@ def test_a_keyframe_seek_shows_rrwebs_frame(
         assert PIXELS_COMPARED[f"{name}.json"], "some frames after a keyframe seek had their pixels compared"
     if "long-mutations" in name:
         assert used > 0, "a recording of 25,000 mutations is sought from keyframes"
+
+
+def record_rich_page(folder: Path) -> Recording:
+    """rrweb's recorder on pages/rich.html (a same-origin frame, an open shadow root, rules inserted,
+    changed and deleted through the CSSOM, a scrolled box, SVG) in chromium under a fake clock: 20 s of
+    the page changing itself every 250 ms while a user types into its fields, ticks a box, picks an
+    option and scrolls the page."""
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import RRWEB_DIST, launch_chromium
+    from bench.make_long_recordings import START_EPOCH_MS, record_script
+    from bench.static_site import StaticSite
+
+    with StaticSite({"pages": PAGES, "rrweb": RRWEB_DIST}) as site, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        context = browser.new_context(viewport={"width": 900, "height": 600})
+        context.clock.install(time=datetime.fromtimestamp(START_EPOCH_MS / 1000, UTC))
+        context.add_init_script(path=RRWEB_DIST / "rrweb.umd.cjs")
+        context.add_init_script(record_script(None))
+        page = context.new_page()
+        page.goto(site.url("pages/rich.html"), wait_until="load")
+        page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 1, UTC))
+        typing = {10: ("#name", "Ana"), 30: ("#note", "Ring twice"), 55: ("#name", " Novak")}
+        for step in range(80):
+            page.clock.run_for(250)
+            if step in typing:
+                selector, text = typing[step]
+                page.click(selector)
+                for char in text:
+                    page.keyboard.type(char)
+                    page.clock.run_for(90)
+            elif step == 20:
+                page.click("#agree")
+            elif step == 40:
+                page.select_option("#size", "L")
+            elif 45 <= step < 50:
+                page.mouse.move(450, 300)
+                page.mouse.wheel(0, 60)
+        page.clock.run_for(1000)
+        # As a recorder sends them: JSON, where an undefined field is left out (not made null).
+        events = page.evaluate("JSON.stringify(window.__rrwebEvents.splice(0))")
+        browser.close()
+    path = folder / "rich-page.json"
+    path.write_text(events)
+    return read_recording(path)
+
+
+def test_keyframes_of_a_page_with_a_frame_a_shadow_root_and_cssom_rules_match_rrweb(
+    players: tuple[MomentRenderer, MomentRenderer], tmp_path: Path
+) -> None:
+    """The fixtures' frames and shadow roots come with custom elements, after which no keyframe is made:
+    this page has them without, so its keyframes hold a frame's document, a shadow root's children and
+    rules added through the CSSOM, each with its state (scroll offsets, input values)."""
+    recording = record_rich_page(tmp_path)
+    sources = {e["data"].get("source") for e in recording.events if e["type"] == 3}
+    assert {3, 5, 8, 13} <= sources, "scrolls, inputs, CSSOM rules and declarations were recorded"
+    assert not sources & {7, 9, 10, 15, 16}, "nothing after which no keyframe is made"
+    recorded = orjson.dumps(recording.events).decode()
+    assert "frame step 12" in recorded and "shadow extra 12" in recorded and "isShadow" in recorded
+    assert walk(players, recording, "rich-page", count=max(MOMENTS, 24)) >= 4
+    # A node's rules with `styleId: null` (not left out) are a node's rules still, as rrweb takes them.
+    nulled = [
+        {**e, "data": {**e["data"], "styleId": None}} if e["type"] == 3 and e["data"]["source"] in (8, 13) else e
+        for e in recording.events
+    ]
+    ours, _ = players
+    ours.show(Recording(events=nulled, name="styleId null"))
+    assert ours.wait_for_keyframes().count >= 4
 
 
 def test_keyframes_are_made_in_the_background_and_used(
