@@ -298,7 +298,9 @@ class TimelineBuilder:
             return ActivityEntry(round(at), EntryKind.INPUT, one_line(f"{word} {name}"), f"Field: {name}")
         hidden = masked or self.tree.is_password(target)
         value = "masked by the recorder" if hidden else "not shown"
-        summary = one_line(f"Typed in {name}" + (" (masked)" if hidden else ""))
+        picked = target in self.tree.nodes and self.tree.nodes[target].tag == "select"  # a list: not typed in
+        verb = "Picked an option in" if picked else "Typed in"
+        summary = one_line(f"{verb} {name}" + (" (masked)" if hidden else ""))
         details = f"Field: {name}\nChanges: {count}\nValue: {value}"
         return ActivityEntry(round(at), EntryKind.INPUT, summary, details, flags=("masked",) if hidden else ())
 

@@ -133,6 +133,7 @@ PAGE = {
             el(19, "input", id="plain", placeholder="Your city"),
             el(20, "label", [text(21, "Email address")], **{"for": "mail"}),
             el(22, "input", id="mail", type="email"),
+            el(23, "select", [el(24, "option", [text(25, "S")]), el(26, "option", [text(27, "L")])], id="size"),
         ])]),
     ],
 }  # fmt: skip
@@ -247,6 +248,13 @@ def test_typed_values_never_appear_masked_or_not() -> None:
         "Typed in “Your city” field",
         "Typed in “Your city” field (masked)",
     ]
+
+
+def test_an_option_picked_in_a_list_is_not_typing_and_its_value_is_not_shown() -> None:
+    entries = timeline(page(ev(2000, source=5, text="L", isChecked=False, id=23)))
+    [picked] = [e for e in entries if e.kind == EntryKind.INPUT]
+    assert picked.summary == "Picked an option in #size"
+    assert "L" not in picked.details.replace("Field:", "").replace("Value:", "")
 
 
 def test_values_typed_on_the_fixtures_never_appear_in_input_entries() -> None:
