@@ -172,7 +172,10 @@
   }
 
   function buildKeyframes(mine) {
-    if (mine !== load || !replayer) return;
+    if (mine !== load || !replayer || mine.keyframesAwaited) return;
+    // Kept keyframes are checked against the events (how many come before each): with more of them on
+    // their way, none would match yet. The append builds when it is in.
+    if (mine.storedKeyframes && mine.appending) return;
     if (keyframeSpacing && keyframeSpacing.everyEvents <= 0) {
       bridge.keyframesBuilt(mine.generation, 0, mine.loadedUntil, true, 0);
       return;
@@ -207,11 +210,21 @@
     (mine.restoring || Promise.resolve()).then(() => { if (mine === load && builder === keyframes) builder.start(); });
   }
 
+  // A first page shown ahead of the rest builds no keyframes: those kept of the whole replay are offered
+  // with it, and are taken only by a builder that has made none.
+  function awaitKeyframes(generation) {
+    if (load && load.generation === generation) load.keyframesAwaited = true;
+  }
+
   function offerKeyframes(url, generation) {
     if (!load || load.generation !== generation) return;
     load.storedKeyframes = fetch(url)
       .then((response) => (response.ok ? response.json() : []))
       .catch(() => []);
+    const awaited = load.keyframesAwaited;
+    load.keyframesAwaited = false;
+    // Events still coming (the rest of the replay) build when they are in; else build now.
+    if (awaited && load.complete && !load.appending) buildKeyframes(load);
   }
 
   function runPendingSeek(mine) {
@@ -451,6 +464,7 @@
     bridge.seekModeRequested.connect(setSeekMode);
     bridge.keyframeSpacingRequested.connect(setKeyframeSpacing);
     bridge.keyframesOffered.connect(offerKeyframes);
+    bridge.keyframesAwaited.connect(awaitKeyframes);
     bridge.unloadRequested.connect(unload);
     bridge.appendRequested.connect(appendChunks);
     bridge.exportModeRequested.connect(setExportMode);

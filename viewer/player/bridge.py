@@ -32,6 +32,7 @@ class PlayerBridge(QObject):
     # answered as seekDone like a seek.
     exportFrameRequested = Signal(float, list, list, str, int)
     keyframesOffered = Signal(str, int)  # URL of the replay's stored keyframes (JSON), generation
+    keyframesAwaited = Signal(int)  # generation: a first page ahead of the rest; no keyframes until offered
     heatmapRequested = Signal(str)  # the heatmap overlay's data as JSON ("" removes it); heatmap-overlay.js
 
     # page -> Python, re-emitted for the app

@@ -53,6 +53,7 @@ class ReplayView(QWebEngineView):
         self.setAcceptDrops(False)
         self._shut_down = False
         self._generation = 0
+        self._awaiting_keyframes = False  # a first page is shown ahead of the rest (`await_keyframes`)
         self._chunk_count = 0
         self._parts: list[EventChunks] = []  # the replay shown: its events, then each appended batch
         self.chunk_events = CHUNK_EVENTS  # events per chunk the page fetches (after the first page's)
@@ -133,6 +134,7 @@ class ReplayView(QWebEngineView):
         as `set_assets`; None keeps those set before (empty unless set: the replay's recorded images,
         stylesheets and fonts are then not shown)."""
         self._generation += 1
+        self._awaiting_keyframes = False
         self.scheme_handler.drop_replays()
         if assets is not None:
             self.set_assets(*assets)
@@ -173,10 +175,19 @@ class ReplayView(QWebEngineView):
         finally:
             scratch.unlink(missing_ok=True)
 
+    def await_keyframes(self) -> None:
+        """The events just shown are a first page ahead of the rest: the page builds no keyframes until
+        `offer_keyframes` (with those kept of the whole replay, or none). Built from the first page, they
+        were made again while the kept ones were on their way, which then were not taken."""
+        self._awaiting_keyframes = True
+        generation = self._generation
+        self.bridge.when_ready(lambda: self.bridge.keyframesAwaited.emit(generation))
+
     def offer_keyframes(self, stored: Sequence[StoredKeyframe]) -> None:
         """Keyframes kept from an earlier opening of the replay just shown (same events, same player format):
         the page takes those that still match its events and builds only after the last one."""
-        if not stored:
+        awaited, self._awaiting_keyframes = self._awaiting_keyframes, False
+        if not stored and not awaited:
             return
         body = json.dumps([keyframe.to_page() for keyframe in stored]).encode()
         url = self.scheme_handler.add_keyframes(body)

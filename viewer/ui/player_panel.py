@@ -150,6 +150,7 @@ class PlayerPanel(QWidget):
         """The first page of a file, decoded from its head: shown while the rest is read."""
         self.pages.setCurrentWidget(self.stage)
         self.view.show_events(preview.events, self.controller.speed)
+        self.view.await_keyframes()  # `show_replay` offers the whole replay's
         self._previewed = preview.events
 
     def show_assets(self, assets: PlayerAssets) -> None:
